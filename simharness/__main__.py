@@ -1,0 +1,5 @@
+import sys
+
+from simharness.cli import main
+
+sys.exit(main())

@@ -1,0 +1,130 @@
+"""The choice source: every nondeterministic decision of a run goes through one of these.
+
+A run is a pure function of (scenario, target, choice sequence). A choice is an index into a list of named
+options; the sequence of indices is what a schedule file stores and what replay feeds back. Index 0 is
+always the *simplest* option (no fault, no delay, first in line), so a shorter or zeroed sequence is a
+simpler run — the property shrinking relies on (the Hypothesis choice-sequence idea).
+
+Strategies differ only in how they pick the next index (`_pick`); recording is shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_MASK = (1 << 64) - 1
+
+
+def splitmix64(x: int) -> int:
+    """One step of SplitMix64: a tiny, fully specified PRNG (identical on every machine and Python)."""
+    x = (x + 0x9E3779B97F4A7C15) & _MASK
+    z = x
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+def derive_seed(*parts: int | str) -> int:
+    """A stable 63-bit seed from parts (never Python's salted `hash`)."""
+    acc = 0x5EED
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part.to_bytes(16, "little", signed=True)
+        for byte in data:
+            acc = splitmix64(acc ^ byte)
+    return acc & ((1 << 63) - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One decision: which of `options` was taken at the point called `label`."""
+
+    label: str
+    value: int
+    options: tuple[str, ...]
+
+    @property
+    def taken(self) -> str:
+        return self.options[self.value]
+
+
+class ChoiceExhausted(Exception):
+    """Raised by bounded sources when a run asks for more choices than allowed."""
+
+
+class ChoiceSource:
+    """Base class. Subclasses implement `_pick`; this class records every choice made."""
+
+    def __init__(self) -> None:
+        self.record: list[Choice] = []
+
+    def choose(self, label: str, options: Sequence[str], weights: Sequence[float] | None = None) -> int:
+        """Index of the option taken at `label`. Single-option points are not choices and are not recorded."""
+        n = len(options)
+        if n <= 1:
+            return 0
+        value = self._pick(label, n, weights)
+        if not 0 <= value < n:
+            value = 0  # a replayed or shrunk sequence may not fit a changed point: take the simplest option
+        self.record.append(Choice(label, value, tuple(options)))
+        return value
+
+    def flip(self, label: str, p: float) -> bool:
+        """True with probability `p`; the simplest answer (index 0) is False."""
+        if p <= 0.0:
+            return False
+        return self.choose(label, ("no", "yes"), (1.0 - p, p)) == 1
+
+    def pick_tie(self, actors: Sequence[str]) -> int:
+        """Which of several events due at the same virtual instant runs first (one per actor)."""
+        return self.choose("tie:" + "/".join(actors), actors)
+
+    def values(self) -> list[int]:
+        return [c.value for c in self.record]
+
+    def _pick(self, label: str, n: int, weights: Sequence[float] | None) -> int:
+        raise NotImplementedError
+
+
+class RandomChoices(ChoiceSource):
+    """Seeded random walk: weighted picks from SplitMix64."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__()
+        self.seed = seed
+        self._state = seed & _MASK
+
+    def _next_unit(self) -> float:
+        self._state = (self._state + 0x9E3779B97F4A7C15) & _MASK
+        return (splitmix64(self._state) >> 11) / float(1 << 53)
+
+    def _pick(self, label: str, n: int, weights: Sequence[float] | None) -> int:
+        u = self._next_unit()
+        if weights is None:
+            return min(int(u * n), n - 1)
+        total = sum(weights)
+        if total <= 0:
+            return 0
+        acc = 0.0
+        target = u * total
+        for i, w in enumerate(weights):
+            acc += w
+            if target < acc:
+                return i
+        return n - 1
+
+
+class ReplayChoices(ChoiceSource):
+    """Feeds back a recorded sequence; past its end every point takes its simplest option."""
+
+    def __init__(self, values: Sequence[int]) -> None:
+        super().__init__()
+        self._values = list(values)
+        self._pos = 0
+
+    def _pick(self, label: str, n: int, weights: Sequence[float] | None) -> int:
+        if self._pos >= len(self._values):
+            return 0
+        value = self._values[self._pos]
+        self._pos += 1
+        return value

@@ -1,0 +1,284 @@
+"""JS-like error objects: the currency between the world, drivers and invariants.
+
+A `JSError` mirrors a JavaScript `Error` as openclaw's classifier sees it: `name`, `message`, optional
+`code`/`status`, and the links SDKs use to wrap errors (`cause`, `error`, `reason`, `errors[]` of an
+AggregateError, `suppressed` of a SuppressedError). Links may form cycles. Identity matters (the driver must
+rethrow *the very same object*), so equality is identity.
+
+`kind` is ground truth the world attaches when it builds an error ("takeover", "lock_timeout",
+"rate_limit", ...). Drivers must never read it (real drivers cannot); invariants and the oracle do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+#: Links openclaw's classifiers may follow, in the order a graph is serialized.
+LINKS: tuple[str, ...] = ("cause", "error", "reason", "suppressed")
+
+#: Fault kinds that are local runtime coordination errors (not provider/model failures).
+COORDINATION_KINDS = frozenset(
+    {
+        "takeover",
+        "lock_timeout",
+        # coordination kinds of the re-architected 2026.8+ runtimes
+        "gateway_draining",
+        "worker_runner_unavailable",
+        "worker_runner_capacity",
+        "active_turn_claim",
+        "session_superseded",
+    }
+)
+
+
+class JSError(Exception):
+    """A JavaScript-style error. Raise it from `run`; drivers catch and rethrow it."""
+
+    # Not slotted: Exception subclasses keep a __dict__ anyway, and tests attach extra fields.
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        name: str = "Error",
+        code: str | None = None,
+        status: int | None = None,
+        cause: Any = None,
+        error: Any = None,
+        reason: Any = None,
+        errors: list[Any] | None = None,
+        suppressed: Any = None,
+        kind: str = "plain",
+        fields: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.name = name
+        self.message = message
+        self.code = code
+        self.status = status
+        self.cause = cause
+        self.error = error
+        self.reason = reason
+        self.errors = errors
+        self.suppressed = suppressed
+        self.kind = kind
+        self.fields: dict[str, Any] = dict(fields or {})
+
+    # Identity semantics: Exception already hashes/compares by identity; say so explicitly.
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __repr__(self) -> str:
+        extra = "".join(f" {k}={v!r}" for k, v in (("code", self.code), ("status", self.status)) if v is not None)
+        return f"<{self.name}{extra}: {self.message}>"
+
+    def __str__(self) -> str:
+        return self.message
+
+    def links(self) -> Iterator[tuple[str, Any]]:
+        """(link, target) pairs in a fixed order; `errors[]` entries are named `errors[i]`."""
+        for link in LINKS:
+            target = getattr(self, link)
+            if target is not None:
+                yield link, target
+        for i, target in enumerate(self.errors or ()):
+            yield f"errors[{i}]", target
+
+
+def walk(err: Any, *, links: tuple[str, ...] = LINKS + ("errors",), max_depth: int | None = None) -> Iterator[JSError]:
+    """Every JSError reachable from `err` (depth-first, each once, cycle-safe)."""
+    seen: set[int] = set()
+    stack: list[tuple[Any, int]] = [(err, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, JSError) or id(node) in seen:
+            continue
+        if max_depth is not None and depth > max_depth:
+            continue
+        seen.add(id(node))
+        yield node
+        children = [t for name, t in node.links() if name.split("[")[0] in links]
+        stack.extend((child, depth + 1) for child in reversed(children))
+
+
+# --- constructors: the error shapes of openclaw and the SDKs it wraps -----------------------------------
+
+
+def session_write_lock_timeout(timeout_ms: int, owner: str, lock_path: str) -> JSError:
+    return JSError(
+        f"session file locked (timeout {timeout_ms}ms): {owner} {lock_path}",
+        name="SessionWriteLockTimeoutError",
+        code="OPENCLAW_SESSION_WRITE_LOCK_TIMEOUT",
+        kind="lock_timeout",
+        fields={"timeoutMs": timeout_ms, "owner": owner, "lockPath": lock_path},
+    )
+
+
+def session_takeover(session_file: str) -> JSError:
+    return JSError(
+        f"session file changed while embedded prompt lock was released: {session_file}",
+        name="EmbeddedAttemptSessionTakeoverError",
+        kind="takeover",
+        fields={"sessionFile": session_file},
+    )
+
+
+def rate_limit(*, body: str = "RESOURCE_EXHAUSTED", retry_after_s: int | None = None, cause: Any = None) -> JSError:
+    """HTTP 429 as Google/OpenAI SDKs raise it (`HTTP 429:` prefix, status and provider code)."""
+    fields = {"retryAfter": retry_after_s} if retry_after_s is not None else {}
+    code = "RESOURCE_EXHAUSTED" if body == "RESOURCE_EXHAUSTED" else "rate_limit_exceeded"
+    return JSError(
+        f"HTTP 429: {body}: quota exceeded, retry later",
+        name="APIError",
+        status=429,
+        code=code,
+        cause=cause,
+        kind="rate_limit",
+        fields=fields,
+    )
+
+
+def overloaded(status: int = 529) -> JSError:
+    return JSError(f"HTTP {status}: overloaded_error: Overloaded", name="APIError", status=status, kind="overloaded")
+
+
+def server_error(status: int = 503) -> JSError:
+    return JSError(f"HTTP {status}: service unavailable", name="APIError", status=status, kind="server_error")
+
+
+def auth_error(status: int = 401) -> JSError:
+    return JSError(f"HTTP {status}: invalid x-api-key", name="AuthenticationError", status=status, kind="auth")
+
+
+def billing_error() -> JSError:
+    return JSError(
+        "HTTP 402: insufficient credits, please check your plan and billing details",
+        name="APIError",
+        status=402,
+        kind="billing",
+    )
+
+
+def request_timeout(after_ms: int) -> JSError:
+    return JSError(f"Request timed out after {after_ms}ms", name="TimeoutError", kind="timeout")
+
+
+def idle_timeout(after_ms: int) -> JSError:
+    return JSError(f"LLM idle timeout ({after_ms // 1000}s): no response from model", name="Error", kind="timeout")
+
+
+def context_overflow() -> JSError:
+    return JSError(
+        "context length exceeded: prompt is too long: 212000 tokens > 200000 maximum",
+        name="APIError",
+        status=400,
+        kind="context_overflow",
+    )
+
+
+def abort_error(reason: Any = None) -> JSError:
+    return JSError("This operation was aborted", name="AbortError", reason=reason, kind="abort")
+
+
+def coordination_error(kind: str, detail: str) -> JSError:
+    """Coordination errors of the re-architected (2026.8+) runtimes, recognized by name."""
+    names = {
+        "gateway_draining": "GatewayDrainingError",
+        "worker_runner_unavailable": "WorkerRunnerUnavailableError",
+        "worker_runner_capacity": "WorkerRunnerCapacityError",
+        "active_turn_claim": "ActiveTurnClaimError",
+        "session_superseded": "AgentHarnessSessionSupersededError",
+    }
+    return JSError(f"{names[kind]}: {detail}", name=names[kind], kind=kind)
+
+
+def wrap(inner: Any, *, link: str = "cause", message: str | None = None, name: str = "Error") -> JSError:
+    """A plain wrapper error as runtimes and SDKs add them (`new Error(msg, {cause})`, `{error}`, `{reason}`)."""
+    text = message if message is not None else f"embedded run failed: {getattr(inner, 'message', inner)}"
+    if link == "errors":
+        return JSError(text, name="AggregateError", errors=[inner], kind="wrapper")
+    if link == "suppressed":
+        return JSError(text, name="SuppressedError", suppressed=inner, kind="wrapper")
+    return JSError(text, name=name, kind="wrapper", **{link: inner})
+
+
+# --- serialization: the wire/schedule form of an error graph (cycles allowed) ---------------------------
+
+
+def to_graph(err: JSError) -> dict[str, Any]:
+    """Serialize an error graph: nodes numbered in DFS order from the root (deterministic)."""
+    ids: dict[int, int] = {}
+    order: list[JSError] = []
+
+    def number(node: JSError) -> int:
+        if id(node) not in ids:
+            ids[id(node)] = len(order)
+            order.append(node)
+            for _, target in node.links():
+                if isinstance(target, JSError):
+                    number(target)
+        return ids[id(node)]
+
+    number(err)
+    nodes = []
+    for node in order:
+        entry: dict[str, Any] = {"id": ids[id(node)], "kind": node.kind, "name": node.name, "message": node.message}
+        if node.code is not None:
+            entry["code"] = node.code
+        if node.status is not None:
+            entry["status"] = node.status
+        if node.fields:
+            entry["fields"] = dict(sorted(node.fields.items()))
+        for link in LINKS:
+            target = getattr(node, link)
+            if isinstance(target, JSError):
+                entry[link] = ids[id(target)]
+        if node.errors:
+            entry["errors"] = [ids[id(t)] for t in node.errors if isinstance(t, JSError)]
+        nodes.append(entry)
+    return {"root": 0, "nodes": nodes}
+
+
+def from_graph(graph: dict[str, Any]) -> JSError:
+    """Inverse of `to_graph` (links restored, cycles included)."""
+    made = {
+        n["id"]: JSError(
+            n.get("message", ""),
+            name=n.get("name", "Error"),
+            code=n.get("code"),
+            status=n.get("status"),
+            kind=n.get("kind", "plain"),
+            fields=n.get("fields"),
+        )
+        for n in graph["nodes"]
+    }
+    for n in graph["nodes"]:
+        node = made[n["id"]]
+        for link in LINKS:
+            if link in n:
+                setattr(node, link, made[n[link]])
+        if "errors" in n:
+            node.errors = [made[i] for i in n["errors"]]
+    return made[graph["root"]]
+
+
+def describe(err: Any, *, limit: int = 6) -> str:
+    """One line a human can read: `AbortError ⟶reason SessionWriteLockTimeoutError`."""
+    if not isinstance(err, JSError):
+        return repr(err)
+    parts = [err.name]
+    node: Any = err
+    seen = {id(err)}
+    for _ in range(limit):
+        nxt = next(((name, t) for name, t in node.links() if isinstance(t, JSError)), None)
+        if nxt is None:
+            break
+        name, node = nxt
+        if id(node) in seen:
+            parts.append(f"--{name}--> (cycle)")
+            break
+        seen.add(id(node))
+        parts.append(f"--{name}--> {node.name}")
+    return " ".join(parts)

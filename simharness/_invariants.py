@@ -1,0 +1,309 @@
+"""Invariants: pure functions over one run's trace.
+
+Each invariant reports, per run, how many situations it checked, how many it found not applicable (the
+target's profile does not know the fault kind involved) and the violations it found. The ids are stable:
+reports, tests and other tools depend on them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from simharness._oracle import EXPECTED_REASON
+from simharness._trace import Event, Trace
+from simharness.targets._protocol import Profile
+
+INVARIANTS: dict[str, str] = {
+    "coordination-single-run": "a pure coordination error runs `run` once and rethrows the very same error; no onError, no summary",
+    "explicit-metadata-advances": "an error with explicit provider metadata advances through the chain in order, each candidate once",
+    "summary-honest": "the final error names exactly the attempts made, in order, with their reasons and the right N",
+    "success-stops": "the first success is returned and no later candidate runs",
+    "no-idle-burn": "a coordination error costs no more virtual time than the attempt that raised it",
+    "lock-exclusive": "at no virtual instant do two non-stale holders own one session lock",
+    "no-silent-overwrite": "every foreign write inside a release window is detected as a takeover",
+    "deterministic": "the same (scenario, target, seed) yields a byte-identical trace",
+    "terminates": "every driver call ends within the step and virtual-time budget",
+}
+
+#: `sometimes` assertions: situations a suite must reach for its passing verdict to mean something.
+SITUATIONS: dict[str, str] = {
+    "takeover_detected": "a foreign write inside a release window was detected on reacquire",
+    "lock_timeout": "a session's write-lock acquire timed out",
+    "stale_lock_takeover": "a stale (or over-held) lock was taken over",
+    "rate_limit_nested_lock": "a 429 wrapping a nested session lock reached the driver",
+    "nested_coordination": "a coordination error reached the driver wrapped (cause/reason/error/abort/cycle)",
+    "coordination_rethrown": "a coordination error reached the caller",
+    "chain_exhausted": "every candidate failed and the driver summarized",
+    "success_after_fallback": "a later candidate succeeded after an earlier one failed",
+    "provider_hang": "a provider hung until the idle timeout",
+    "concurrent_calls": "two driver calls were in flight at the same virtual instant",
+    "writer_gave_up": "another writer timed out on the session lock",
+}
+
+_SUMMARY = re.compile(r"^All models failed \((\d+)\): (.*)$", re.S)
+_PART = re.compile(r"^(?P<candidate>[^/\s]+/[^:\s]+): (?P<message>.*?)(?: \((?P<reason>[a-z_]+)\))?$", re.S)
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    invariant: str
+    message: str
+    at: int  # virtual ms of the offending event
+    call: int | None = None
+    event: int | None = None  # index into the trace
+
+
+@dataclass(slots=True)
+class Verdicts:
+    """Outcome of checking one run: per-invariant counts, violations and situations reached."""
+
+    checked: dict[str, int] = field(default_factory=lambda: dict.fromkeys(INVARIANTS, 0))
+    not_applicable: dict[str, int] = field(default_factory=lambda: dict.fromkeys(INVARIANTS, 0))
+    violations: list[Violation] = field(default_factory=list)
+    situations: set[str] = field(default_factory=set)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+@dataclass(slots=True)
+class _Call:
+    call: int
+    session: str
+    start: Event
+    runs: list[tuple[Event, Event | None]] = field(default_factory=list)  # (run.start, run.ok|run.raise)
+    on_errors: list[Event] = field(default_factory=list)
+    end: Event | None = None
+    end_index: int | None = None
+
+
+def _calls(trace: Trace) -> list[_Call]:
+    calls: dict[int, _Call] = {}
+    for i, e in enumerate(trace.events):
+        call_id = e.data.get("call")
+        if call_id is None:
+            continue
+        kind = e.kind
+        if kind == "call.start":
+            calls[call_id] = _Call(call_id, e.actor, e)
+            continue
+        c = calls.get(call_id)
+        if c is None:
+            continue
+        if kind == "run.start":
+            c.runs.append((e, None))
+        elif kind in ("run.ok", "run.raise") and c.runs:
+            c.runs[-1] = (c.runs[-1][0], e)
+        elif kind == "on_error":
+            c.on_errors.append(e)
+        elif kind in ("call.return", "call.raise"):
+            c.end, c.end_index = e, i
+    return list(calls.values())
+
+
+def check(trace: Trace, profile: Profile) -> Verdicts:
+    """Judge one run's trace against every invariant (except `deterministic`, which needs two runs)."""
+    v = Verdicts()
+    calls = _calls(trace)
+    for c in calls:
+        _check_call(c, profile, v)
+    _check_locks(trace, v)
+    _check_windows(trace, v)
+    _situations(trace, calls, v)
+    return v
+
+
+def _fail(v: Verdicts, invariant: str, message: str, event: Event, call: int | None) -> None:
+    v.violations.append(Violation(invariant, message, event.t, call))
+
+
+def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
+    end = c.end
+    v.checked["terminates"] += 1
+    if end is None:
+        _fail(v, "terminates", f"call {c.call} of {c.session} never ended (the driver is stuck waiting)", c.start, c.call)
+        return
+    chain: list[str] = c.start.data["chain"]
+    raised_uid = end.data.get("err") if end.kind == "call.raise" else None
+    stop_at: int | None = None  # index of the run whose outcome must end the call
+
+    for i, (start, outcome) in enumerate(c.runs):
+        if outcome is None:
+            continue
+        if outcome.kind == "run.ok":
+            stop_at = i
+            v.checked["success-stops"] += 1
+            later = c.runs[i + 1 :]
+            if later:
+                _fail(v, "success-stops", f"call {c.call}: {later[0][0].data['candidate']} ran after {start.data['candidate']} succeeded", later[0][0], c.call)
+            elif end.kind != "call.return" or end.data.get("value") != outcome.data.get("value"):
+                _fail(v, "success-stops", f"call {c.call}: success of {start.data['candidate']} was not returned", end, c.call)
+            break
+        category = outcome.data["category"]
+        uid = outcome.data["err"]
+        if category == "coordination":
+            stop_at = i
+            if not set(outcome.data["coord"]) <= profile.kinds:
+                v.not_applicable["coordination-single-run"] += 1
+                v.not_applicable["no-idle-burn"] += 1
+                break
+            v.checked["coordination-single-run"] += 1
+            v.checked["no-idle-burn"] += 1
+            later = c.runs[i + 1 :]
+            reported = [e for e in c.on_errors if e.data.get("err") == uid]
+            what = f"{outcome.data['shape']} from {start.data['candidate']}"
+            if later:
+                n = len(c.runs)
+                _fail(v, "coordination-single-run", f"call {c.call}: {what} did not stop the chain: run executed {n} times", later[0][0], c.call)
+            elif end.kind != "call.raise":
+                _fail(v, "coordination-single-run", f"call {c.call}: {what} was swallowed (the call returned)", end, c.call)
+            elif raised_uid != uid:
+                _fail(v, "coordination-single-run", f"call {c.call}: {what} was not rethrown as the same object; caller got {end.data.get('name')}: {end.data.get('message')}", end, c.call)
+            elif reported:
+                _fail(v, "coordination-single-run", f"call {c.call}: onError was called for {what}", reported[0], c.call)
+            if end.t != outcome.t:
+                _fail(v, "no-idle-burn", f"call {c.call}: {what} at {outcome.t} ms, but the call ended at {end.t} ms", end, c.call)
+            break
+        if category == "terminal":
+            stop_at = i
+            break
+        if category == "explicit":
+            v.checked["explicit-metadata-advances"] += 1
+            if start.data["candidate"] != chain[i] if i < len(chain) else True:
+                _fail(v, "explicit-metadata-advances", f"call {c.call}: attempt {i + 1} ran {start.data['candidate']}, not {chain[i] if i < len(chain) else 'nothing'}", start, c.call)
+            elif i + 1 < len(chain) and i + 1 >= len(c.runs):
+                _fail(v, "explicit-metadata-advances", f"call {c.call}: {outcome.data['shape']} from {start.data['candidate']} did not advance to {chain[i + 1]}", end, c.call)
+            elif i + 1 < len(chain) and c.runs[i + 1][0].data["candidate"] != chain[i + 1]:
+                nxt = c.runs[i + 1][0]
+                _fail(v, "explicit-metadata-advances", f"call {c.call}: after {start.data['candidate']} the driver ran {nxt.data['candidate']}, not {chain[i + 1]}", nxt, c.call)
+
+    if end.kind == "call.raise":
+        _check_summary(c, end, stop_at, v)
+
+
+def _check_summary(c: _Call, end: Event, stop_at: int | None, v: Verdicts) -> None:
+    message = end.data.get("message", "")
+    failed = [(s, o) for s, o in c.runs if o is not None and o.kind == "run.raise"]
+    m = _SUMMARY.match(message)
+    if m is None:
+        # A raw error must be the last attempt's own error (with at most one attempt, or when rethrown).
+        if failed and end.data.get("err") is not None:
+            v.checked["summary-honest"] += 1
+            if end.data["err"] != failed[-1][1].data["err"]:
+                _fail(v, "summary-honest", f"call {c.call}: the caller got the error of an earlier attempt, not of the last one", end, c.call)
+        return
+    v.checked["summary-honest"] += 1
+    n = int(m.group(1))
+    parts = m.group(2).split(" | ")
+    if n != len(c.runs) or len(parts) != len(c.runs):
+        _fail(v, "summary-honest", f"call {c.call}: summary says {n} attempts ({len(parts)} listed) but run executed {len(c.runs)} times", end, c.call)
+        return
+    for k, (part, (start, outcome)) in enumerate(zip(parts, c.runs)):
+        pm = _PART.match(part)
+        if pm is None or pm.group("candidate") != start.data["candidate"]:
+            _fail(v, "summary-honest", f"call {c.call}: summary entry {k + 1} {part!r} does not name {start.data['candidate']}", end, c.call)
+            return
+        if outcome is None or outcome.kind != "run.raise":
+            continue
+        if outcome.data["message"] not in pm.group("message"):
+            _fail(v, "summary-honest", f"call {c.call}: summary entry {k + 1} misreports the error of {start.data['candidate']}", end, c.call)
+            return
+        want = EXPECTED_REASON.get(outcome.data["root"])
+        if want is not None and outcome.data["shape"].count("-->") == 0 and pm.group("reason") != want:
+            _fail(v, "summary-honest", f"call {c.call}: summary gives reason {pm.group('reason')!r} for {start.data['candidate']}, expected {want!r}", end, c.call)
+            return
+
+
+def _check_locks(trace: Trace, v: Verdicts) -> None:
+    # lock lane -> owners that believe they hold it. Staleness is judged by the world and recorded as
+    # `lock.stale_takeover` (the previous holder is dropped); any other overlap is a violation.
+    believed: dict[str, set[str]] = {}
+    for e in trace.events:
+        if not e.kind.startswith("lock."):
+            continue
+        holders = believed.setdefault(e.actor, set())
+        owner = e.data.get("owner")
+        if e.kind == "lock.acquire":
+            v.checked["lock-exclusive"] += 1
+            others = sorted(holders - {owner})
+            if others:
+                _fail(v, "lock-exclusive", f"{e.actor[5:]}: {owner} acquired the lock while {others[0]} still held it", e, None)
+            holders.add(owner)
+        elif e.kind in ("lock.release", "lock.release_fenced"):
+            holders.discard(owner)
+        elif e.kind == "lock.stale_takeover":
+            holders.discard(e.data["previous"])
+
+
+def _check_windows(trace: Trace, v: Verdicts) -> None:
+    open_windows: dict[tuple[str, str], tuple[int, list[Event]]] = {}  # (session, file) -> (call, foreign writes)
+    for e in trace.events:
+        if e.kind == "window.open":
+            open_windows[(e.actor, e.data["file"])] = (e.data["call"], [])
+        elif e.kind == "file.write":
+            for (session, file), (_, writes) in open_windows.items():
+                if file == e.data["file"] and e.data["by"] != session:
+                    writes.append(e)
+        elif e.kind == "window.close":
+            call, writes = open_windows.pop((e.actor, e.data["file"]), (None, []))
+            if writes:
+                v.checked["no-silent-overwrite"] += 1
+                if not e.data["changed"]:
+                    w = writes[0]
+                    _fail(v, "no-silent-overwrite", f"{w.data['by']} wrote {w.data['file']} at {w.t} ms inside {e.actor}'s release window and no takeover was detected", e, call)
+
+
+def _situations(trace: Trace, calls: list[_Call], v: Verdicts) -> None:
+    s = v.situations
+    in_flight = 0
+    for e in trace.events:
+        k = e.kind
+        if k == "takeover.detected":
+            s.add("takeover_detected")
+        elif k == "lock.timeout" and e.data["owner"].startswith("session-"):
+            s.add("lock_timeout")
+        elif k == "lock.stale_takeover":
+            s.add("stale_lock_takeover")
+        elif k == "provider.request" and e.data["fault"] == "hang":
+            s.add("provider_hang")
+        elif k == "provider.fault" and e.data["fault"] == "rate_limit_nested_lock":
+            s.add("rate_limit_nested_lock")
+        elif k == "writer.gave_up":
+            s.add("writer_gave_up")
+        elif k == "run.raise" and e.data["category"] == "coordination" and "-->" in e.data["shape"]:
+            s.add("nested_coordination")
+        elif k == "call.start":
+            in_flight += 1
+            if in_flight > 1:
+                s.add("concurrent_calls")
+        elif k in ("call.return", "call.raise"):
+            in_flight -= 1
+            if k == "call.raise" and e.data.get("message", "").startswith("All models failed"):
+                s.add("chain_exhausted")
+        elif k == "run.ok" and e.data.get("value") and _nth_run(calls, e) > 1:
+            s.add("success_after_fallback")
+    for c in calls:
+        if c.end is not None and c.end.kind == "call.raise":
+            uids = {o.data["err"] for _, o in c.runs if o is not None and o.kind == "run.raise" and o.data["category"] == "coordination"}
+            if c.end.data.get("err") in uids:
+                s.add("coordination_rethrown")
+
+
+def _nth_run(calls: Iterable[_Call], event: Event) -> int:
+    for c in calls:
+        if c.call == event.data["call"]:
+            for n, (_, outcome) in enumerate(c.runs, 1):
+                if outcome is event:
+                    return n
+    return 0
+
+
+def describe_violations(violations: Iterable[Violation]) -> list[dict[str, Any]]:
+    return [{"invariant": x.invariant, "message": x.message, "at_ms": x.at, "call": x.call} for x in violations]
+
+
+Checker = Callable[[Trace, Profile], Verdicts]

@@ -1,0 +1,176 @@
+"""Running worlds: one run, and a suite of runs (scenarios × seeds) aggregated into verdicts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from simharness._choice import Choice, ChoiceSource, RandomChoices, ReplayChoices, derive_seed
+from simharness._invariants import INVARIANTS, SITUATIONS, Verdicts, Violation, check
+from simharness._scenario import Scenario
+from simharness._trace import Trace
+from simharness._world import LivenessError, World
+from simharness.targets._protocol import Target
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """One run: what was chosen, what happened, and what the invariants said."""
+
+    scenario: Scenario
+    target: str
+    seed: int | None
+    choices: tuple[Choice, ...]
+    trace: Trace
+    verdicts: Verdicts
+
+    @property
+    def ok(self) -> bool:
+        return self.verdicts.ok
+
+    @property
+    def trace_sha256(self) -> str:
+        return self.trace.sha256()
+
+
+def run_once(scenario: Scenario, target: Target, choices: ChoiceSource, seed: int | None = None) -> RunResult:
+    """Play one world to its end and judge it. A run that never ends is a `terminates` violation."""
+    world = World(scenario, target, choices)
+    try:
+        trace = world.run()
+    except LivenessError as exc:
+        trace = world.trace
+        trace.add(world.env.now, "harness", "liveness.exceeded", reason=str(exc))
+        verdicts = check(trace, target.profile)
+        verdicts.violations.append(Violation("terminates", str(exc), world.env.now))
+        return RunResult(scenario, target.spec, seed, tuple(choices.record), trace, verdicts)
+    except RecursionError:
+        trace = world.trace
+        trace.add(world.env.now, "harness", "liveness.exceeded", reason="unbounded recursion in the driver")
+        verdicts = check(trace, target.profile)
+        verdicts.violations.append(Violation("terminates", "the driver recursed without bound (a cycle walked without a seen-set?)", world.env.now))
+        return RunResult(scenario, target.spec, seed, tuple(choices.record), trace, verdicts)
+    return RunResult(scenario, target.spec, seed, tuple(choices.record), trace, check(trace, target.profile))
+
+
+def replay(scenario: Scenario, target: Target, values: Sequence[int], seed: int | None = None) -> RunResult:
+    return run_once(scenario, target, ReplayChoices(values), seed)
+
+
+def run_seed(scenario: Scenario, target: Target, seed: int) -> RunResult:
+    return run_once(scenario, target, RandomChoices(seed), seed)
+
+
+def seeds_for(scenario: Scenario, master_seed: int, budget: int, shard: tuple[int, int] = (1, 1)) -> Iterator[int]:
+    """The seeds of a scenario's runs. Shard i/n takes runs i-1, i-1+n, ... so shards partition the space."""
+    index, count = shard
+    for i in range(index - 1, budget, count):
+        yield derive_seed(master_seed, scenario.name, i)
+
+
+@dataclass(slots=True)
+class InvariantTotals:
+    checked: int = 0
+    violated: int = 0
+    not_applicable: int = 0
+    counterexample: RunResult | None = None
+    shrunk: RunResult | None = None
+
+
+@dataclass(slots=True)
+class ScenarioResult:
+    scenario: Scenario
+    runs: int = 0
+    failed_runs: int = 0
+    situations: Counter[str] = field(default_factory=Counter)
+    determinism_checked: int = 0
+    determinism_failed: int = 0
+
+
+@dataclass(slots=True)
+class SuiteResult:
+    target: str
+    profile: str
+    seed: int
+    budget: int
+    shard: tuple[int, int]
+    invariants: dict[str, InvariantTotals] = field(default_factory=lambda: {k: InvariantTotals() for k in INVARIANTS})
+    scenarios: list[ScenarioResult] = field(default_factory=list)
+    complete: bool = True
+    wall_seconds: float = 0.0
+
+    @property
+    def runs(self) -> int:
+        return sum(s.runs for s in self.scenarios)
+
+    @property
+    def ok(self) -> bool:
+        return all(t.violated == 0 for t in self.invariants.values())
+
+    def unreached(self) -> list[tuple[str, str]]:
+        """(scenario, situation) pairs a scenario promised (`expect.sometimes`) but never reached."""
+        return [(s.scenario.name, name) for s in self.scenarios for name in s.scenario.expect_sometimes if not s.situations[name]]
+
+    def situation_totals(self) -> Counter[str]:
+        total: Counter[str] = Counter(dict.fromkeys(SITUATIONS, 0))
+        for s in self.scenarios:
+            total.update(s.situations)
+        return total
+
+
+Shrinker = Callable[[RunResult, Target, str], RunResult]
+
+
+def run_suite(
+    scenarios: Sequence[Scenario],
+    target: Target,
+    *,
+    seed: int,
+    budget: int,
+    shard: tuple[int, int] = (1, 1),
+    check_determinism: bool = False,
+    shrink: Shrinker | None = None,
+    on_run: Callable[[RunResult], None] | None = None,
+) -> SuiteResult:
+    """Run each scenario `budget` times (this shard's share) and aggregate the verdicts.
+
+    Passing runs are dropped as soon as they are judged (memory stays flat); the first violating run per
+    invariant is kept as the counterexample, and shrunk if a shrinker is given. Every scenario's first run is
+    replayed to check determinism; `check_determinism` replays every run.
+    """
+    suite = SuiteResult(target.spec, target.profile.name, seed, budget, shard)
+    try:
+        for scenario in scenarios:
+            sr = ScenarioResult(scenario)
+            suite.scenarios.append(sr)
+            for n, run_seed_value in enumerate(seeds_for(scenario, seed, budget, shard)):
+                result = run_seed(scenario, target, run_seed_value)
+                sr.runs += 1
+                sr.situations.update(result.verdicts.situations)
+                verdicts = result.verdicts
+                if check_determinism or n == 0:
+                    again = replay(scenario, target, [c.value for c in result.choices], run_seed_value)
+                    sr.determinism_checked += 1
+                    suite.invariants["deterministic"].checked += 1
+                    if again.trace_sha256 != result.trace_sha256:
+                        sr.determinism_failed += 1
+                        verdicts.violations.append(Violation("deterministic", f"replaying seed {run_seed_value} gave a different trace", 0))
+                for inv, count in verdicts.checked.items():
+                    suite.invariants[inv].checked += count
+                for inv, count in verdicts.not_applicable.items():
+                    suite.invariants[inv].not_applicable += count
+                if verdicts.violations:
+                    sr.failed_runs += 1
+                    for inv in sorted({v.invariant for v in verdicts.violations}):
+                        totals = suite.invariants[inv]
+                        totals.violated += 1
+                        if totals.counterexample is None:
+                            totals.counterexample = result
+                            if shrink is not None:
+                                totals.shrunk = shrink(result, target, inv)
+                if on_run is not None:
+                    on_run(result)
+    except KeyboardInterrupt:
+        suite.complete = False  # keep what was judged; the report says it is incomplete
+    return suite

@@ -1,0 +1,454 @@
+"""The simulated world: sessions, session files, write locks, other writers and providers, in virtual time.
+
+Time is integer milliseconds. Every decision that could go two ways is a call on the run's `ChoiceSource`,
+including which of several events due at the same instant runs first (`SimEnvironment.step`): simpy's
+event-id tie-break never decides a race.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+from heapq import heappop, heappush
+from typing import Any
+
+import simpy
+from simpy.core import EmptySchedule
+
+from simharness import _errors as E
+from simharness._choice import ChoiceSource
+from simharness._errors import JSError
+from simharness._oracle import category_of, coordination_kinds, root_kind
+from simharness._scenario import Scenario
+from simharness._trace import Trace
+from simharness.targets._protocol import Target
+
+DEV = 2049  # st_dev of the simulated filesystem
+
+
+class LivenessError(Exception):
+    """The run exceeded its step or virtual-time budget: something never returns."""
+
+
+class SimEnvironment(simpy.Environment):
+    """simpy with same-instant ties broken by the choice source instead of by event id."""
+
+    def __init__(self, choices: ChoiceSource) -> None:
+        super().__init__(0)
+        self.choices = choices
+        self.steps = 0
+
+    def spawn(self, generator: Generator[Any, Any, Any], actor: str) -> simpy.Process:
+        proc = self.process(generator)
+        proc.actor = actor  # type: ignore[attr-defined]
+        return proc
+
+    def step(self) -> None:
+        queue = self._queue
+        if not queue:
+            raise EmptySchedule
+        self.steps += 1
+        head = queue[0]
+        tied = len(queue) > 1 and (
+            (queue[1][0] == head[0] and queue[1][1] == head[1])
+            or (len(queue) > 2 and queue[2][0] == head[0] and queue[2][1] == head[1])
+        )
+        if tied:
+            entry = self._pick_tied(head[0], head[1])
+        else:
+            entry = heappop(queue)
+        self._now = entry[0]
+        event = entry[3]
+        callbacks, event.callbacks = event.callbacks, None
+        for callback in callbacks:  # type: ignore[union-attr]
+            callback(event)
+        if not event._ok and not hasattr(event, "_defused"):
+            raise event._value
+
+    def _pick_tied(self, t: Any, priority: Any) -> Any:
+        queue = self._queue
+        entries = []
+        while queue and queue[0][0] == t and queue[0][1] == priority:
+            entries.append(heappop(queue))
+        # One candidate per actor: an actor's own events keep their causal (event-id) order.
+        firsts: dict[str, int] = {}
+        for i, entry in enumerate(entries):
+            actor = _actor_of(entry[3])
+            if actor is None:  # internal bookkeeping (conditions): no race, run it first
+                firsts = {"": i}
+                break
+            firsts.setdefault(actor, i)
+        if len(firsts) > 1:
+            actors = list(firsts)
+            index = firsts[actors[self.choices.pick_tie(actors)]]
+        else:
+            index = next(iter(firsts.values()))
+        chosen = entries.pop(index)
+        for entry in entries:
+            heappush(queue, entry)
+        return chosen
+
+
+def _actor_of(event: simpy.Event) -> str | None:
+    for callback in event.callbacks or ():
+        owner = getattr(callback, "__self__", None)
+        actor = getattr(owner, "actor", None)
+        if actor is not None:
+            return str(actor)
+    return None
+
+
+# --- session files and the session write lock -----------------------------------------------------------
+
+
+class SessionFile:
+    __slots__ = ("path", "ino", "size", "mtime_ns", "ctime_ns", "lock")
+
+    def __init__(self, path: str, ino: int, world: World) -> None:
+        self.path, self.ino = path, ino
+        self.size = self.mtime_ns = self.ctime_ns = 0
+        self.lock = WriteLock(world, self)
+
+    def fingerprint(self) -> tuple[int, int, int, int, int]:
+        return (DEV, self.ino, self.size, self.mtime_ns, self.ctime_ns)
+
+    def write(self, now_ms: int, nbytes: int, *, rewrite: bool = False) -> None:
+        """Append `nbytes`, or rewrite in place keeping the size (compaction); mtime/ctime move either way."""
+        if not rewrite:
+            self.size += nbytes
+        self.mtime_ns = self.ctime_ns = max(now_ms * 1_000_000, self.mtime_ns + 1)
+
+
+class WriteLock:
+    """`<session>.jsonl.lock`: polled acquire with backoff, acquire timeout, stale and max-hold takeover."""
+
+    __slots__ = ("world", "file", "path", "holder", "token", "since")
+
+    def __init__(self, world: World, file: SessionFile) -> None:
+        self.world, self.file = world, file
+        self.path = file.path + ".lock"
+        self.holder: str | None = None
+        self.token = 0
+        self.since = 0
+
+    def acquire(self, owner: str, timeout_ms: int) -> Generator[simpy.Event, Any, int]:
+        """Poll until free (or stale), backing off 50 ms → 1000 ms; raise SessionWriteLockTimeoutError."""
+        world = self.world
+        env = world.env
+        start = env.now
+        delay = 50
+        jitter = world.scenario.retry_jitter_ms
+        while True:
+            now = env.now
+            if self.holder is None:
+                return self._take(owner, now)
+            age = now - self.since
+            if age >= world.scenario.stale_ms or age >= world.scenario.max_hold_ms:
+                world.trace.add(now, "lock:" + self.file.path, "lock.stale_takeover", owner=owner, previous=self.holder, age_ms=age)
+                return self._take(owner, now)
+            if now - start >= timeout_ms:
+                world.trace.add(now, "lock:" + self.file.path, "lock.timeout", owner=owner, holder=self.holder, waited_ms=now - start)
+                raise world.register(E.session_write_lock_timeout(timeout_ms, f"pid={self.holder}", self.path))
+            wait = delay
+            if len(jitter) > 1:
+                wait += jitter[world.choices.choose("lock.retry_jitter", [f"+{j}ms" for j in jitter])]
+            yield env.timeout(min(wait, start + timeout_ms - now))
+            delay = min(delay * 2, 1000)
+
+    def _take(self, owner: str, now: int) -> int:
+        self.token += 1
+        self.holder, self.since = owner, now
+        self.world.trace.add(now, "lock:" + self.file.path, "lock.acquire", owner=owner, token=self.token)
+        return self.token
+
+    def release(self, owner: str, token: int) -> None:
+        """Release if still ours (fencing: a lock taken over from us is not released by us)."""
+        lane = "lock:" + self.file.path
+        if self.holder == owner and self.token == token:
+            self.holder = None
+            self.world.trace.add(self.world.env.now, lane, "lock.release", owner=owner, token=token)
+        else:  # taken over or broken meanwhile: the owner learns it no longer holds the lock
+            self.world.trace.add(self.world.env.now, lane, "lock.release_fenced", owner=owner, token=token)
+
+    def holds(self, owner: str, token: int) -> bool:
+        return self.holder == owner and self.token == token
+
+    def break_lock(self, by: str) -> None:
+        """Delete the lock file under its holder's feet (what a careless driver might do)."""
+        if self.holder is not None:
+            self.world.trace.add(self.world.env.now, "lock:" + self.file.path, "lock.broken", by=by, holder=self.holder)
+            self.holder = None
+
+
+# --- one call of the driver ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class CallState:
+    call_id: int
+    session: str
+    file: SessionFile
+    runs: int = 0
+
+
+class _CallContext:
+    """What a driver sees of the world (the `CallContext` protocol)."""
+
+    __slots__ = ("_world", "_state")
+
+    def __init__(self, world: World, state: CallState) -> None:
+        self._world, self._state = world, state
+
+    @property
+    def env(self) -> simpy.Environment:
+        return self._world.env
+
+    @property
+    def session(self) -> str:
+        return self._state.session
+
+    @property
+    def call_id(self) -> int:
+        return self._state.call_id
+
+    def break_lock(self) -> None:
+        self._state.file.lock.break_lock(self._state.session)
+
+
+class World:
+    """One run's world. `run()` plays it to the end and returns the trace."""
+
+    def __init__(self, scenario: Scenario, target: Target, choices: ChoiceSource) -> None:
+        self.scenario, self.target, self.choices = scenario, target, choices
+        self.env = SimEnvironment(choices)
+        self.trace = Trace()
+        self.errors: dict[int, tuple[int, JSError]] = {}  # id(obj) -> (uid, obj): keeps objects alive
+        self.files = [SessionFile(f"sess-{chr(97 + i) if i < 26 else i}.jsonl", 1000 + i, self) for i in range(scenario.files)]
+        self._next_call = 0
+
+    # errors get a uid when the world creates them, so identity survives into the trace
+    def register(self, err: JSError) -> JSError:
+        for node in E.walk(err):
+            if id(node) not in self.errors:
+                self.errors[id(node)] = (len(self.errors) + 1, node)
+        return err
+
+    def uid(self, err: Any) -> int | None:
+        entry = self.errors.get(id(err))
+        return entry[0] if entry is not None and entry[1] is err else None
+
+    # --- actors -----------------------------------------------------------------------------------------
+
+    def run(self) -> Trace:
+        sc = self.scenario
+        for i in range(sc.sessions):
+            name = f"session-{i + 1}"
+            self.env.spawn(self._session(name, self.files[i % len(self.files)]), name)
+        for spec in sc.writers:
+            for k in range(spec.count):
+                name = f"writer:{spec.name}-{k + 1}"
+                self.env.spawn(self._writer(name, spec), name)
+        env = self.env
+        try:
+            while True:
+                if env.steps >= sc.max_steps or env.now > sc.horizon_ms:
+                    raise LivenessError(f"no end after {env.steps} steps and {env.now} ms of virtual time")
+                env.step()
+        except EmptySchedule:
+            pass
+        return self.trace
+
+    def _session(self, name: str, file: SessionFile) -> Generator[simpy.Event, Any, None]:
+        sc = self.scenario
+        for turn in range(sc.turns):
+            start = sc.session_start_ms
+            if len(start) > 1 or start[0]:
+                yield self.env.timeout(start[self.choices.choose(f"{name}.start", [f"{s}ms" for s in start])])
+            self._next_call += 1
+            yield from self._call(CallState(self._next_call, name, file))
+
+    def _call(self, state: CallState) -> Generator[simpy.Event, Any, None]:
+        trace, env, name = self.trace, self.env, state.session
+        chain = self.scenario.chain
+        trace.add(env.now, name, "call.start", call=state.call_id, chain=[f"{p}/{m}" for p, m in chain])
+        ctx = _CallContext(self, state)
+
+        def run(provider: str, model: str) -> Generator[simpy.Event, Any, Any]:
+            return self._attempt(state, provider, model)
+
+        def on_error(attempt: dict[str, Any]) -> None:
+            trace.add(
+                env.now,
+                name,
+                "on_error",
+                call=state.call_id,
+                candidate=f"{attempt.get('provider')}/{attempt.get('model')}",
+                err=self.uid(attempt.get("error")),
+            )
+
+        try:
+            value = yield from self.target.driver(ctx, list(chain), run, on_error)
+        except JSError as err:
+            trace.add(env.now, name, "call.raise", call=state.call_id, err=self.uid(err), name=err.name, message=err.message)
+        else:
+            trace.add(env.now, name, "call.return", call=state.call_id, value=str(value))
+
+    def _attempt(self, state: CallState, provider: str, model: str) -> Generator[simpy.Event, Any, str]:
+        """One embedded attempt: lock, write prompt, release for the prompt, call the provider, reacquire."""
+        sc, env, trace = self.scenario, self.env, self.trace
+        actor, file, lock = state.session, state.file, state.file.lock
+        state.runs += 1
+        call = state.call_id
+        trace.add(env.now, actor, "run.start", call=call, candidate=f"{provider}/{model}", n=state.runs)
+        try:
+            token = yield from lock.acquire(actor, sc.lock_timeout_ms)
+        except JSError as err:
+            raise self._raise(state, self._wrap_coordination(err))
+        file.write(env.now, 200)
+        trace.add(env.now, actor, "file.write", file=file.path, by=actor, size=file.size)
+        before = file.fingerprint()
+        lock.release(actor, token)
+        trace.add(env.now, actor, "window.open", call=call, file=file.path)
+
+        provider_error: JSError | None = None
+        try:
+            value = yield from self._provider(state, provider, model)
+        except JSError as err:
+            provider_error = err
+
+        reacquired: int | None = None
+        try:
+            reacquired = yield from lock.acquire(actor, sc.lock_timeout_ms)
+        except JSError:
+            pass  # a reacquire timeout is a takeover
+        changed = file.fingerprint() != before
+        trace.add(env.now, actor, "window.close", call=call, file=file.path, changed=changed)
+        takeover = changed or reacquired is None
+        if takeover:
+            trace.add(env.now, actor, "takeover.detected", call=call, file=file.path)
+        try:
+            if provider_error is not None:  # the provider's error wins over a takeover seen on reacquire
+                raise self._raise(state, provider_error)
+            if takeover:
+                raise self._raise(state, self._wrap_coordination(self.register(E.session_takeover(file.path))))
+            file.write(env.now, 400)
+            trace.add(env.now, actor, "file.write", file=file.path, by=actor, size=file.size)
+            trace.add(env.now, actor, "run.ok", call=call, value=value)
+            return value
+        finally:
+            if reacquired is not None:
+                lock.release(actor, reacquired)
+
+    def _raise(self, state: CallState, err: JSError) -> JSError:
+        category = category_of(err)
+        self.trace.add(
+            self.env.now,
+            state.session,
+            "run.raise",
+            call=state.call_id,
+            err=self.uid(err),
+            category=category,
+            root=root_kind(err),
+            coord=sorted(coordination_kinds(err)),
+            shape=E.describe(err),
+            message=err.message,
+        )
+        return err
+
+    def _wrap_coordination(self, err: JSError) -> JSError:
+        """The runtime between the lock and the driver wraps errors the way openclaw's layers do."""
+        options = self.scenario.wrap_coordination
+        how = options[self.choices.choose("wrap.coordination", [o for o, _ in options], [w for _, w in options])][0]
+        return self.register(_wrap(err, how))
+
+    def _provider(self, state: CallState, provider: str, model: str) -> Generator[simpy.Event, Any, str]:
+        sc, env, choices = self.scenario, self.env, self.choices
+        spec = sc.provider(provider)
+        lane = "provider:" + provider
+        kinds, weights = spec.outcome_weights()
+        fault = kinds[choices.choose(f"provider.{provider}.fault", kinds, weights)]
+        latency = spec.latency_ms
+        delay = latency[choices.choose(f"provider.{provider}.latency", [f"{ms}ms" for ms in latency])]
+        self.trace.add(env.now, lane, "provider.request", call=state.call_id, model=model, fault=fault)
+        if fault == "hang":
+            yield env.timeout(sc.idle_timeout_ms)
+            raise self.register(E.idle_timeout(sc.idle_timeout_ms))
+        if fault == "timeout":
+            yield env.timeout(sc.request_timeout_ms)
+            raise self.register(E.request_timeout(sc.request_timeout_ms))
+        yield env.timeout(delay)
+        if fault == "success":
+            self.trace.add(env.now, lane, "provider.reply", call=state.call_id, model=model)
+            return f"reply:{provider}/{model}"
+        retry = spec.retry_after_s
+        retry_after = retry[choices.choose(f"provider.{provider}.retry_after", [f"{s}s" for s in retry])]
+        err = _provider_error(fault, retry_after or None, state.file.lock.path)
+        options = sc.wrap_provider
+        how = options[choices.choose("wrap.provider", [o for o, _ in options], [w for _, w in options])][0]
+        self.trace.add(env.now, lane, "provider.fault", call=state.call_id, model=model, fault=fault)
+        raise self.register(_wrap(err, how))
+
+    def _writer(self, name: str, spec: Any) -> Generator[simpy.Event, Any, None]:
+        env, choices, trace = self.env, self.choices, self.trace
+        for _ in range(spec.writes):
+            yield env.timeout(spec.delay_ms[choices.choose(f"{name}.delay", [f"{d}ms" for d in spec.delay_ms])])
+            file = self.files[choices.choose(f"{name}.file", [f.path for f in self.files])]
+            try:
+                token = yield from file.lock.acquire(name, spec.lock_timeout_ms)
+            except JSError:
+                trace.add(env.now, name, "writer.gave_up", file=file.path)
+                continue
+            file.write(env.now, 120, rewrite=spec.kind == "rewrite")
+            trace.add(env.now, name, "file.write", file=file.path, by=name, size=file.size)
+            yield env.timeout(spec.hold_ms[choices.choose(f"{name}.hold", [f"{h}ms" for h in spec.hold_ms])])
+            file.lock.release(name, token)
+
+
+def _provider_error(fault: str, retry_after: int | None, lock_path: str) -> JSError:
+    if fault == "rate_limit":
+        return E.rate_limit(retry_after_s=retry_after)
+    if fault == "rate_limit_nested_lock":  # the reviewer's case: a 429 whose cause is a session lock
+        return E.rate_limit(retry_after_s=retry_after, cause=E.session_write_lock_timeout(60_000, "pid=gateway", lock_path))
+    if fault == "overloaded":
+        return E.overloaded()
+    if fault == "server_error":
+        return E.server_error()
+    if fault == "auth":
+        return E.auth_error()
+    if fault == "billing":
+        return E.billing_error()
+    if fault == "context_overflow":
+        return E.context_overflow()
+    raise AssertionError(f"unknown provider fault {fault}")
+
+
+def _wrap(err: JSError, how: str) -> JSError:
+    """Wrap `err` the way SDKs and runtime layers do; `how` is one of the scenario's wrapping options."""
+    if how == "none":
+        return err
+    if how in ("cause", "error", "reason"):
+        return E.wrap(err, link=how)
+    if how == "abort":
+        return E.abort_error(reason=err)
+    if how == "deep":  # five `cause` levels, as layered runtimes produce
+        for level in range(5):
+            err = E.wrap(err, link="cause", message=f"layer {5 - level}: {err.message}")
+        return err
+    if how == "cycle":  # a cause cycle that holds the error (SDKs that link request and response errors)
+        outer = E.wrap(err, link="cause", message=f"request failed: {err.message}")
+        middle = E.wrap(outer, link="cause", message="retry exhausted")
+        outer.cause = middle
+        middle.error = err
+        return outer
+    if how == "aggregate":
+        return E.wrap(err, link="errors", message="multiple errors")
+    if how == "suppressed":
+        return E.wrap(err, link="suppressed", message="error during cleanup")
+    raise AssertionError(f"unknown wrapping {how}")
+
+
+def run_world(scenario: Scenario, target: Target, choices: ChoiceSource) -> Trace:
+    return World(scenario, target, choices).run()
+
+
+__all__: Sequence[str] = ("World", "SimEnvironment", "LivenessError", "run_world")

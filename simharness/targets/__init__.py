@@ -1,0 +1,87 @@
+"""Targets: the fallback drivers simharness can judge, named by a spec string.
+
+- `reference`                      the embedded Python model of openclaw 2026.5.20 (the default)
+- `py:PATH/TO/FILE.py:ATTR`        any Python file exposing a driver (see `_protocol.py` for the protocol)
+- `mutant:NAME`                    one of the shipped faulty drivers (`simharness mutants` lists them)
+- `openclaw@VERSION`               a published openclaw release, installed from npm, run by Node
+- `node-dist:PATH`                 an unpacked openclaw package or dist directory (a user's own build)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+from simharness.targets._protocol import (
+    EMBEDDED_LOCK_PROFILE,
+    CallContext,
+    DriverFn,
+    Profile,
+    Target,
+    TargetError,
+)
+
+__all__ = ["CallContext", "DriverFn", "Profile", "PythonTarget", "Target", "TargetError", "resolve_target"]
+
+
+class PythonTarget:
+    """A driver written in Python, run in-process as a simpy generator."""
+
+    def __init__(self, spec: str, driver: DriverFn, profile: Profile = EMBEDDED_LOCK_PROFILE) -> None:
+        self.spec, self._driver, self.profile = spec, driver, profile
+
+    @property
+    def driver(self) -> DriverFn:
+        return self._driver
+
+    def close(self) -> None:
+        pass
+
+
+def _load_python(spec: str) -> PythonTarget:
+    body = spec[len("py:") :]
+    path_text, sep, attr = body.rpartition(":")
+    if not sep or not path_text or not attr:
+        raise TargetError(f"{spec}: expected py:PATH/TO/FILE.py:FUNCTION")
+    path = Path(path_text)
+    if not path.is_file():
+        raise TargetError(f"{spec}: no such file {path}")
+    module_name = f"simharness_target_{abs(hash(str(path.resolve()))) & 0xFFFFFFFF:x}"
+    loader_spec = importlib.util.spec_from_file_location(module_name, path)
+    if loader_spec is None or loader_spec.loader is None:
+        raise TargetError(f"{spec}: cannot import {path}")
+    module = importlib.util.module_from_spec(loader_spec)
+    sys.modules[module_name] = module
+    try:
+        loader_spec.loader.exec_module(module)
+    except Exception as exc:  # the user's file failed to import: say so in one line
+        raise TargetError(f"{spec}: importing {path} failed: {type(exc).__name__}: {exc}") from None
+    driver: Any = getattr(module, attr, None)
+    if not callable(driver):
+        raise TargetError(f"{spec}: {path} has no callable {attr!r}")
+    profile = getattr(module, "SIMHARNESS_PROFILE", EMBEDDED_LOCK_PROFILE)
+    return PythonTarget(spec, driver, profile)
+
+
+def resolve_target(spec: str) -> Target:
+    """Turn a target spec into a ready target; unknown specs raise `TargetError`."""
+    if spec == "reference":
+        from simharness.drivers.reference import run_with_model_fallback
+
+        return PythonTarget("reference", run_with_model_fallback)
+    if spec.startswith("py:"):
+        return _load_python(spec)
+    if spec.startswith("mutant:"):
+        from simharness.drivers.mutants import MUTANTS
+
+        name = spec[len("mutant:") :]
+        if name not in MUTANTS:
+            raise TargetError(f"{spec}: unknown mutant (known: {', '.join(MUTANTS)})")
+        return PythonTarget(spec, MUTANTS[name].driver)
+    if spec.startswith(("openclaw@", "node-dist:")):
+        from simharness.targets.node import NodeTarget
+
+        return NodeTarget(spec)
+    raise TargetError(f"{spec}: unknown target (expected reference, py:FILE.py:FUNC, mutant:NAME, openclaw@VERSION or node-dist:PATH)")
