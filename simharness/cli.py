@@ -1,16 +1,19 @@
 """The `simharness` command line.
 
+Each subcommand lives in its own module under `simharness.commands` with two functions:
+`add_parser(subparsers)` and `main(args) -> int`. Modules are imported only to build the parser;
+heavy imports happen inside `main`.
+
 Exit codes: 0 every invariant held; 1 a violation was found (its schedule is written); 2 bad input (one
-line on stderr, nothing already written is lost).
+line on stderr, nothing already written is lost); 130 interrupted (the report is marked incomplete).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 from simharness._io import OutputError
 from simharness._scenario import ScenarioError
@@ -19,8 +22,11 @@ from simharness.targets._protocol import TargetError
 
 USER_ERRORS = (ScenarioError, ScheduleError, TargetError, OutputError)
 
+#: Subcommands in the order `--help` lists them. A module not present (yet) is skipped.
+COMMAND_MODULES = ("run", "replay", "schedules", "mutants", "target", "matrix", "report", "bench")
 
-def _positive(text: str) -> int:
+
+def positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -30,7 +36,7 @@ def _positive(text: str) -> int:
     return value
 
 
-def _seed(text: str) -> int:
+def seed(text: str) -> int:
     try:
         value = int(text, 0)
     except ValueError:
@@ -40,7 +46,7 @@ def _seed(text: str) -> int:
     return value
 
 
-def _shard(text: str) -> tuple[int, int]:
+def shard(text: str) -> tuple[int, int]:
     try:
         index, count = (int(x) for x in text.split("/"))
     except ValueError:
@@ -50,116 +56,33 @@ def _shard(text: str) -> tuple[int, int]:
     return index, count
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
+    """argparse that reports bad usage in our one-line, exit-2 style."""
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"simharness: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="simharness", description="Deterministic simulation and fault injection for model-fallback drivers.")
-    parser.add_argument("--version", action="store_true", help="print the version and exit")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
-
-    run = sub.add_parser("run", help="run scenario files against a target and check every invariant")
-    run.add_argument("paths", nargs="+", help="scenario files or directories of *.toml")
-    run.add_argument("--target", default="reference", help="reference | py:FILE.py:FUNC | mutant:NAME | openclaw@VERSION | node-dist:PATH")
-    run.add_argument("--seed", type=_seed, default=0, help="master seed; each run's seed derives from it (default 0)")
-    run.add_argument("--budget", type=_positive, default=200, help="runs per scenario (default 200)")
-    run.add_argument("--report-dir", default="simharness-report", help="where report.json, summary.md and schedules go")
-    run.add_argument("--shard", type=_shard, default=(1, 1), help="run only shard I of N of every scenario's runs")
-    run.add_argument("--check-determinism", action="store_true", help="replay every run and compare trace hashes")
-    run.add_argument("--no-shrink", action="store_true", help="report counterexamples as found, unshrunk")
-
-    rep = sub.add_parser("replay", help="re-execute a schedule file exactly and judge it")
-    rep.add_argument("schedule")
-    rep.add_argument("--target", default=None, help="replay on another target (differential use)")
-    rep.add_argument("--trace", action="store_true", help="print the full trace")
-    return parser
-
-
-def _print_table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> None:
+def print_table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> None:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     for row in (header, *rows):
         print("  ".join(str(x).ljust(w) if i == 0 else str(x).rjust(w) for i, (x, w) in enumerate(zip(row, widths))))
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from simharness._report import write_reports
-    from simharness._runner import run_suite
-    from simharness._scenario import collect_scenarios
-    from simharness._shrink import shrink
-    from simharness.targets import resolve_target
-
-    scenarios = collect_scenarios(args.paths)
-    target = resolve_target(args.target)
-    try:
-        started = time.perf_counter()  # wall time for the report's timing section only, never inside a run
-        suite = run_suite(
-            scenarios,
-            target,
-            seed=args.seed,
-            budget=args.budget,
-            shard=args.shard,
-            check_determinism=args.check_determinism,
-            shrink=None if args.no_shrink else shrink,
-        )
-        suite.wall_seconds = time.perf_counter() - started
-    finally:
-        target.close()
-    doc = write_reports(suite, args.report_dir)
-
-    print(f"target {doc['target']} (profile {doc['profile']}), seed {doc['seed']}, {doc['runs']} runs in {suite.wall_seconds:.2f}s")
-    _print_table(
-        [(s["name"], s["runs"], s["failed_runs"], len(s["situations"])) for s in doc["scenarios"]],
-        ("scenario", "runs", "failed", "situations"),
-    )
-    print()
-    _print_table(
-        [(("✗ " if i["violated"] else "  ") + i["id"], i["checked"], i["violated"], i["not_applicable"]) for i in doc["invariants"]],
-        ("invariant", "checked", "violated", "n/a"),
-    )
-    for inv in doc["invariants"]:
-        ce = inv["counterexample"]
-        if ce:
-            print(f"\n{inv['id']} violated in {ce['scenario']}: {ce['message']}")
-            print(f"  shrunk {ce['size']['original']} → {ce['size']['shrunk']} non-trivial choices; reproduce: {ce['replay']}")
-    for u in doc["unreached"]:
-        print(f"warning: {u['scenario']}: expected situation {u['situation']!r} was never reached")
-    if not doc["complete"]:
-        print("interrupted: the report holds the runs completed so far and is marked incomplete", file=sys.stderr)
-    print(f"\nreport: {Path(args.report_dir) / 'report.json'}")
-    if not doc["complete"]:
-        return 130
-    return 0 if doc["ok"] else 1
-
-
-def cmd_replay(args: argparse.Namespace) -> int:
-    from simharness._report import narrate
-    from simharness._runner import replay
-    from simharness._schedule import load_schedule
-    from simharness.targets import resolve_target
-
-    schedule = load_schedule(args.schedule)
-    target = resolve_target(args.target or schedule.target)
-    try:
-        result = replay(schedule.scenario, target, schedule.values, schedule.seed)
-    finally:
-        target.close()
-    print(f"replaying {args.schedule}: scenario {schedule.scenario.name}, target {target.spec}, {len(schedule.values)} choices")
-    print("\n".join(narrate(result.trace, limit=10_000 if args.trace else 80, locks=args.trace)))
-    same_target = target.spec == schedule.target
-    if schedule.trace_sha256 and same_target:
-        identical = result.trace_sha256 == schedule.trace_sha256
-        print(f"trace {'identical to' if identical else 'DIFFERS from'} the recorded one ({result.trace_sha256[:16]})")
-    if result.ok:
-        print("every invariant held")
-        return 0
-    for v in result.verdicts.violations:
-        print(f"VIOLATED {v.invariant}: {v.message}")
-    return 1
-
-
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"run": cmd_run, "replay": cmd_replay}
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="simharness", description="Deterministic simulation and fault injection for model-fallback drivers.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"simharness.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"simharness.commands.{name}":
+                continue
+            raise
+        command = module.add_parser(sub)
+        command.set_defaults(handler=module.main)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -174,7 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return COMMANDS[args.command](args)
+        code: int = args.handler(args)
+        return code
     except USER_ERRORS as exc:
         print(f"simharness: error: {exc}", file=sys.stderr)
         return 2
