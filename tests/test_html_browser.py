@@ -1,0 +1,155 @@
+"""report.html in a real browser (Debian's chromium, headless): it renders, shows the timeline, loads nothing.
+
+Runs when chromium is installed; on CI (`CI=true`) a missing chromium is a failure, not a skip, so the check
+cannot silently disappear. Install it with `apt-get install -y --no-install-recommends chromium`.
+The screenshot is kept at `<tmp>/report.png`; run with `-s` to see the path.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+import tempfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from simharness._report import write_reports
+from simharness._runner import run_suite
+from simharness._scenario import load_scenario, parse_scenario
+from simharness._shrink import shrink
+from simharness.targets import resolve_target
+
+ROOT = Path(__file__).resolve().parent.parent
+RED = (0xCF, 0x22, 0x2E)  # --bad: the violating step's line and ring, faults
+
+LEGACY = '''
+from simharness._errors import JSError
+from simharness._oracle import EXPECTED_REASON, category_of, root_kind
+
+
+def legacy(ctx, candidates, run, on_error):
+    """Before openclaw#83550: a takeover is an ordinary failure and walks the whole chain."""
+    attempts = []
+    for i, (p, m) in enumerate(candidates):
+        try:
+            return (yield from run(p, m))
+        except JSError as err:
+            if category_of(err) == "terminal":
+                raise
+            attempts.append((p, m, err))
+            on_error({"provider": p, "model": m, "error": err, "attempt": i + 1, "total": len(candidates)})
+    if len(attempts) <= 1:
+        raise attempts[-1][2]
+    parts = " | ".join(f"{p}/{m}: {e.message} (<script>{EXPECTED_REASON.get(root_kind(e))}</script>)" for p, m, e in attempts)
+    raise JSError(f"All models failed ({len(attempts)}): {parts}", kind="summary")
+'''
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    if os.environ.get("CI") == "true":
+        pytest.fail("chromium is not installed; CI must install it: apt-get install -y --no-install-recommends chromium")
+    pytest.skip("chromium is not installed (apt-get install -y --no-install-recommends chromium)")
+
+
+def _browser(*args: str) -> subprocess.CompletedProcess[str]:
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run(
+            [
+                _chromium(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                f"--user-data-dir={profile}",
+                "--enable-logging=stderr",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+
+def _pixels(png: bytes) -> tuple[int, int, list[bytes]]:
+    """Decode an 8-bit RGB(A), non-interlaced PNG (what chromium writes) into rows of pixels."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, data, header = 8, b"", b""
+    while pos < len(png):
+        (length,) = struct.unpack(">I", png[pos : pos + 4])
+        kind, body = png[pos + 4 : pos + 8], png[pos + 8 : pos + 8 + length]
+        header = body if kind == b"IHDR" else header
+        data += body if kind == b"IDAT" else b""
+        pos += 12 + length
+    width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", header)
+    assert depth == 8 and color in (2, 6) and interlace == 0
+    bpp = 3 if color == 2 else 4
+    raw, stride, rows, prev = zlib.decompress(data), width * bpp, [], bytearray(width * bpp)
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if kind == 1:
+                line[i] = (line[i] + a) & 0xFF
+            elif kind == 2:
+                line[i] = (line[i] + b) & 0xFF
+            elif kind == 3:
+                line[i] = (line[i] + (a + b) // 2) & 0xFF
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
+        rows.append(bytes(line if bpp == 3 else b"".join(line[j : j + 3] for j in range(0, stride, 4))))
+        prev = line
+    return width, height, rows
+
+
+def test_report_renders_in_a_real_browser_with_the_swimlane_timeline(tmp_path: Path) -> None:
+    _chromium()
+    driver = tmp_path / "legacy.py"
+    driver.write_text(LEGACY)
+    target = resolve_target(f"py:{driver}:legacy")
+    race = load_scenario(ROOT / "scenarios" / "takeover-race.toml")
+    hostile = parse_scenario(
+        {
+            "name": "<script>document.title='pwned'</script>",
+            "description": "<img src=x onerror=alert(1)>",
+            "world": {"chain": ["a/x", "b/y"]},
+        },
+        "hostile",
+    )
+    suite = run_suite([race, hostile], target, seed=2, budget=60, shrink=shrink)
+    assert not suite.ok
+    write_reports(suite, tmp_path / "report")
+    page = (tmp_path / "report" / "report.html").as_uri()
+
+    # the DOM chromium built: the timelines are there, no script element was created, nothing was blocked
+    dom = _browser("--dump-dom", page)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert dom.stdout.count('class="tl"') >= 2 and "<script" not in dom.stdout.lower()
+    assert "Refused to" not in dom.stderr  # a Content-Security-Policy violation: the page tried to load something
+
+    # the picture: the page is drawn, and the violating step's red line is on it
+    shot = tmp_path / "report.png"
+    result = _browser("--window-size=1400,2400", f"--screenshot={shot}", page)
+    assert result.returncode == 0 and shot.is_file(), result.stderr[-2000:]
+    print(f"screenshot: {shot}")
+    width, height, rows = _pixels(shot.read_bytes())
+    assert (width, height) == (1400, 2400)
+    white = bytes((255, 255, 255))
+    painted = sum(1 for row in rows[::8] for x in range(0, len(row), 24) if row[x : x + 3] != white)
+    assert painted > len(rows[::8]) * (len(rows[0]) // 24) * 0.05  # not a blank page
+    red = sum(1 for row in rows for x in range(0, len(row), 3) if tuple(row[x : x + 3]) == RED)
+    assert red > 200  # the dashed violation line across the lanes, its ring and label, the fault marks

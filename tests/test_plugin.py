@@ -1,0 +1,251 @@
+"""The pytest plugin: what it collects, how items fail, seeds across xdist workers, the `sim` fixture."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from simharness._choice import derive_seed
+from simharness.cli import main as cli
+
+pytest_plugins = ["pytester"]
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+DRIVERS = """
+from simharness._errors import JSError
+from simharness._oracle import EXPECTED_REASON, category_of, root_kind
+
+
+def _fallback(candidates, run, on_error, reason):
+    attempts = []
+    for i, (p, m) in enumerate(candidates):
+        try:
+            return (yield from run(p, m))
+        except JSError as err:
+            if category_of(err) in ("coordination", "terminal"):
+                raise
+            attempts.append((p, m, err))
+            on_error({"provider": p, "model": m, "error": err, "attempt": i + 1, "total": len(candidates)})
+    if len(attempts) <= 1:
+        raise attempts[-1][2]
+    parts = " | ".join(f"{p}/{m}: {e.message} ({reason(e)})" for p, m, e in attempts)
+    raise JSError(f"All models failed ({len(attempts)}): {parts}", kind="summary")
+
+
+def good(ctx, candidates, run, on_error):
+    return _fallback(candidates, run, on_error, lambda e: EXPECTED_REASON.get(root_kind(e), "unknown"))
+
+
+def wrong_reason(ctx, candidates, run, on_error):
+    return _fallback(candidates, run, on_error, lambda e: "x")
+"""
+
+
+STORM = """
+name = "storm"
+description = "every provider answers 429: every call exhausts the chain"
+
+[world]
+sessions = 2
+chain = ["openai/gpt-a", "anthropic/claude-b", "google/gemini-c"]
+session_start_ms = [0, 50]
+
+[providers."*"]
+latency_ms = [100, 150]
+faults = { rate_limit = 1.0 }
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A project with two scenarios (one a wrong-reason driver always fails), drivers, and an ordinary test."""
+    pytester.makepyfile(drivers=DRIVERS)
+    scenarios = pytester.mkdir("scenarios")
+    for name in ("takeover-race", "success-after-rate-limit"):
+        (scenarios / f"{name}.toml").write_text((SCENARIOS / f"{name}.toml").read_text())
+    (scenarios / "storm.toml").write_text(STORM)
+    pytester.mkdir("tests")
+    (pytester.path / "tests" / "test_plain.py").write_text("def test_plain():\n    assert True\n")
+    pytester.makeini("[pytest]\ntestpaths = tests\n")
+    return pytester
+
+
+def _target(p: pytest.Pytester, name: str) -> str:
+    return f"--sim-target=py:{p.path / 'drivers.py'}:{name}"
+
+
+def _doc(path: Path) -> dict[str, Any]:
+    """A report minus what legitimately differs between two sessions: timing and where its files went."""
+    doc: dict[str, Any] = json.loads((path / "report.json").read_text())
+    doc.pop("timing")
+    for inv in doc["invariants"]:
+        if inv["counterexample"]:
+            inv["counterexample"]["replay"] = inv["counterexample"]["replay"].replace(f" {path.name}/", " OUT/")
+    return doc
+
+
+# --- collection ------------------------------------------------------------------------------------------
+
+
+def test_scenarios_are_collected_only_where_configured(project: pytest.Pytester) -> None:
+    plain = project.runpytest_inprocess("--collect-only", "-q")
+    assert "test_plain.py::test_plain" in plain.stdout.str() and ".toml" not in plain.stdout.str()
+    walked = project.runpytest_inprocess("--collect-only", "-q", ".")  # a directory walk without configuration: no scenarios
+    assert ".toml" not in walked.stdout.str()
+    named = project.runpytest_inprocess("--collect-only", "-q", "scenarios/takeover-race.toml")  # named on the command line
+    named.stdout.fnmatch_lines(["scenarios/takeover-race.toml::takeover-race"])
+    option = project.runpytest_inprocess("--collect-only", "-q", "--sim-scenarios=scenarios", ".")
+    assert len(re.findall(r"\.toml::", option.stdout.str())) == 3
+    project.makeini("[pytest]\ntestpaths = tests\nsimharness_scenarios = scenarios\n")
+    ini = project.runpytest_inprocess("--collect-only", "-q", "tests", "scenarios")
+    assert len(re.findall(r"\.toml::", ini.stdout.str())) == 3 and "test_plain" in ini.stdout.str()
+    default = project.runpytest_inprocess("--collect-only", "-q")  # testpaths do not walk the scenarios: not collected
+    assert ".toml" not in default.stdout.str()
+
+
+def test_a_bad_scenario_is_one_line_collection_error(project: pytest.Pytester) -> None:
+    (project.path / "scenarios" / "broken.toml").write_text('name = "broken"\n[world]\nsessions = "two"\n')
+    result = project.runpytest_inprocess("--sim-scenarios=scenarios", "scenarios")
+    result.stdout.fnmatch_lines(["*broken.toml: world.sessions: expected an integer from 1 to 512, got 'two'*"])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_usage_errors_are_one_line(project: pytest.Pytester) -> None:
+    for args, message in [
+        (["--sim-strategy=bogus"], "--sim-strategy bogus: unknown strategy (available: random)"),
+        (["--sim-budget=0"], "--sim-budget: expected an integer from 1 to 100000000, got 0"),
+        (["--sim-seed=abc"], "--sim-seed: expected an integer, got 'abc'"),
+    ]:
+        result = project.runpytest_inprocess(*args)
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        assert message in result.stderr.str()
+
+
+# --- items: verdicts, failures, seeds ----------------------------------------------------------------------
+
+
+def test_items_pass_and_fail_with_a_narrated_shrunk_schedule_and_the_replay_command(project: pytest.Pytester) -> None:
+    result = project.runpytest_inprocess(
+        "--sim-scenarios=scenarios",
+        "scenarios",
+        _target(project, "wrong_reason"),
+        "--sim-budget=30",
+        "--sim-seed=5",
+        "--sim-report-dir=out",
+    )
+    result.assert_outcomes(passed=2, failed=1)
+    out = result.stdout.str()
+    assert "simharness: session seed 5 (rerun with --sim-seed=5)" in out
+    result.stdout.fnmatch_lines(
+        [
+            "*scenario storm: 1 invariant violated in 30 of 30 runs against py:*",
+            "✗ summary-honest: 30 violating runs*",
+            "*summary gives reason 'x' for *",
+            "*shrunk from * to * non-trivial choices; what happened:",
+            "*driver throws Error: “All models failed (3): *◀ violates summary-honest",
+            "  replay:  simharness replay out/schedules/storm--summary-honest--*.json",
+            "rerun this test:  pytest 'scenarios/storm.toml::storm' --sim-seed=5 *",
+            "the same runs:    simharness run */scenarios/storm.toml --target py:* --seed * --budget 30",
+        ]
+    )
+    schedule = re.search(r"simharness replay (out/schedules/\S+\.json)", out)
+    assert schedule is not None
+    assert cli(["replay", str(project.path / schedule.group(1))]) == 1  # the command replays the counterexample
+    seed = int(re.search(r"--seed (\d+) --budget 30", out).group(1))  # type: ignore[union-attr]
+    assert seed == derive_seed(5, "scenarios/storm.toml::storm")
+    doc = json.loads((project.path / "out" / "report.json").read_text())
+    assert doc["seed"] == 5 and doc["runs"] == 90 and not doc["ok"]
+    assert {p.name for p in (project.path / "out").iterdir()} >= {"report.html", "junit.xml", "summary.md"}
+    assert "report: out/report.html" in out
+
+
+def test_xdist_workers_find_the_same_verdicts_and_counterexamples(project: pytest.Pytester) -> None:
+    docs = []
+    for workers in ("0", "2"):
+        result = project.runpytest_subprocess(
+            "-n",
+            workers,
+            "--sim-scenarios=scenarios",
+            "scenarios",
+            _target(project, "wrong_reason"),
+            "--sim-budget=40",
+            "--sim-seed=77",
+            f"--sim-report-dir=r{workers}",
+        )
+        result.assert_outcomes(passed=2, failed=1)
+        docs.append(_doc(project.path / f"r{workers}"))
+    assert docs[0] == docs[1]
+    assert any(i["counterexample"] for i in docs[0]["invariants"])
+
+
+def test_the_controller_hands_its_random_seed_to_the_workers(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess(
+        "-n", "2", "--sim-scenarios=scenarios", "scenarios", _target(project, "good"), "--sim-budget=5", "--sim-report-dir=r"
+    )
+    result.assert_outcomes(passed=3)
+    seed = int(re.search(r"simharness: session seed (\d+)", result.stdout.str()).group(1))  # type: ignore[union-attr]
+    doc = json.loads((project.path / "r" / "report.json").read_text())
+    assert doc["seed"] == seed
+    for scenario in doc["scenarios"]:  # every worker derived its items' seeds from the controller's seed
+        assert scenario["seed"] == derive_seed(seed, scenario["nodeid"])
+
+
+# --- the sim fixture -----------------------------------------------------------------------------------------
+
+
+def test_sim_fixture(project: pytest.Pytester) -> None:
+    drivers = project.path / "drivers.py"
+    project.makepyfile(
+        test_sim=f"""
+        GOOD = "py:{drivers}:good"
+        WRONG = "py:{drivers}:wrong_reason"
+
+        def test_one_run(sim):
+            result = sim.run("scenarios/takeover-race.toml", seed=3, target=GOOD)
+            assert result.ok and result.seed == 3 and result.violated == set()
+            again = sim.run("scenarios/takeover-race.toml", seed=3, target=GOOD)
+            assert again.trace.sha256() == result.trace.sha256()
+
+        def test_default_seed_is_the_tests_own(sim):
+            assert sim.run("scenarios/takeover-race.toml", target=GOOD).seed == sim.seed
+
+        def test_inline_scenario_and_explore(sim):
+            storm = {{"name": "storm", "world": {{"chain": ["a/x", "b/y"]}}, "providers": {{"*": {{"faults": {{"rate_limit": 1.0}}}}}}}}
+            found = sim.explore(storm, budget=10, target=WRONG)
+            assert not found.ok and found.violated == {{"summary-honest": 10}} and found.runs == 10
+            shrunk = found.counterexamples["summary-honest"]
+            assert "summary-honest" in shrunk.violated and "◀ violates summary-honest" in shrunk.narrative()
+            assert sim.explore(storm, budget=10, target=GOOD).ok
+
+        def test_failing_property(sim):
+            assert sim.run("scenarios/storm.toml", seed=1, target=WRONG).ok
+        """
+    )
+    result = project.runpytest_inprocess("test_sim.py", "--sim-report-dir=out")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*assert False*",
+            "*where False = <SimRun storm seed=1 target=py:*: violates summary-honest>.ok*",
+            "*- simharness -*",
+            "*◀ violates summary-honest",
+            "VIOLATED summary-honest: *",
+            "replay:  simharness replay out/schedules/test-test_failing_property--storm--1.json",
+        ]
+    )
+    assert (project.path / "out" / "schedules" / "test-test_failing_property--storm--1.json").is_file()
+    assert not (project.path / "out" / "report.json").exists()  # fixture runs are the test's business, not the suite report's
+
+
+def test_the_plugin_is_cheap_when_unused() -> None:
+    code = "import sys, simharness.pytest_plugin; print(sorted(m for m in ('jinja2', 'simharness._report', 'simharness._shrink', 'simharness._html') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
