@@ -11,11 +11,13 @@ scenarios at all, let alone twice: `pytest scenarios/` (or adding the directory 
 per invariant would either replay the same runs once per invariant or need a cache that xdist, which sends
 items to different processes, defeats. A failing item names every invariant it violated, each with its own
 shrunk counterexample; junit.xml in `--sim-report-dir` still has one testcase per scenario × invariant.
+One heavy scenario would leave xdist workers idle, so `--sim-split N` makes each scenario N items, each a
+shard of its runs (`simharness run --shard i/N`); the session report merges them like shard reports.
 
 **Seeds.** The session seed is `--sim-seed` or a fresh random one; it is printed in the header. The
 controller hands it to xdist workers (`pytest_configure_node`, the pytest-randomly pattern), and each
-item's seed is `derive_seed(session seed, node id)`, so a verdict depends on neither the worker count nor
-the order items run in: `-n 0` and `-n 2` find the same counterexamples. A failure prints the
+scenario's seed is `derive_seed(session seed, node id)`, so a verdict depends on neither the worker count
+nor the order items run in: `-n 0` and `-n 2` find the same counterexamples. A failure prints the
 one-command rerun and the `simharness replay` of its schedule file.
 
 **The `sim` fixture** runs scenarios from a test, against any target::
@@ -38,7 +40,6 @@ import json
 import os
 import random
 import time
-import warnings
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,16 +62,13 @@ DEFAULT_BUDGET = 200
 DEFAULT_REPORT_DIR = "simharness-report"
 
 
-class SimCoverageWarning(UserWarning):
-    """A scenario never reached a situation it promised (`expect.sometimes`): its pass proves less than it seems."""
-
-
 @dataclass(frozen=True, slots=True)
 class Settings:
     seed: int
     target: str
     strategy: str
     budget: int
+    split: int
     report_dir: Path  # as shown in commands: relative to the invocation directory when under it
     roots: tuple[Path, ...]
 
@@ -91,6 +89,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--sim-strategy", default="random", metavar="NAME", help="exploration strategy (default: random)")
     group.addoption("--sim-budget", default=None, metavar="N", help=f"runs per scenario (default: {DEFAULT_BUDGET})")
+    group.addoption(
+        "--sim-split",
+        default=None,
+        metavar="N",
+        help="run each scenario as N items, each a shard of its runs, for xdist to spread (default: 1)",
+    )
     group.addoption("--sim-seed", default=None, metavar="SEED", help="session seed (default: random, printed in the header)")
     group.addoption("--sim-report-dir", default=None, metavar="DIR", help=f"where reports and schedules go (default: {DEFAULT_REPORT_DIR})")
     parser.addini("simharness_scenarios", type="paths", default=[], help="directories whose *.toml files are collected as scenarios")
@@ -109,6 +113,8 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     budget_text = config.getoption("sim_budget")
     budget = _parse_int("--sim-budget", budget_text, 1, 100_000_000) if budget_text else DEFAULT_BUDGET
+    split_text = config.getoption("sim_split")
+    split = _parse_int("--sim-split", split_text, 1, 10_000) if split_text else 1
     strategy = config.getoption("sim_strategy")
     if strategy not in STRATEGIES:  # a usage error now, not a failure in every item
         raise pytest.UsageError(f"--sim-strategy {strategy}: unknown strategy (available: {', '.join(STRATEGIES)})")
@@ -117,7 +123,7 @@ def pytest_configure(config: pytest.Config) -> None:
     report_dir = report_dir if report_dir.is_absolute() or Path.cwd() == here else here / report_dir
     option_roots = [here / p for p in config.getoption("sim_scenarios")]
     roots = tuple(p.resolve() for p in (option_roots or config.getini("simharness_scenarios")))
-    config.stash[_settings_key] = Settings(seed, config.getoption("sim_target"), strategy, budget, report_dir, roots)
+    config.stash[_settings_key] = Settings(seed, config.getoption("sim_target"), strategy, budget, split, report_dir, roots)
     config.stash[_docs_key] = []
     config.stash[_targets_key] = {}
 
@@ -153,9 +159,8 @@ def pytest_configure_node(node: Any) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     s = config.stash[_settings_key]
-    return (
-        f"simharness: session seed {s.seed} (rerun with --sim-seed={s.seed}), target {s.target}, strategy {s.strategy}, budget {s.budget}"
-    )
+    split = f", every scenario split in {s.split} items" if s.split > 1 else ""
+    return f"simharness: session seed {s.seed} (rerun with --sim-seed={s.seed}), target {s.target}, strategy {s.strategy}, budget {s.budget}{split}"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -183,7 +188,12 @@ class ScenarioFile(pytest.File):
             scenario = load_scenario(self.path)
         except ScenarioError as exc:
             raise self.CollectError(str(exc)) from None
-        yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
+        split = self.config.stash[_settings_key].split
+        if split == 1:
+            yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
+            return
+        for i in range(1, split + 1):
+            yield ScenarioItem.from_parent(self, name=f"{scenario.name}[{i}/{split}]", scenario=scenario, shard=(i, split))
 
 
 class ScenarioFailed(Exception):
@@ -191,28 +201,30 @@ class ScenarioFailed(Exception):
 
 
 class ScenarioItem(pytest.Item):
-    def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
+    """A scenario's runs (with `--sim-split N`: shard i/N of them, the parts sharing the scenario's seed)."""
+
+    def __init__(self, *, scenario: Scenario, shard: tuple[int, int] = (1, 1), **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.scenario = scenario
+        self.shard = shard
         self.add_marker("simharness")
+
+    @property
+    def scenario_id(self) -> str:
+        """The node id of the whole scenario: what its seed derives from, whatever the split."""
+        return f"{self.parent.nodeid}::{self.scenario.name}" if self.parent else self.nodeid
 
     def runtest(self) -> None:
         from simharness._report import report_json
 
         s = self.config.stash[_settings_key]
-        seed = item_seed(self.config, self.nodeid)
         target = _target(self.config, s.target)
-        suite = _explore(s, [self.scenario], target, seed)
+        suite = _explore(s, [self.scenario], target, item_seed(self.config, self.scenario_id), shard=self.shard)
         doc = report_json(suite, s.report_dir)
-        doc["scenarios"][0]["nodeid"] = self.nodeid
+        doc["scenarios"][0]["nodeid"] = self.scenario_id
         self.config.stash[_docs_key].append(doc)
         if not doc["ok"]:
-            raise ScenarioFailed(failure_text(doc, self.nodeid, self.path, s))
-        for u in doc["unreached"]:
-            warnings.warn(
-                SimCoverageWarning(f"{u['scenario']}: expected situation {u['situation']!r} was never reached in {s.budget} runs"),
-                stacklevel=1,
-            )
+            raise ScenarioFailed(failure_text(doc, self, s))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         from simharness.targets import TargetError
@@ -233,11 +245,18 @@ def item_seed(config: pytest.Config, nodeid: str) -> int:
 
 
 def _explore(
-    s: Settings, scenarios: Sequence[Scenario], target: Target, seed: int, budget: int | None = None, shrink: bool = True
+    s: Settings,
+    scenarios: Sequence[Scenario],
+    target: Target,
+    seed: int,
+    budget: int | None = None,
+    shrink: bool = True,
+    shard: tuple[int, int] = (1, 1),
 ) -> SuiteResult:
     from simharness._shrink import shrink as shrinker
 
-    return _explorer(s.strategy)(scenarios, target, seed=seed, budget=budget or s.budget, shrink=shrinker if shrink else None)
+    explore = _explorer(s.strategy)
+    return explore(scenarios, target, seed=seed, budget=budget or s.budget, shard=shard, shrink=shrinker if shrink else None)
 
 
 def _target(config: pytest.Config, spec: str) -> Target:
@@ -250,12 +269,14 @@ def _target(config: pytest.Config, spec: str) -> Target:
     return targets[spec]
 
 
-def failure_text(doc: dict[str, Any], nodeid: str, path: Path, s: Settings) -> str:
+def failure_text(doc: dict[str, Any], item: ScenarioItem, s: Settings) -> str:
+    """A failed scenario item: every violated invariant with its shrunk schedule narrated, and how to rerun it."""
     scenario = doc["scenarios"][0]
     violated = [i for i in doc["invariants"] if i["violated"]]
+    part = f" (shard {doc['shard']} of its runs)" if item.shard != (1, 1) else ""
     out = [
         (
-            f"scenario {scenario['name']}: {len(violated)} invariant{'s' if len(violated) > 1 else ''} violated "
+            f"scenario {scenario['name']}{part}: {len(violated)} invariant{'s' if len(violated) > 1 else ''} violated "
             f"in {scenario['failed_runs']} of {scenario['runs']} runs against {doc['target']} (seed {doc['seed']})"
         )
     ]
@@ -272,10 +293,12 @@ def failure_text(doc: dict[str, Any], nodeid: str, path: Path, s: Settings) -> s
             "",
             f"  replay:  {ce['replay']}",
         ]
+    split = f" --sim-split={s.split}" if s.split > 1 else ""
+    shard = f" --shard {doc['shard']}" if item.shard != (1, 1) else ""
     out += [
         "",
-        f"rerun this test:  pytest '{nodeid}' --sim-seed={s.seed} --sim-target={doc['target']} --sim-budget={doc['budget']}",
-        f"the same runs:    simharness run {path} --target {doc['target']} --seed {doc['seed']} --budget {doc['budget']}",
+        f"rerun this test:  pytest '{item.nodeid}' --sim-seed={s.seed} --sim-target={doc['target']} --sim-budget={doc['budget']}{split}",
+        f"the same runs:    simharness run {item.path} --target {doc['target']} --seed {doc['seed']} --budget {doc['budget']}{shard}",
     ]
     return "\n".join(out)
 
@@ -306,8 +329,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     from simharness._report import timing, write_docs
 
     s = config.stash[_settings_key]
-    doc = combine(sorted(docs, key=lambda d: str(d["scenarios"][0].get("nodeid", ""))))
-    doc["seed"] = s.seed
+    # in node-id order, whichever worker ran what: the report does not depend on -n
+    doc = combine(sorted(docs, key=lambda d: (str(d["scenarios"][0]["nodeid"]), d["shard"])))
+    doc["seed"], doc["shard"] = s.seed, "1/1"
     doc["timing"] = timing(doc["runs"], time.perf_counter() - config.stash.get(_started_key, time.perf_counter()))
     write_docs(doc, s.report_dir)
     config.stash[_docs_key] = [doc]  # the terminal summary reports on it
@@ -322,6 +346,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     verdict = f"violated: {', '.join(violated)}" if violated else "every invariant held"
     terminalreporter.write_sep("-", "simharness")
     terminalreporter.write_line(f"{len(doc['scenarios'])} scenarios, {doc['runs']} runs against {doc['target']}: {verdict}")
+    for u in doc["unreached"]:
+        terminalreporter.write_line(f"warning: {u['scenario']}: expected situation {u['situation']!r} was never reached", yellow=True)
     terminalreporter.write_line(
         f"report: {config.stash[_settings_key].report_dir / 'report.html'} (also junit.xml, summary.md, report.json)"
     )

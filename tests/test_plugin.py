@@ -186,6 +186,22 @@ def test_xdist_workers_find_the_same_verdicts_and_counterexamples(project: pytes
     assert any(i["counterexample"] for i in docs[0]["invariants"])
 
 
+def test_split_scenarios_report_like_whole_ones(project: pytest.Pytester) -> None:
+    args = ["--sim-scenarios=scenarios", "scenarios", _target(project, "wrong_reason"), "--sim-budget=30", "--sim-seed=3"]
+    whole = project.runpytest_inprocess(*args, "--sim-report-dir=whole")
+    whole.assert_outcomes(passed=2, failed=1)
+    split = project.runpytest_subprocess("-n", "2", *args, "--sim-split=3", "--sim-report-dir=split", "-v")
+    split.assert_outcomes(passed=6, failed=3)
+    split.stdout.fnmatch_lines(["*scenarios/storm.toml::storm[[]2/3[]] *"])
+    assert "every scenario split in 3 items" in split.stdout.str()
+    a, b = _doc(project.path / "whole"), _doc(project.path / "split")
+    for doc in (a, b):  # each part replays its own first run for the determinism check (see test_reports.py)
+        next(i for i in doc["invariants"] if i["id"] == "deterministic")["checked"] = None
+        for s in doc["scenarios"]:
+            s["invariants"]["deterministic"]["checked"] = None
+    assert a == b
+
+
 def test_the_controller_hands_its_random_seed_to_the_workers(project: pytest.Pytester) -> None:
     result = project.runpytest_subprocess(
         "-n", "2", "--sim-scenarios=scenarios", "scenarios", _target(project, "good"), "--sim-budget=5", "--sim-report-dir=r"
