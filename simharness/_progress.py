@@ -52,7 +52,7 @@ class Progress:
             else "0 violating"
         )
         text = f" {self.done}/{self.total} runs  {rate:,.0f} runs/s  {bad}  {_duration(left)} left  {scenario}"
-        width = max(10, min(32, columns - len(text) - 3))
+        width = 24 if columns >= 80 else 10  # a bar that does not change size as the numbers grow
         filled = min(width, round(width * self.done / self.total))
         return ("[" + "█" * filled + "·" * (width - filled) + "]" + text)[: max(columns - 1, 1)]
 

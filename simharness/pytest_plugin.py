@@ -26,9 +26,9 @@ one-command rerun and the `simharness replay` of its schedule file.
         result = sim.run("scenarios/takeover-race.toml", seed=3)   # one run
         assert result.ok, result.narrative()
 
-    def test_legacy_driver_is_caught(sim):
-        found = sim.explore("scenarios/takeover-race.toml", target="mutant:legacy", budget=200)
-        assert "coordination-single-run" in found.violated
+    def test_the_83510_bug_is_caught(sim):
+        found = sim.explore("scenarios/takeover-race.toml", target="openclaw@2026.5.18", budget=200)
+        assert "coordination-single-run" in found.violated   # shrunk: found.counterexamples[...]
 
 Cheap when unused: only pytest and the standard library are imported here at start-up; the simulation,
 targets and reports are imported when a scenario or the fixture first runs.
