@@ -43,8 +43,8 @@ SITUATIONS: dict[str, str] = {
     "writer_gave_up": "another writer timed out on the session lock",
 }
 
-_SUMMARY = re.compile(r"^All models failed \((\d+)\): (.*)$", re.S)
-_PART = re.compile(r"^(?P<candidate>[^/\s]+/[^:\s]+): (?P<message>.*?)(?: \((?P<reason>[a-z_]+)\))?$", re.S)
+_SUMMARY = re.compile(r"^All models failed \((\d+)\): (.*)$", re.DOTALL)
+_PART = re.compile(r"^(?P<candidate>[^/\s]+/[^:\s]+): (?P<message>.*?)(?: \((?P<reason>[a-z_]+)\))?$", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +139,13 @@ def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
             v.checked["success-stops"] += 1
             later = c.runs[i + 1 :]
             if later:
-                _fail(v, "success-stops", f"call {c.call}: {later[0][0].data['candidate']} ran after {start.data['candidate']} succeeded", later[0][0], c.call)
+                _fail(
+                    v,
+                    "success-stops",
+                    f"call {c.call}: {later[0][0].data['candidate']} ran after {start.data['candidate']} succeeded",
+                    later[0][0],
+                    c.call,
+                )
             elif end.kind != "call.return" or end.data.get("value") != outcome.data.get("value"):
                 _fail(v, "success-stops", f"call {c.call}: success of {start.data['candidate']} was not returned", end, c.call)
             break
@@ -158,11 +164,23 @@ def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
             what = f"{outcome.data['shape']} from {start.data['candidate']}"
             if later:
                 n = len(c.runs)
-                _fail(v, "coordination-single-run", f"call {c.call}: {what} did not stop the chain: run executed {n} times", later[0][0], c.call)
+                _fail(
+                    v,
+                    "coordination-single-run",
+                    f"call {c.call}: {what} did not stop the chain: run executed {n} times",
+                    later[0][0],
+                    c.call,
+                )
             elif end.kind != "call.raise":
                 _fail(v, "coordination-single-run", f"call {c.call}: {what} was swallowed (the call returned)", end, c.call)
             elif raised_uid != uid:
-                _fail(v, "coordination-single-run", f"call {c.call}: {what} was not rethrown as the same object; caller got {end.data.get('name')}: {end.data.get('message')}", end, c.call)
+                _fail(
+                    v,
+                    "coordination-single-run",
+                    f"call {c.call}: {what} was not rethrown as the same object; caller got {end.data.get('name')}: {end.data.get('message')}",
+                    end,
+                    c.call,
+                )
             elif reported:
                 _fail(v, "coordination-single-run", f"call {c.call}: onError was called for {what}", reported[0], c.call)
             if end.t != outcome.t:
@@ -174,12 +192,30 @@ def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
         if category == "explicit":
             v.checked["explicit-metadata-advances"] += 1
             if start.data["candidate"] != chain[i] if i < len(chain) else True:
-                _fail(v, "explicit-metadata-advances", f"call {c.call}: attempt {i + 1} ran {start.data['candidate']}, not {chain[i] if i < len(chain) else 'nothing'}", start, c.call)
+                _fail(
+                    v,
+                    "explicit-metadata-advances",
+                    f"call {c.call}: attempt {i + 1} ran {start.data['candidate']}, not {chain[i] if i < len(chain) else 'nothing'}",
+                    start,
+                    c.call,
+                )
             elif i + 1 < len(chain) and i + 1 >= len(c.runs):
-                _fail(v, "explicit-metadata-advances", f"call {c.call}: {outcome.data['shape']} from {start.data['candidate']} did not advance to {chain[i + 1]}", end, c.call)
+                _fail(
+                    v,
+                    "explicit-metadata-advances",
+                    f"call {c.call}: {outcome.data['shape']} from {start.data['candidate']} did not advance to {chain[i + 1]}",
+                    end,
+                    c.call,
+                )
             elif i + 1 < len(chain) and c.runs[i + 1][0].data["candidate"] != chain[i + 1]:
                 nxt = c.runs[i + 1][0]
-                _fail(v, "explicit-metadata-advances", f"call {c.call}: after {start.data['candidate']} the driver ran {nxt.data['candidate']}, not {chain[i + 1]}", nxt, c.call)
+                _fail(
+                    v,
+                    "explicit-metadata-advances",
+                    f"call {c.call}: after {start.data['candidate']} the driver ran {nxt.data['candidate']}, not {chain[i + 1]}",
+                    nxt,
+                    c.call,
+                )
 
     if end.kind == "call.raise":
         _check_summary(c, end, stop_at, v)
@@ -194,27 +230,45 @@ def _check_summary(c: _Call, end: Event, stop_at: int | None, v: Verdicts) -> No
         if failed and end.data.get("err") is not None:
             v.checked["summary-honest"] += 1
             if end.data["err"] != failed[-1][1].data["err"]:
-                _fail(v, "summary-honest", f"call {c.call}: the caller got the error of an earlier attempt, not of the last one", end, c.call)
+                _fail(
+                    v, "summary-honest", f"call {c.call}: the caller got the error of an earlier attempt, not of the last one", end, c.call
+                )
         return
     v.checked["summary-honest"] += 1
     n = int(m.group(1))
     parts = m.group(2).split(" | ")
     if n != len(c.runs) or len(parts) != len(c.runs):
-        _fail(v, "summary-honest", f"call {c.call}: summary says {n} attempts ({len(parts)} listed) but run executed {len(c.runs)} times", end, c.call)
+        _fail(
+            v,
+            "summary-honest",
+            f"call {c.call}: summary says {n} attempts ({len(parts)} listed) but run executed {len(c.runs)} times",
+            end,
+            c.call,
+        )
         return
     for k, (part, (start, outcome)) in enumerate(zip(parts, c.runs)):
         pm = _PART.match(part)
         if pm is None or pm.group("candidate") != start.data["candidate"]:
-            _fail(v, "summary-honest", f"call {c.call}: summary entry {k + 1} {part!r} does not name {start.data['candidate']}", end, c.call)
+            _fail(
+                v, "summary-honest", f"call {c.call}: summary entry {k + 1} {part!r} does not name {start.data['candidate']}", end, c.call
+            )
             return
         if outcome is None or outcome.kind != "run.raise":
             continue
         if outcome.data["message"] not in pm.group("message"):
-            _fail(v, "summary-honest", f"call {c.call}: summary entry {k + 1} misreports the error of {start.data['candidate']}", end, c.call)
+            _fail(
+                v, "summary-honest", f"call {c.call}: summary entry {k + 1} misreports the error of {start.data['candidate']}", end, c.call
+            )
             return
         want = EXPECTED_REASON.get(outcome.data["root"])
         if want is not None and outcome.data["shape"].count("-->") == 0 and pm.group("reason") != want:
-            _fail(v, "summary-honest", f"call {c.call}: summary gives reason {pm.group('reason')!r} for {start.data['candidate']}, expected {want!r}", end, c.call)
+            _fail(
+                v,
+                "summary-honest",
+                f"call {c.call}: summary gives reason {pm.group('reason')!r} for {start.data['candidate']}, expected {want!r}",
+                end,
+                c.call,
+            )
             return
 
 
@@ -254,7 +308,13 @@ def _check_windows(trace: Trace, v: Verdicts) -> None:
                 v.checked["no-silent-overwrite"] += 1
                 if not e.data["changed"]:
                     w = writes[0]
-                    _fail(v, "no-silent-overwrite", f"{w.data['by']} wrote {w.data['file']} at {w.t} ms inside {e.actor}'s release window and no takeover was detected", e, call)
+                    _fail(
+                        v,
+                        "no-silent-overwrite",
+                        f"{w.data['by']} wrote {w.data['file']} at {w.t} ms inside {e.actor}'s release window and no takeover was detected",
+                        e,
+                        call,
+                    )
 
 
 def _situations(trace: Trace, calls: list[_Call], v: Verdicts) -> None:

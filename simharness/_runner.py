@@ -49,7 +49,9 @@ def run_once(scenario: Scenario, target: Target, choices: ChoiceSource, seed: in
         trace = world.trace
         trace.add(world.env.now, "harness", "liveness.exceeded", reason="unbounded recursion in the driver")
         verdicts = check(trace, target.profile)
-        verdicts.violations.append(Violation("terminates", "the driver recursed without bound (a cycle walked without a seen-set?)", world.env.now))
+        verdicts.violations.append(
+            Violation("terminates", "the driver recursed without bound (a cycle walked without a seen-set?)", world.env.now)
+        )
         return RunResult(scenario, target.spec, seed, tuple(choices.record), trace, verdicts)
     return RunResult(scenario, target.spec, seed, tuple(choices.record), trace, check(trace, target.profile))
 

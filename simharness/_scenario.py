@@ -176,7 +176,7 @@ def _candidate(where: str, i: int, entry: Any) -> tuple[str, str]:
     if isinstance(entry, str) and entry.count("/") == 1 and all(entry.split("/")):
         provider, model = entry.split("/")
         return provider, model
-    raise ScenarioError(f"{where}: world.chain[{i}]: expected \"provider/model\", got {_show(entry)}")
+    raise ScenarioError(f'{where}: world.chain[{i}]: expected "provider/model", got {_show(entry)}')
 
 
 def parse_scenario(data: Mapping[str, Any], where: str = "<inline>") -> Scenario:
@@ -191,7 +191,7 @@ def parse_scenario(data: Mapping[str, Any], where: str = "<inline>") -> Scenario
     turns = w.integer("turns", 1, 1, 100)
     raw_chain = w.get("chain", ["openai/gpt-a"])
     if not isinstance(raw_chain, list) or not 1 <= len(raw_chain) <= 32:
-        raise w.fail("chain", "a list of 1-32 \"provider/model\" strings", raw_chain)
+        raise w.fail("chain", 'a list of 1-32 "provider/model" strings', raw_chain)
     chain = tuple(_candidate(where, i, c) for i, c in enumerate(raw_chain))
     if len(set(chain)) != len(chain):
         raise w.fail("chain", "distinct candidates", raw_chain)

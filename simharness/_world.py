@@ -24,6 +24,7 @@ from simharness._trace import Trace
 from simharness.targets._protocol import Target
 
 DEV = 2049  # st_dev of the simulated filesystem
+FINGERPRINT_FIELDS = ("dev", "ino", "size", "mtimeNs", "ctimeNs")
 
 
 class LivenessError(Exception):
@@ -50,8 +51,7 @@ class SimEnvironment(simpy.Environment):
         self.steps += 1
         head = queue[0]
         tied = len(queue) > 1 and (
-            (queue[1][0] == head[0] and queue[1][1] == head[1])
-            or (len(queue) > 2 and queue[2][0] == head[0] and queue[2][1] == head[1])
+            (queue[1][0] == head[0] and queue[1][1] == head[1]) or (len(queue) > 2 and queue[2][0] == head[0] and queue[2][1] == head[1])
         )
         if tied:
             entry = self._pick_tied(head[0], head[1])
@@ -102,15 +102,16 @@ def _actor_of(event: simpy.Event) -> str | None:
 
 
 class SessionFile:
-    __slots__ = ("path", "ino", "size", "mtime_ns", "ctime_ns", "lock")
+    __slots__ = ("ctime_ns", "ino", "lock", "mtime_ns", "path", "size")
 
     def __init__(self, path: str, ino: int, world: World) -> None:
         self.path, self.ino = path, ino
         self.size = self.mtime_ns = self.ctime_ns = 0
         self.lock = WriteLock(world, self)
 
-    def fingerprint(self) -> tuple[int, int, int, int, int]:
-        return (DEV, self.ino, self.size, self.mtime_ns, self.ctime_ns)
+    def fingerprint(self, fields: tuple[str, ...] = FINGERPRINT_FIELDS) -> tuple[int, ...]:
+        full = {"dev": DEV, "ino": self.ino, "size": self.size, "mtimeNs": self.mtime_ns, "ctimeNs": self.ctime_ns}
+        return tuple(full[f] for f in fields)
 
     def write(self, now_ms: int, nbytes: int, *, rewrite: bool = False) -> None:
         """Append `nbytes`, or rewrite in place keeping the size (compaction); mtime/ctime move either way."""
@@ -122,7 +123,7 @@ class SessionFile:
 class WriteLock:
     """`<session>.jsonl.lock`: polled acquire with backoff, acquire timeout, stale and max-hold takeover."""
 
-    __slots__ = ("world", "file", "path", "holder", "token", "since")
+    __slots__ = ("file", "holder", "path", "since", "token", "world")
 
     def __init__(self, world: World, file: SessionFile) -> None:
         self.world, self.file = world, file
@@ -194,7 +195,7 @@ class CallState:
 class _CallContext:
     """What a driver sees of the world (the `CallContext` protocol)."""
 
-    __slots__ = ("_world", "_state")
+    __slots__ = ("_state", "_world")
 
     def __init__(self, world: World, state: CallState) -> None:
         self._world, self._state = world, state
@@ -225,6 +226,9 @@ class World:
         self.errors: dict[int, tuple[int, JSError]] = {}  # id(obj) -> (uid, obj): keeps objects alive
         self.files = [SessionFile(f"sess-{chr(97 + i) if i < 26 else i}.jsonl", 1000 + i, self) for i in range(scenario.files)]
         self._next_call = 0
+        # The takeover check belongs to the target's runtime (openclaw's embedded attempt), so a target may
+        # narrow it; the shipped mutant that compares sizes only shows `no-silent-overwrite` can fail.
+        self.fingerprint_fields: tuple[str, ...] = getattr(target, "fingerprint_fields", FINGERPRINT_FIELDS)
 
     # errors get a uid when the world creates them, so identity survives into the trace
     def register(self, err: JSError) -> JSError:
@@ -306,7 +310,7 @@ class World:
             raise self._raise(state, self._wrap_coordination(err))
         file.write(env.now, 200)
         trace.add(env.now, actor, "file.write", file=file.path, by=actor, size=file.size)
-        before = file.fingerprint()
+        before = file.fingerprint(self.fingerprint_fields)
         lock.release(actor, token)
         trace.add(env.now, actor, "window.open", call=call, file=file.path)
 
@@ -321,7 +325,7 @@ class World:
             reacquired = yield from lock.acquire(actor, sc.lock_timeout_ms)
         except JSError:
             pass  # a reacquire timeout is a takeover
-        changed = file.fingerprint() != before
+        changed = file.fingerprint(self.fingerprint_fields) != before
         trace.add(env.now, actor, "window.close", call=call, file=file.path, changed=changed)
         takeover = changed or reacquired is None
         if takeover:
@@ -451,4 +455,4 @@ def run_world(scenario: Scenario, target: Target, choices: ChoiceSource) -> Trac
     return World(scenario, target, choices).run()
 
 
-__all__: Sequence[str] = ("World", "SimEnvironment", "LivenessError", "run_world")
+__all__: Sequence[str] = ("LivenessError", "SimEnvironment", "World", "run_world")

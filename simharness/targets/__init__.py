@@ -56,7 +56,7 @@ def _load_python(spec: str) -> PythonTarget:
     sys.modules[module_name] = module
     try:
         loader_spec.loader.exec_module(module)
-    except Exception as exc:  # the user's file failed to import: say so in one line
+    except Exception as exc:  # noqa: BLE001 — the user's file failed to import: say so in one line
         raise TargetError(f"{spec}: importing {path} failed: {type(exc).__name__}: {exc}") from None
     driver: Any = getattr(module, attr, None)
     if not callable(driver):
