@@ -331,29 +331,29 @@ def _classify(err: Any, seen: set[int], depth: int, max_depth: int) -> str | Non
     return "timeout" if is_timeout_error(err) else None
 
 
-def failover_reason(err: Any) -> str | None:
+def failover_reason(err: Any, *, max_depth: int = MAX_FAILOVER_CAUSE_DEPTH) -> str | None:
     """`resolveFailoverReasonFromError`: the reason, or None (context overflow is not a reason)."""
-    c = classify(err)
+    c = classify(err, max_depth=max_depth)
     return None if c == CONTEXT_OVERFLOW else c
 
 
-def is_coordination_error(err: Any) -> bool:
+def is_coordination_error(err: Any, *, max_depth: int = MAX_FAILOVER_CAUSE_DEPTH) -> bool:
     """`isNonProviderRuntimeCoordinationError` (2026.5.19+): a lock or takeover anywhere, and nothing else."""
     if not has_session_lock(err) and not has_nested(err, is_takeover):
         return False
     if is_failover_error(err):
         return False
-    return classify(err) is None
+    return classify(err, max_depth=max_depth) is None
 
 
 _STATUS_FOR_REASON = {"billing": 402, "server_error": 500, "rate_limit": 429, "overloaded": 503, "auth": 401, "auth_permanent": 403, "timeout": 408, "format": 400, "model_not_found": 404}  # fmt: skip
 
 
-def coerce_to_failover_error(err: Any, provider: str, model: str) -> JSError | None:
+def coerce_to_failover_error(err: Any, provider: str, model: str, *, max_depth: int = MAX_FAILOVER_CAUSE_DEPTH) -> JSError | None:
     """`coerceToFailoverError`: a new FailoverError whose `cause` is the original, or None when unclassified."""
     if is_failover_error(err):
         return err  # type: ignore[no-any-return]
-    reason = failover_reason(err)
+    reason = failover_reason(err, max_depth=max_depth)
     if not reason:
         return None
     signal = signal_of(err)
@@ -370,11 +370,11 @@ def coerce_to_failover_error(err: Any, provider: str, model: str) -> JSError | N
     )
 
 
-def describe_failover(err: Any) -> tuple[str, str]:
+def describe_failover(err: Any, *, max_depth: int = MAX_FAILOVER_CAUSE_DEPTH) -> tuple[str, str]:
     """(error text, reason) as `describeFailoverError` records an attempt."""
     if is_failover_error(err):
         return err.fields.get("rawError") or err.message, err.fields["reason"]
-    return signal_of(err).message or str(err), failover_reason(err) or "unknown"
+    return signal_of(err).message or str(err), failover_reason(err, max_depth=max_depth) or "unknown"
 
 
 def should_rethrow_abort(err: Any) -> bool:

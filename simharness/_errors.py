@@ -140,6 +140,11 @@ def rate_limit(*, body: str = "RESOURCE_EXHAUSTED", retry_after_s: int | None = 
     )
 
 
+def stream_overloaded() -> JSError:
+    """An overload reported inside a streaming response: message only, no status, no code (no explicit metadata)."""
+    return JSError('stream error: {"type":"overloaded_error","message":"Overloaded"}', kind="stream_overloaded")
+
+
 def overloaded(status: int = 529) -> JSError:
     return JSError(f"HTTP {status}: overloaded_error: Overloaded", name="APIError", status=status, kind="overloaded")
 

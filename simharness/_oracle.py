@@ -14,7 +14,13 @@ from simharness._errors import COORDINATION_KINDS, JSError, walk
 EXPLICIT_KINDS = frozenset({"rate_limit", "overloaded", "server_error", "auth", "billing"})
 
 #: The reason a correct driver names for a root error of this kind in its "All models failed" summary.
-EXPECTED_REASON = {"rate_limit": "rate_limit", "auth": "auth", "billing": "billing", "overloaded": "overloaded"}
+EXPECTED_REASON = {
+    "rate_limit": "rate_limit",
+    "auth": "auth",
+    "billing": "billing",
+    "overloaded": "overloaded",
+    "stream_overloaded": "overloaded",
+}
 
 #: openclaw's classifiers stop walking at this depth; the world never nests deeper.
 MAX_DEPTH = 25
@@ -46,6 +52,23 @@ def category_of(err: Any) -> str:
 def coordination_kinds(err: Any) -> frozenset[str]:
     """Which coordination kinds an error graph holds (for profile applicability)."""
     return frozenset(node.kind for node in walk(err, max_depth=MAX_DEPTH)) & COORDINATION_KINDS
+
+
+def root_depth(err: Any) -> int:
+    """How many `error`/`cause` links lie between `err` and its first non-wrapper node (-1: none, or only
+    reachable through other links). Within `MAX_DEPTH`, a driver can and must classify the root's reason."""
+    frontier, seen, depth = [err], set(), 0
+    while frontier and depth <= MAX_DEPTH:
+        nxt = []
+        for node in frontier:
+            if not isinstance(node, JSError) or id(node) in seen:
+                continue
+            seen.add(id(node))
+            if node.kind not in ("wrapper", "plain"):
+                return depth
+            nxt.extend((node.error, node.cause))
+        frontier, depth = nxt, depth + 1
+    return -1
 
 
 def root_kind(err: Any) -> str:

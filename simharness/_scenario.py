@@ -19,6 +19,7 @@ PROVIDER_FAULTS = (
     "rate_limit",
     "rate_limit_nested_lock",
     "overloaded",
+    "stream_overloaded",
     "server_error",
     "auth",
     "billing",
@@ -26,8 +27,8 @@ PROVIDER_FAULTS = (
     "hang",
     "context_overflow",
 )
-COORDINATION_WRAPS = ("none", "cause", "error", "reason", "abort", "deep", "cycle", "aggregate", "suppressed")
-PROVIDER_WRAPS = ("none", "cause", "error", "deep")
+COORDINATION_WRAPS = ("none", "cause", "error", "reason", "abort", "deep", "deep25", "cycle", "code_only", "aggregate", "suppressed")
+PROVIDER_WRAPS = ("none", "cause", "error", "deep", "deep25")
 WRITER_KINDS = ("append", "rewrite")
 MAX_MS = 24 * 3600 * 1000  # one virtual day: anything longer is a typo, not a scenario
 

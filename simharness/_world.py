@@ -18,7 +18,7 @@ from simpy.core import EmptySchedule
 from simharness import _errors as E
 from simharness._choice import ChoiceSource
 from simharness._errors import JSError
-from simharness._oracle import category_of, coordination_kinds, root_kind
+from simharness._oracle import category_of, coordination_kinds, root_depth, root_kind
 from simharness._scenario import Scenario
 from simharness._trace import Trace
 from simharness.targets._protocol import Target
@@ -353,6 +353,7 @@ class World:
             err=self.uid(err),
             category=category,
             root=root_kind(err),
+            depth=root_depth(err),
             coord=sorted(coordination_kinds(err)),
             shape=E.describe(err),
             message=err.message,
@@ -415,6 +416,8 @@ def _provider_error(fault: str, retry_after: int | None, lock_path: str) -> JSEr
         return E.rate_limit(retry_after_s=retry_after, cause=E.session_write_lock_timeout(60_000, "pid=gateway", lock_path))
     if fault == "overloaded":
         return E.overloaded()
+    if fault == "stream_overloaded":
+        return E.stream_overloaded()
     if fault == "server_error":
         return E.server_error()
     if fault == "auth":
@@ -438,6 +441,14 @@ def _wrap(err: JSError, how: str) -> JSError:
         for level in range(5):
             err = E.wrap(err, link="cause", message=f"layer {5 - level}: {err.message}")
         return err
+    if how == "deep25":  # exactly openclaw's classifier depth limit (25), behind generic wrapper messages
+        for level in range(25):
+            err = E.wrap(err, link="cause", message=f"wrapped error (level {25 - level})")
+        return err
+    if how == "code_only":  # a plain Error whose `error` link holds a code-only lock object (no class, no name)
+        if err.kind == "lock_timeout":
+            err = E.JSError(err.message, code=err.code, kind="lock_timeout", fields=err.fields)
+        return E.wrap(err, link="error")
     if how == "cycle":  # a cause cycle that holds the error (SDKs that link request and response errors)
         outer = E.wrap(err, link="cause", message=f"request failed: {err.message}")
         middle = E.wrap(outer, link="cause", message="retry exhausted")

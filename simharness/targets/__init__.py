@@ -31,6 +31,7 @@ class PythonTarget:
 
     def __init__(self, spec: str, driver: DriverFn, profile: Profile = EMBEDDED_LOCK_PROFILE) -> None:
         self.spec, self._driver, self.profile = spec, driver, profile
+        self.fingerprint_fields: tuple[str, ...] = ("dev", "ino", "size", "mtimeNs", "ctimeNs")
 
     @property
     def driver(self) -> DriverFn:
@@ -79,7 +80,11 @@ def resolve_target(spec: str) -> Target:
         name = spec[len("mutant:") :]
         if name not in MUTANTS:
             raise TargetError(f"{spec}: unknown mutant (known: {', '.join(MUTANTS)})")
-        return PythonTarget(spec, MUTANTS[name].driver)
+        mutant = MUTANTS[name]
+        target = PythonTarget(spec, mutant.driver)
+        if mutant.fingerprint_fields is not None:  # the mutant narrows the runtime's takeover check
+            target.fingerprint_fields = mutant.fingerprint_fields
+        return target
     if spec.startswith(("openclaw@", "node-dist:")):
         from simharness.targets.node import NodeTarget
 
