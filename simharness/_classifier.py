@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from simharness._errors import JSError
@@ -85,11 +86,24 @@ _RATE_LIMIT_CODES = frozenset({"RESOURCE_EXHAUSTED", "RATE_LIMIT", "RATE_LIMITED
 CONTEXT_OVERFLOW = "<context_overflow>"
 
 
+def _combine(patterns: tuple[Any, ...]) -> re.Pattern[str]:
+    """One regex that matches where any entry of a table would (substrings escaped, patterns as written)."""
+    return re.compile("|".join(f"(?:{p.pattern if isinstance(p, re.Pattern) else re.escape(p)})" for p in patterns))
+
+
+#: Each table compiled once into a single alternation: one C-level search instead of a Python loop.
+_COMBINED: dict[int, tuple[tuple[Any, ...], re.Pattern[str]]] = {
+    id(t): (t, _combine(t))
+    for t in (_RATE_LIMIT, _OVERLOADED, _SERVER_ERROR, _TIMEOUT, _BILLING, _AUTH_PERMANENT, _AUTH, _CONTEXT_OVERFLOW)
+}
+
+
 def _matches(raw: str | None, patterns: tuple[Any, ...]) -> bool:
     if not raw:
         return False
-    value = raw.strip().lower()
-    return any(p.search(value) if isinstance(p, re.Pattern) else p in value for p in patterns)
+    entry = _COMBINED.get(id(patterns))
+    combined = entry[1] if entry is not None and entry[0] is patterns else _combine(patterns)
+    return combined.search(raw.strip().lower()) is not None
 
 
 def leading_http_status(raw: str) -> tuple[int, str] | None:
@@ -101,6 +115,7 @@ def is_context_overflow_message(raw: str) -> bool:
     return _matches(raw, _CONTEXT_OVERFLOW)
 
 
+@lru_cache(maxsize=4096)  # messages repeat across runs; the cache is bounded, so memory stays flat
 def is_likely_context_overflow(raw: str) -> bool:
     if not raw or _matches(raw, _BILLING) or _matches(raw, _RATE_LIMIT):
         return False
@@ -111,6 +126,7 @@ def is_likely_context_overflow(raw: str) -> bool:
     return bool(_CONTEXT_OVERFLOW_HINT.search(raw))
 
 
+@lru_cache(maxsize=4096)
 def _classify_message(raw: str) -> str | None:
     if is_context_overflow_message(raw):
         return CONTEXT_OVERFLOW
@@ -260,10 +276,19 @@ def has_nested(err: Any, predicate: Any, links: tuple[str, ...] = ("error", "cau
     if not isinstance(err, JSError):
         return False
     seen = set() if seen is None else seen
-    if id(err) in seen:
-        return False
-    seen.add(id(err))
-    return any(has_nested(getattr(err, link), predicate, links, seen) for link in links)
+    stack = [err]  # iterative: no Python recursion or generator per node on the hot path
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for link in links:
+            child = getattr(node, link)
+            if predicate(child):
+                return True
+            if isinstance(child, JSError) and id(child) not in seen:
+                stack.append(child)
+    return False
 
 
 def has_session_lock(err: Any) -> bool:
@@ -279,7 +304,12 @@ def _has_timeout_hint(err: Any) -> bool:
         return False
     if isinstance(err, JSError) and err.name == "TimeoutError":
         return True
-    return _matches(error_message(err), _TIMEOUT)
+    return _is_timeout_message(error_message(err))
+
+
+@lru_cache(maxsize=4096)
+def _is_timeout_message(raw: str) -> bool:
+    return _matches(raw, _TIMEOUT)
 
 
 def is_timeout_error(err: Any) -> bool:
