@@ -281,7 +281,7 @@ def _check_locks(trace: Trace, v: Verdicts) -> None:
         if not e.kind.startswith("lock."):
             continue
         holders = believed.setdefault(e.actor, set())
-        owner = e.data.get("owner")
+        owner = str(e.data.get("owner"))
         if e.kind == "lock.acquire":
             v.checked["lock-exclusive"] += 1
             others = sorted(holders - {owner})

@@ -57,9 +57,11 @@ def coordination_kinds(err: Any) -> frozenset[str]:
 def root_depth(err: Any) -> int:
     """How many `error`/`cause` links lie between `err` and its first non-wrapper node (-1: none, or only
     reachable through other links). Within `MAX_DEPTH`, a driver can and must classify the root's reason."""
-    frontier, seen, depth = [err], set(), 0
+    frontier: list[Any] = [err]
+    seen: set[int] = set()
+    depth = 0
     while frontier and depth <= MAX_DEPTH:
-        nxt = []
+        nxt: list[Any] = []
         for node in frontier:
             if not isinstance(node, JSError) or id(node) in seen:
                 continue
