@@ -39,6 +39,11 @@ class SimEnvironment(simpy.Environment):
         self.choices = choices
         self.steps = 0
 
+    @property
+    def now(self) -> int:
+        """Virtual milliseconds: always an integer, since every delay in the world is."""
+        return self._now  # type: ignore[return-value]
+
     def spawn(self, generator: Generator[Any, Any, Any], actor: str) -> simpy.Process:
         proc = self.process(generator)
         proc.actor = actor  # type: ignore[attr-defined]
@@ -60,7 +65,7 @@ class SimEnvironment(simpy.Environment):
         self._now = entry[0]
         event = entry[3]
         callbacks, event.callbacks = event.callbacks, None
-        for callback in callbacks:  # type: ignore[union-attr]
+        for callback in callbacks:
             callback(event)
         if not event._ok and not hasattr(event, "_defused"):
             raise event._value
@@ -110,6 +115,8 @@ class SessionFile:
         self.lock = WriteLock(world, self)
 
     def fingerprint(self, fields: tuple[str, ...] = FINGERPRINT_FIELDS) -> tuple[int, ...]:
+        if fields is FINGERPRINT_FIELDS:
+            return (DEV, self.ino, self.size, self.mtime_ns, self.ctime_ns)
         full = {"dev": DEV, "ino": self.ino, "size": self.size, "mtimeNs": self.mtime_ns, "ctimeNs": self.ctime_ns}
         return tuple(full[f] for f in fields)
 
@@ -123,11 +130,12 @@ class SessionFile:
 class WriteLock:
     """`<session>.jsonl.lock`: polled acquire with backoff, acquire timeout, stale and max-hold takeover."""
 
-    __slots__ = ("file", "holder", "path", "since", "token", "world")
+    __slots__ = ("file", "holder", "lane", "path", "since", "token", "world")
 
     def __init__(self, world: World, file: SessionFile) -> None:
         self.world, self.file = world, file
         self.path = file.path + ".lock"
+        self.lane = "lock:" + file.path  # the trace lane of this lock
         self.holder: str | None = None
         self.token = 0
         self.since = 0
@@ -145,26 +153,26 @@ class WriteLock:
                 return self._take(owner, now)
             age = now - self.since
             if age >= world.scenario.stale_ms or age >= world.scenario.max_hold_ms:
-                world.trace.add(now, "lock:" + self.file.path, "lock.stale_takeover", owner=owner, previous=self.holder, age_ms=age)
+                world.trace.add(now, self.lane, "lock.stale_takeover", owner=owner, previous=self.holder, age_ms=age)
                 return self._take(owner, now)
             if now - start >= timeout_ms:
-                world.trace.add(now, "lock:" + self.file.path, "lock.timeout", owner=owner, holder=self.holder, waited_ms=now - start)
+                world.trace.add(now, self.lane, "lock.timeout", owner=owner, holder=self.holder, waited_ms=now - start)
                 raise world.register(E.session_write_lock_timeout(timeout_ms, f"pid={self.holder}", self.path))
             wait = delay
             if len(jitter) > 1:
-                wait += jitter[world.choices.choose("lock.retry_jitter", [f"+{j}ms" for j in jitter])]
+                wait += jitter[world.choices.choose("lock.retry_jitter", world.labels(jitter, "+", "ms"))]
             yield env.timeout(min(wait, start + timeout_ms - now))
             delay = min(delay * 2, 1000)
 
     def _take(self, owner: str, now: int) -> int:
         self.token += 1
         self.holder, self.since = owner, now
-        self.world.trace.add(now, "lock:" + self.file.path, "lock.acquire", owner=owner, token=self.token)
+        self.world.trace.add(now, self.lane, "lock.acquire", owner=owner, token=self.token)
         return self.token
 
     def release(self, owner: str, token: int) -> None:
         """Release if still ours (fencing: a lock taken over from us is not released by us)."""
-        lane = "lock:" + self.file.path
+        lane = self.lane
         if self.holder == owner and self.token == token:
             self.holder = None
             self.world.trace.add(self.world.env.now, lane, "lock.release", owner=owner, token=token)
@@ -177,7 +185,7 @@ class WriteLock:
     def break_lock(self, by: str) -> None:
         """Delete the lock file under its holder's feet (what a careless driver might do)."""
         if self.holder is not None:
-            self.world.trace.add(self.world.env.now, "lock:" + self.file.path, "lock.broken", by=by, holder=self.holder)
+            self.world.trace.add(self.world.env.now, self.lane, "lock.broken", by=by, holder=self.holder)
             self.holder = None
 
 
@@ -229,6 +237,35 @@ class World:
         # The takeover check belongs to the target's runtime (openclaw's embedded attempt), so a target may
         # narrow it; the shipped mutant that compares sizes only shows `no-silent-overwrite` can fail.
         self.fingerprint_fields: tuple[str, ...] = getattr(target, "fingerprint_fields", FINGERPRINT_FIELDS)
+        self._labels: dict[tuple[tuple[int, ...], str, str], tuple[str, ...]] = {}
+        self._providers: dict[str, _ProviderPlan] = {}
+
+    def labels(self, values: tuple[int, ...], prefix: str, suffix: str) -> tuple[str, ...]:
+        """Option names of a choice over `values` (`300ms`, `+7ms`), built once per world."""
+        key = (values, prefix, suffix)
+        names = self._labels.get(key)
+        if names is None:
+            names = self._labels[key] = tuple(f"{prefix}{v}{suffix}" for v in values)
+        return names
+
+    def _plan(self, provider: str) -> _ProviderPlan:
+        plan = self._providers.get(provider)
+        if plan is None:
+            spec = self.scenario.provider(provider)
+            kinds, weights = spec.outcome_weights()
+            plan = self._providers[provider] = _ProviderPlan(
+                spec.latency_ms,
+                spec.retry_after_s,
+                kinds,
+                weights,
+                self.labels(spec.latency_ms, "", "ms"),
+                self.labels(spec.retry_after_s, "", "s"),
+                f"provider.{provider}.fault",
+                f"provider.{provider}.latency",
+                f"provider.{provider}.retry_after",
+                "provider:" + provider,
+            )
+        return plan
 
     # errors get a uid when the world creates them, so identity survives into the trace
     def register(self, err: JSError) -> JSError:
@@ -253,11 +290,12 @@ class World:
                 name = f"writer:{spec.name}-{k + 1}"
                 self.env.spawn(self._writer(name, spec), name)
         env = self.env
+        step, max_steps, horizon = env.step, sc.max_steps, sc.horizon_ms
         try:
             while True:
-                if env.steps >= sc.max_steps or env.now > sc.horizon_ms:
+                if env.steps >= max_steps or env._now > horizon:
                     raise LivenessError(f"no end after {env.steps} steps and {env.now} ms of virtual time")
-                env.step()
+                step()
         except EmptySchedule:
             pass
         return self.trace
@@ -267,7 +305,7 @@ class World:
         for turn in range(sc.turns):
             start = sc.session_start_ms
             if len(start) > 1 or start[0]:
-                yield self.env.timeout(start[self.choices.choose(f"{name}.start", [f"{s}ms" for s in start])])
+                yield self.env.timeout(start[self.choices.choose(f"{name}.start", self.labels(start, "", "ms"))])
             self._next_call += 1
             yield from self._call(CallState(self._next_call, name, file))
 
@@ -368,12 +406,11 @@ class World:
 
     def _provider(self, state: CallState, provider: str, model: str) -> Generator[simpy.Event, Any, str]:
         sc, env, choices = self.scenario, self.env, self.choices
-        spec = sc.provider(provider)
-        lane = "provider:" + provider
-        kinds, weights = spec.outcome_weights()
-        fault = kinds[choices.choose(f"provider.{provider}.fault", kinds, weights)]
-        latency = spec.latency_ms
-        delay = latency[choices.choose(f"provider.{provider}.latency", [f"{ms}ms" for ms in latency])]
+        plan = self._plan(provider)
+        lane = plan.lane
+        kinds = plan.kinds
+        fault = kinds[choices.choose(plan.fault_label, kinds, plan.weights)]
+        delay = plan.latency[choices.choose(plan.latency_label, plan.latency_names)]
         self.trace.add(env.now, lane, "provider.request", call=state.call_id, model=model, fault=fault)
         if fault == "hang":
             yield env.timeout(sc.idle_timeout_ms)
@@ -385,8 +422,7 @@ class World:
         if fault == "success":
             self.trace.add(env.now, lane, "provider.reply", call=state.call_id, model=model)
             return f"reply:{provider}/{model}"
-        retry = spec.retry_after_s
-        retry_after = retry[choices.choose(f"provider.{provider}.retry_after", [f"{s}s" for s in retry])]
+        retry_after = plan.retry_after[choices.choose(plan.retry_label, plan.retry_names)]
         err = _provider_error(fault, retry_after or None, state.file.lock.path)
         options = sc.wrap_provider
         how = options[choices.choose("wrap.provider", [o for o, _ in options], [w for _, w in options])][0]
@@ -395,9 +431,12 @@ class World:
 
     def _writer(self, name: str, spec: Any) -> Generator[simpy.Event, Any, None]:
         env, choices, trace = self.env, self.choices, self.trace
+        delay_label, delay_names = f"{name}.delay", self.labels(spec.delay_ms, "", "ms")
+        file_label, paths = f"{name}.file", [f.path for f in self.files]
+        hold_label, hold_names = f"{name}.hold", self.labels(spec.hold_ms, "", "ms")
         for _ in range(spec.writes):
-            yield env.timeout(spec.delay_ms[choices.choose(f"{name}.delay", [f"{d}ms" for d in spec.delay_ms])])
-            file = self.files[choices.choose(f"{name}.file", [f.path for f in self.files])]
+            yield env.timeout(spec.delay_ms[choices.choose(delay_label, delay_names)])
+            file = self.files[choices.choose(file_label, paths)]
             try:
                 token = yield from file.lock.acquire(name, spec.lock_timeout_ms)
             except JSError:
@@ -405,8 +444,24 @@ class World:
                 continue
             file.write(env.now, 120, rewrite=spec.kind == "rewrite")
             trace.add(env.now, name, "file.write", file=file.path, by=name, size=file.size)
-            yield env.timeout(spec.hold_ms[choices.choose(f"{name}.hold", [f"{h}ms" for h in spec.hold_ms])])
+            yield env.timeout(spec.hold_ms[choices.choose(hold_label, hold_names)])
             file.lock.release(name, token)
+
+
+@dataclass(frozen=True, slots=True)
+class _ProviderPlan:
+    """A provider's choice points, resolved once per world (labels and options are what the trace records)."""
+
+    latency: tuple[int, ...]
+    retry_after: tuple[int, ...]
+    kinds: tuple[str, ...]
+    weights: tuple[float, ...]
+    latency_names: tuple[str, ...]
+    retry_names: tuple[str, ...]
+    fault_label: str
+    latency_label: str
+    retry_label: str
+    lane: str
 
 
 def _provider_error(fault: str, retry_after: int | None, lock_path: str) -> JSError:
