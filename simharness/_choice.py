@@ -11,7 +11,7 @@ Strategies differ only in how they pick the next index (`_pick`); recording is s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _MASK = (1 << 64) - 1
 
@@ -35,9 +35,8 @@ def derive_seed(*parts: int | str) -> int:
     return acc & ((1 << 63) - 1)
 
 
-@dataclass(frozen=True, slots=True)
-class Choice:
-    """One decision: which of `options` was taken at the point called `label`."""
+class Choice(NamedTuple):
+    """One decision: which of `options` was taken at the point called `label` (immutable; cheap to build)."""
 
     label: str
     value: int
@@ -46,6 +45,9 @@ class Choice:
     @property
     def taken(self) -> str:
         return self.options[self.value]
+
+
+_new = tuple.__new__
 
 
 class ChoiceExhausted(Exception):
@@ -66,7 +68,7 @@ class ChoiceSource:
         value = self._pick(label, n, weights)
         if not 0 <= value < n:
             value = 0  # a replayed or shrunk sequence may not fit a changed point: take the simplest option
-        self.record.append(Choice(label, value, tuple(options)))
+        self.record.append(_new(Choice, (label, value, tuple(options))))
         return value
 
     def flip(self, label: str, p: float) -> bool:
@@ -99,7 +101,12 @@ class RandomChoices(ChoiceSource):
         return (splitmix64(self._state) >> 11) / float(1 << 53)
 
     def _pick(self, label: str, n: int, weights: Sequence[float] | None) -> int:
-        u = self._next_unit()
+        # `_next_unit()` inlined (the hot path of every seeded run); keep the two in step
+        state = self._state = (self._state + 0x9E3779B97F4A7C15) & _MASK
+        x = (state + 0x9E3779B97F4A7C15) & _MASK  # splitmix64(state)
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+        u = ((x ^ (x >> 31)) >> 11) / 9007199254740992.0  # 2**53
         if weights is None:
             return min(int(u * n), n - 1)
         total = sum(weights)

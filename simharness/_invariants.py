@@ -81,39 +81,118 @@ class _Call:
     end_index: int | None = None
 
 
-def _calls(trace: Trace) -> list[_Call]:
-    calls: dict[int, _Call] = {}
-    for i, e in enumerate(trace.events):
-        call_id = e.data.get("call")
-        if call_id is None:
-            continue
-        kind = e.kind
-        if kind == "call.start":
-            calls[call_id] = _Call(call_id, e.actor, e)
-            continue
-        c = calls.get(call_id)
-        if c is None:
-            continue
-        if kind == "run.start":
-            c.runs.append((e, None))
-        elif kind in ("run.ok", "run.raise") and c.runs:
-            c.runs[-1] = (c.runs[-1][0], e)
-        elif kind == "on_error":
-            c.on_errors.append(e)
-        elif kind in ("call.return", "call.raise"):
-            c.end, c.end_index = e, i
-    return list(calls.values())
+def _track_call(calls: dict[int, _Call], call_id: int, i: int, e: Event) -> None:
+    kind = e.kind
+    if kind == "call.start":
+        calls[call_id] = _Call(call_id, e.actor, e)
+        return
+    c = calls.get(call_id)
+    if c is None:
+        return
+    if kind == "run.start":
+        c.runs.append((e, None))
+    elif kind in ("run.ok", "run.raise") and c.runs:
+        c.runs[-1] = (c.runs[-1][0], e)
+    elif kind == "on_error":
+        c.on_errors.append(e)
+    elif kind in ("call.return", "call.raise"):
+        c.end, c.end_index = e, i
 
 
 def check(trace: Trace, profile: Profile) -> Verdicts:
-    """Judge one run's trace against every invariant (except `deterministic`, which needs two runs)."""
+    """Judge one run's trace against every invariant (except `deterministic`, which needs two runs).
+
+    One pass over the trace gathers the calls and judges the lock and release-window invariants as it goes
+    (the hot path of every run); violations are reported in a fixed order: per call, then locks, then windows.
+    """
     v = Verdicts()
-    calls = _calls(trace)
-    for c in calls:
+    checked = v.checked
+    situations = v.situations
+    calls: dict[int, _Call] = {}
+    believed: dict[str, set[str]] = {}  # lock lane -> owners that believe they hold it
+    open_windows: dict[tuple[str, str], tuple[int, list[Event]]] = {}  # (session, file) -> (call, foreign writes)
+    lock_violations: list[Violation] = []
+    window_violations: list[Violation] = []
+    successes: list[Event] = []  # run.ok events with a value: `success_after_fallback` once calls are complete
+    in_flight = 0
+    for i, e in enumerate(trace.events):
+        k = e.kind
+        data = e.data
+        call_id = data.get("call")
+        if call_id is not None:
+            _track_call(calls, call_id, i, e)
+        if k.startswith("lock."):
+            # Staleness is judged by the world and recorded as `lock.stale_takeover` (the previous holder is
+            # dropped); any other overlap is a violation.
+            holders = believed.setdefault(e.actor, set())
+            owner = str(data.get("owner"))
+            if k == "lock.acquire":
+                checked["lock-exclusive"] += 1
+                others = sorted(holders - {owner})
+                if others:
+                    message = f"{e.actor[5:]}: {owner} acquired the lock while {others[0]} still held it"
+                    lock_violations.append(Violation("lock-exclusive", message, e.t, None))
+                holders.add(owner)
+            elif k in ("lock.release", "lock.release_fenced"):
+                holders.discard(owner)
+            elif k == "lock.stale_takeover":
+                holders.discard(data["previous"])
+                situations.add("stale_lock_takeover")
+            elif k == "lock.timeout" and data["owner"].startswith("session-"):
+                situations.add("lock_timeout")
+        elif k == "file.write":
+            for (session, file), (_, writes) in open_windows.items():
+                if file == data["file"] and data["by"] != session:
+                    writes.append(e)
+        elif k == "window.open":
+            open_windows[(e.actor, data["file"])] = (data["call"], [])
+        elif k == "window.close":
+            call, writes = open_windows.pop((e.actor, data["file"]), (None, []))
+            if writes:
+                checked["no-silent-overwrite"] += 1
+                if not data["changed"]:
+                    w = writes[0]
+                    message = (
+                        f"{w.data['by']} wrote {w.data['file']} at {w.t} ms inside {e.actor}'s release window and no takeover was detected"
+                    )
+                    window_violations.append(Violation("no-silent-overwrite", message, e.t, call))
+        elif k == "takeover.detected":
+            situations.add("takeover_detected")
+        elif k == "provider.request":
+            if data["fault"] == "hang":
+                situations.add("provider_hang")
+        elif k == "provider.fault":
+            if data["fault"] == "rate_limit_nested_lock":
+                situations.add("rate_limit_nested_lock")
+        elif k == "writer.gave_up":
+            situations.add("writer_gave_up")
+        elif k == "run.raise":
+            if data["category"] == "coordination" and "-->" in data["shape"]:
+                situations.add("nested_coordination")
+        elif k == "call.start":
+            in_flight += 1
+            if in_flight > 1:
+                situations.add("concurrent_calls")
+        elif k == "call.return" or k == "call.raise":
+            in_flight -= 1
+            if k == "call.raise" and data.get("message", "").startswith("All models failed"):
+                situations.add("chain_exhausted")
+        elif k == "run.ok" and data.get("value"):
+            successes.append(e)
+    call_list = list(calls.values())
+    for c in call_list:
         _check_call(c, profile, v)
-    _check_locks(trace, v)
-    _check_windows(trace, v)
-    _situations(trace, calls, v)
+    v.violations.extend(lock_violations)
+    v.violations.extend(window_violations)
+    for e in successes:
+        if _nth_run(call_list, e) > 1:
+            situations.add("success_after_fallback")
+            break
+    for c in call_list:
+        if c.end is not None and c.end.kind == "call.raise":
+            uids = {o.data["err"] for _, o in c.runs if o is not None and o.kind == "run.raise" and o.data["category"] == "coordination"}
+            if c.end.data.get("err") in uids:
+                situations.add("coordination_rethrown")
     return v
 
 
@@ -271,87 +350,6 @@ def _check_summary(c: _Call, end: Event, stop_at: int | None, v: Verdicts) -> No
                 c.call,
             )
             return
-
-
-def _check_locks(trace: Trace, v: Verdicts) -> None:
-    # lock lane -> owners that believe they hold it. Staleness is judged by the world and recorded as
-    # `lock.stale_takeover` (the previous holder is dropped); any other overlap is a violation.
-    believed: dict[str, set[str]] = {}
-    for e in trace.events:
-        if not e.kind.startswith("lock."):
-            continue
-        holders = believed.setdefault(e.actor, set())
-        owner = str(e.data.get("owner"))
-        if e.kind == "lock.acquire":
-            v.checked["lock-exclusive"] += 1
-            others = sorted(holders - {owner})
-            if others:
-                _fail(v, "lock-exclusive", f"{e.actor[5:]}: {owner} acquired the lock while {others[0]} still held it", e, None)
-            holders.add(owner)
-        elif e.kind in ("lock.release", "lock.release_fenced"):
-            holders.discard(owner)
-        elif e.kind == "lock.stale_takeover":
-            holders.discard(e.data["previous"])
-
-
-def _check_windows(trace: Trace, v: Verdicts) -> None:
-    open_windows: dict[tuple[str, str], tuple[int, list[Event]]] = {}  # (session, file) -> (call, foreign writes)
-    for e in trace.events:
-        if e.kind == "window.open":
-            open_windows[(e.actor, e.data["file"])] = (e.data["call"], [])
-        elif e.kind == "file.write":
-            for (session, file), (_, writes) in open_windows.items():
-                if file == e.data["file"] and e.data["by"] != session:
-                    writes.append(e)
-        elif e.kind == "window.close":
-            call, writes = open_windows.pop((e.actor, e.data["file"]), (None, []))
-            if writes:
-                v.checked["no-silent-overwrite"] += 1
-                if not e.data["changed"]:
-                    w = writes[0]
-                    _fail(
-                        v,
-                        "no-silent-overwrite",
-                        f"{w.data['by']} wrote {w.data['file']} at {w.t} ms inside {e.actor}'s release window and no takeover was detected",
-                        e,
-                        call,
-                    )
-
-
-def _situations(trace: Trace, calls: list[_Call], v: Verdicts) -> None:
-    s = v.situations
-    in_flight = 0
-    for e in trace.events:
-        k = e.kind
-        if k == "takeover.detected":
-            s.add("takeover_detected")
-        elif k == "lock.timeout" and e.data["owner"].startswith("session-"):
-            s.add("lock_timeout")
-        elif k == "lock.stale_takeover":
-            s.add("stale_lock_takeover")
-        elif k == "provider.request" and e.data["fault"] == "hang":
-            s.add("provider_hang")
-        elif k == "provider.fault" and e.data["fault"] == "rate_limit_nested_lock":
-            s.add("rate_limit_nested_lock")
-        elif k == "writer.gave_up":
-            s.add("writer_gave_up")
-        elif k == "run.raise" and e.data["category"] == "coordination" and "-->" in e.data["shape"]:
-            s.add("nested_coordination")
-        elif k == "call.start":
-            in_flight += 1
-            if in_flight > 1:
-                s.add("concurrent_calls")
-        elif k in ("call.return", "call.raise"):
-            in_flight -= 1
-            if k == "call.raise" and e.data.get("message", "").startswith("All models failed"):
-                s.add("chain_exhausted")
-        elif k == "run.ok" and e.data.get("value") and _nth_run(calls, e) > 1:
-            s.add("success_after_fallback")
-    for c in calls:
-        if c.end is not None and c.end.kind == "call.raise":
-            uids = {o.data["err"] for _, o in c.runs if o is not None and o.kind == "run.raise" and o.data["category"] == "coordination"}
-            if c.end.data.get("err") in uids:
-                s.add("coordination_rethrown")
 
 
 def _nth_run(calls: Iterable[_Call], event: Event) -> int:

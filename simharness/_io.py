@@ -1,9 +1,15 @@
-"""Atomic file output: a reader sees the old file or the new one, never half of one."""
+"""Atomic file output: a reader sees the old file or the new one, never half of one.
+
+`write_atomic_many` extends that to a set of files (the four reports of one run): every file is staged in
+full and fsynced before the first rename, so a full disk or an unwritable directory leaves all of the old
+files in place rather than a mix of old and new ones.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -11,23 +17,66 @@ class OutputError(OSError):
     """A report or schedule could not be written (unwritable dir, disk full). str() is one line."""
 
 
+def _stage(path: Path, text: str) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        _unlink(tmp)
+        raise
+    return tmp
+
+
+def _unlink(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+
+
+def _fail(path: Path, exc: OSError) -> OutputError:
+    return OutputError(f"{path}: cannot write: {exc.strerror or exc}")
+
+
 def write_atomic(path: str | Path, text: str) -> Path:
+    write_atomic_many({path: text})
+    return Path(path)
+
+
+def write_atomic_many(files: Mapping[str | Path, str]) -> list[Path]:
+    """Write every file or none: stage all (temp file + fsync), then rename each into place."""
+    staged: list[tuple[str, Path]] = []
+    current = Path(".")
+    try:
+        for raw, text in files.items():
+            current = Path(raw)
+            staged.append((_stage(current, text), current))
+        for tmp, path in staged:
+            current = path
+            os.replace(tmp, path)
+    except OSError as exc:
+        for tmp, _ in staged:
+            _unlink(tmp)
+        raise _fail(current, exc) from None
+    except BaseException:
+        for tmp, _ in staged:
+            _unlink(tmp)
+        raise
+    return [path for _, path in staged]
+
+
+def ensure_writable_dir(path: str | Path) -> Path:
+    """Fail early (before a long run) if reports cannot be written to `path`."""
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        path.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".simharness-probe.", dir=path)
+        os.close(fd)
+        os.unlink(tmp)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise OutputError(f"{path}: cannot write reports there: {exc.strerror or exc}") from None
     return path

@@ -20,7 +20,7 @@ from typing import Any
 
 from simharness import __version__
 from simharness._invariants import INVARIANTS, SITUATIONS, Violation
-from simharness._io import write_atomic
+from simharness._io import write_atomic_many
 from simharness._runner import RunResult, SuiteResult, seeds_for
 from simharness._schedule import save_schedule
 from simharness._trace import Event, Trace
@@ -337,10 +337,14 @@ def write_docs(doc: dict[str, Any], out_dir: str | Path) -> dict[str, Any]:
     from simharness._junit import junit_xml
 
     out = Path(out_dir)
-    write_atomic(out / "report.json", json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
-    write_atomic(out / "summary.md", summary_md(doc))
-    write_atomic(out / "junit.xml", junit_xml(doc))
-    write_atomic(out / "report.html", report_html(doc))
+    write_atomic_many(  # all four or none: a full disk never leaves new and old reports mixed
+        {
+            out / "report.json": json.dumps(doc, indent=1, ensure_ascii=False) + "\n",
+            out / "summary.md": summary_md(doc),
+            out / "junit.xml": junit_xml(doc),
+            out / "report.html": report_html(doc),
+        }
+    )
     return doc
 
 

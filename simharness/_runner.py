@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from simharness._choice import Choice, ChoiceSource, RandomChoices, ReplayChoice
 from simharness._invariants import INVARIANTS, SITUATIONS, Verdicts, Violation, check
 from simharness._scenario import Scenario
 from simharness._trace import Trace
+from simharness._tripwire import Guards, RunStalled, TripwireError, culprit, live
 from simharness._world import LivenessError, World
 from simharness.targets._protocol import Target
 
@@ -38,22 +40,41 @@ def run_once(scenario: Scenario, target: Target, choices: ChoiceSource, seed: in
     """Play one world to its end and judge it. A run that never ends is a `terminates` violation."""
     world = World(scenario, target, choices)
     try:
-        trace = world.run()
-    except LivenessError as exc:
-        trace = world.trace
-        trace.add(world.env.now, "harness", "liveness.exceeded", reason=str(exc))
-        verdicts = check(trace, target.profile)
-        verdicts.violations.append(Violation("terminates", str(exc), world.env.now))
-        return RunResult(scenario, target.spec, seed, tuple(choices.record), trace, verdicts)
-    except RecursionError:
-        trace = world.trace
-        trace.add(world.env.now, "harness", "liveness.exceeded", reason="unbounded recursion in the driver")
-        verdicts = check(trace, target.profile)
-        verdicts.violations.append(
-            Violation("terminates", "the driver recursed without bound (a cycle walked without a seen-set?)", world.env.now)
+        with live(world.env):  # tripwires armed, watchdog watching the world's steps
+            trace = world.run()
+            verdicts = check(trace, target.profile)
+    except RunStalled as exc:  # the driver looped without yielding: the watchdog stopped it
+        # where the loop was caught varies from run to run: it goes in the message, never in the trace
+        world.trace.add(world.env.now, "harness", "liveness.exceeded", reason="the driver never yielded to the simulation", watchdog=True)
+        message = (
+            f"the driver never yielded to the simulation: no step for {Guards.stall_seconds:g} s of wall time, looping at {culprit(exc)}"
         )
-        return RunResult(scenario, target.spec, seed, tuple(choices.record), trace, verdicts)
-    return RunResult(scenario, target.spec, seed, tuple(choices.record), trace, check(trace, target.profile))
+        return _stopped(world, seed, Violation("terminates", message + "; stopped by the watchdog", world.env.now))
+    except TripwireError as exc:
+        if exc.in_harness:  # the harness itself broke determinism: a bug to fix, not a verdict
+            raise
+        world.trace.add(world.env.now, "harness", "tripwire", source=exc.source, where=f"{os.path.basename(exc.file)}:{exc.line}")
+        return _stopped(world, seed, Violation("deterministic", str(exc), world.env.now))
+    except LivenessError as exc:
+        world.trace.add(world.env.now, "harness", "liveness.exceeded", reason=str(exc))
+        return _stopped(world, seed, Violation("terminates", str(exc), world.env.now))
+    except RecursionError:
+        world.trace.add(world.env.now, "harness", "liveness.exceeded", reason="unbounded recursion in the driver")
+        message = "the driver recursed without bound (a cycle walked without a seen-set?)"
+        return _stopped(world, seed, Violation("terminates", message, world.env.now))
+    return RunResult(scenario, target.spec, seed, tuple(choices.record), trace, verdicts)
+
+
+def _stopped(world: World, seed: int | None, violation: Violation) -> RunResult:
+    """A run the harness stopped: its calls did not end because we stopped them, so only `violation` says why."""
+    verdicts = check(world.trace, world.target.profile)
+    verdicts.violations[:] = [v for v in verdicts.violations if v.invariant != "terminates"] + [violation]
+    return RunResult(world.scenario, world.target.spec, seed, tuple(world.choices.record), world.trace, verdicts)
+
+
+def stalled(result: RunResult) -> bool:
+    """The watchdog stopped this run (replaying it costs the stall time again: not worth shrinking)."""
+    return any(e.kind == "liveness.exceeded" and e.data.get("watchdog") for e in result.trace.events[-1:])
 
 
 def replay(scenario: Scenario, target: Target, values: Sequence[int], seed: int | None = None) -> RunResult:
@@ -169,7 +190,7 @@ def run_suite(
                         totals.violated += 1
                         if totals.counterexample is None:
                             totals.counterexample = result
-                            if shrink is not None:
+                            if shrink is not None and not stalled(result):
                                 totals.shrunk = shrink(result, target, inv)
                 if on_run is not None:
                     on_run(result)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -105,6 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("simharness: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `simharness run ... | head`: the reader left; reports are already written
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when the interpreter flushes stdout
+        return 141
 
 
 if __name__ == "__main__":

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Self
+
+if TYPE_CHECKING:
+    from simharness._runner import RunResult
 
 from simharness.cli import positive, print_table, seed, shard
 
@@ -24,50 +30,127 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     run.add_argument("--check-determinism", action="store_true", help="replay every run and compare trace hashes")
     run.add_argument("--no-shrink", action="store_true", help="report counterexamples as found, unshrunk")
     run.add_argument("--progress", action="store_true", help="show a progress bar on stderr (only when it is a terminal)")
+    run.add_argument(
+        "--tripwires",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="fail a run that reads the wall clock, random, uuid4 or os.urandom (default: on; costs ~1%%)",
+    )
+    run.add_argument(
+        "--stall-seconds",
+        type=stall,
+        default=None,
+        help="stop a run whose driver takes no simulation step for this many wall seconds (default 10; 0: off)",
+    )
     return run  # type: ignore[no-any-return]
 
 
+
+def stall(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 <= value <= 86_400:
+        raise argparse.ArgumentTypeError(f"expected 0 to 86400 seconds, got {text}")
+    return value
+
+
+class GracefulStop:
+    """Ctrl-C (SIGINT) during a run: the first stops after the run in flight, so every verdict already
+    judged reaches the report (marked incomplete); a second one interrupts at once. Either way the report is
+    written whole, atomically, and the exit code is 130."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._hard = False
+        self._previous: Any = None
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.requested and self._hard:
+            raise KeyboardInterrupt
+        if not self.requested:
+            self.requested = True
+            print("simharness: stopping after the run in flight (Ctrl-C again to stop at once)", file=sys.stderr)
+
+    @contextmanager
+    def interruptible(self) -> Iterator[None]:
+        """While runs are in flight a second Ctrl-C interrupts at once; elsewhere (writing reports) it waits."""
+        self._hard = True
+        try:
+            if self.requested:
+                raise KeyboardInterrupt
+            yield
+        finally:
+            self._hard = False
+
+    def after(self, callback: Callable[[RunResult], None]) -> Callable[[RunResult], None]:
+        def on_run(result: RunResult) -> None:
+            callback(result)
+            if self.requested:
+                raise KeyboardInterrupt  # run_suite keeps what it judged and marks the suite incomplete
+
+        return on_run
+
+    def __enter__(self) -> Self:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
 def main(args: argparse.Namespace) -> int:
+    from simharness._io import ensure_writable_dir
     from simharness._merge import combine
     from simharness._progress import Progress
     from simharness._report import report_json, timing, write_docs
     from simharness._runner import run_suite
     from simharness._scenario import collect_scenarios
     from simharness._shrink import shrink
+    from simharness._tripwire import Guards
     from simharness.targets import resolve_target
 
     scenarios = collect_scenarios(args.paths)
+    out = ensure_writable_dir(args.report_dir)  # before a long run, not after it
+    Guards.tripwires = args.tripwires
+    if args.stall_seconds is not None:
+        Guards.stall_seconds = args.stall_seconds
     target = resolve_target(args.target)
-    out = Path(args.report_dir)
     index, count = args.shard
     docs = []
     # One suite per scenario, combined like shards and pytest items are: the same aggregation everywhere,
     # and every scenario's own verdict counts (junit.xml reports scenario × invariant).
     started = time.perf_counter()  # wall time for the report's timing section only, never inside a run
-    try:
-        with Progress(len(scenarios) * len(range(index - 1, args.budget, count)), enabled=args.progress) as progress:
-            for scenario in scenarios:
-                began = time.perf_counter()
-                suite = run_suite(
-                    [scenario],
-                    target,
-                    seed=args.seed,
-                    budget=args.budget,
-                    shard=args.shard,
-                    check_determinism=args.check_determinism,
-                    shrink=None if args.no_shrink else shrink,
-                    on_run=progress,
-                )
-                suite.wall_seconds = time.perf_counter() - began
-                docs.append(report_json(suite, out))
-                if not suite.complete:
-                    break
-    finally:
-        target.close()
-    doc = combine(docs)
-    wall_seconds = time.perf_counter() - started
-    doc["timing"] = timing(doc["runs"], wall_seconds)
-    write_docs(doc, out)
+    with GracefulStop() as stop:  # Ctrl-C: finish with what was judged, write it whole
+        try:
+            with Progress(len(scenarios) * len(range(index - 1, args.budget, count)), enabled=args.progress) as progress:
+                for scenario in scenarios:
+                    began = time.perf_counter()
+                    with stop.interruptible():
+                        suite = run_suite(
+                            [scenario],
+                            target,
+                            seed=args.seed,
+                            budget=args.budget,
+                            shard=args.shard,
+                            check_determinism=args.check_determinism,
+                            shrink=None if args.no_shrink else shrink,
+                            on_run=stop.after(progress),
+                        )
+                    suite.wall_seconds = time.perf_counter() - began
+                    docs.append(report_json(suite, out))
+                    if not suite.complete or stop.requested:
+                        docs[-1]["complete"] = False
+                        break
+        finally:
+            target.close()
+        doc = combine(docs)
+        wall_seconds = time.perf_counter() - started
+        doc["timing"] = timing(doc["runs"], wall_seconds)
+        write_docs(doc, out)
 
     print(f"target {doc['target']} (profile {doc['profile']}), seed {doc['seed']}, {doc['runs']} runs in {wall_seconds:.2f}s")
     print_table(

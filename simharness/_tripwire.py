@@ -1,0 +1,303 @@
+"""Tripwires and the stall watchdog: the harness's own guards for determinism and liveness.
+
+**Tripwires.** While a run is live (`live(...)`, entered by the runner around one world), the wall clock
+(`time.time`, `time.monotonic`, `time.perf_counter` and their `_ns` twins, `datetime.datetime.now`/`utcnow`/
+`today`, `datetime.date.today`), the `random` module's functions, `random.SystemRandom`, `uuid.uuid1`/`uuid4`
+and `os.urandom` raise `TripwireError` naming the caller's file:line. They are swapped into their modules
+when a run starts and the originals are put back when it ends, so nothing outside a run — the progress bar,
+the report's timing, pytest itself — pays for them or sees them; other threads pass through. A call made
+directly by the standard library (say `logging` stamping a record) passes: it is the caller's business, not
+a decision. Limit: a reference bound before the run (`from time import monotonic`) is not swapped; the
+static test in `tests/test_reliability.py` keeps the harness itself free of those.
+
+**Watchdog.** A driver that loops forever *without yielding to simpy* (a cause cycle walked with no seen-set)
+never reaches the step and virtual-time budget. One daemon thread per process watches the live world's step
+counter; if it has not moved for `stall_seconds` of wall time, the thread raises `RunStalled` inside the
+running thread (`PyThreadState_SetAsyncExc`), which the runner reports as a `terminates` violation with its
+schedule. Only a stall can trip it — never a long but progressing run — so a verdict depends on the wall
+clock only when the driver never yields at all (and such a driver stalls on every machine).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as _dt
+import os
+import random
+import sys
+import sysconfig
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType, ModuleType
+from typing import Any
+
+#: Wall-clock seconds a live world may go without a simpy step before the watchdog stops it.
+DEFAULT_STALL_SECONDS = 10.0
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_DRIVERS = os.path.join(_PACKAGE, "drivers")
+_STDLIB = tuple(os.path.normcase(os.path.abspath(p)) + os.sep for p in {sysconfig.get_paths()["stdlib"], os.path.dirname(os.__file__)})
+
+
+class TripwireError(BaseException):
+    """Code read the wall clock or OS randomness during a live run.
+
+    A `BaseException`, so a driver's `except Exception` cannot swallow it. `args` = (source, file, line) so
+    simpy's copy of a failed process's exception (`type(e)(*e.args)`) keeps every field.
+    """
+
+    def __init__(self, source: str, file: str, line: int) -> None:
+        super().__init__(source, file, line)
+        self.source, self.file, self.line = source, file, line
+
+    @property
+    def where(self) -> str:
+        return f"{_short(self.file)}:{self.line}"
+
+    @property
+    def in_harness(self) -> bool:
+        """The culprit is simharness's own code (a harness bug), not a driver under test."""
+        path = os.path.abspath(self.file)
+        return path.startswith(_PACKAGE + os.sep) and not path.startswith(_DRIVERS + os.sep)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.source} called during a live run at {self.where}: a run must take every decision from its choice "
+            "source (use ctx.env.now for time)"
+        )
+
+
+class RunStalled(BaseException):
+    """Raised by the watchdog inside a world that stopped taking simpy steps (a loop that never yields)."""
+
+
+def culprit(exc: BaseException) -> str:
+    """file:line of the innermost frame of `exc`'s traceback: where a stalled driver was looping."""
+    tb = exc.__traceback__
+    where = "?"
+    while tb is not None:
+        where = f"{_short(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
+
+
+def _short(path: str) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith(".." + os.sep + "..") else rel
+
+
+def _from_stdlib(frame: FrameType) -> bool:
+    name = frame.f_code.co_filename
+    if name.startswith("<frozen"):
+        return True
+    path = os.path.normcase(name)
+    return path.startswith(_STDLIB) and "-packages" + os.sep not in path
+
+
+# --- tripwires ------------------------------------------------------------------------------------------
+
+_live_thread = 0  # ident of the thread running a live world; 0 when none
+
+
+def _tripwire(source: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    def tripwire(*args: Any, **kwargs: Any) -> Any:
+        if _live_thread and _live_thread == threading.get_ident():
+            frame = sys._getframe(1)
+            if not _from_stdlib(frame):
+                raise TripwireError(source, frame.f_code.co_filename, frame.f_lineno)
+        return original(*args, **kwargs)
+
+    tripwire.__wrapped__ = original  # type: ignore[attr-defined]
+    tripwire.__name__ = getattr(original, "__name__", source)
+    return tripwire
+
+
+class _DatetimeMeta(type):
+    def __instancecheck__(cls, obj: object) -> bool:
+        return isinstance(obj, _ORIGINAL_DATETIME)
+
+    def __subclasscheck__(cls, sub: type) -> bool:
+        return issubclass(sub, _ORIGINAL_DATETIME)
+
+
+class _DateMeta(type):
+    def __instancecheck__(cls, obj: object) -> bool:
+        return isinstance(obj, _ORIGINAL_DATE)
+
+    def __subclasscheck__(cls, sub: type) -> bool:
+        return issubclass(sub, _ORIGINAL_DATE)
+
+
+_ORIGINAL_DATETIME = _dt.datetime
+_ORIGINAL_DATE = _dt.date
+
+
+def _tripping_class(original: type, meta: type, names: tuple[str, ...]) -> type:
+    """A stand-in for `datetime.datetime`/`date` whose clock-reading class methods trip (isinstance still works)."""
+    namespace: dict[str, Any] = {"__module__": "datetime", "__qualname__": original.__qualname__}
+    for name in names:
+        bound = getattr(original, name)
+        namespace[name] = staticmethod(_tripwire(f"datetime.{original.__name__}.{name}", bound))
+    return meta(original.__name__, (original,), namespace)  # type: ignore[no-any-return]
+
+
+def _swaps() -> list[tuple[Any, str, Any, Any]]:
+    """(owner, attribute, original, tripwire) for every guarded source."""
+    out: list[tuple[Any, str, Any, Any]] = []
+
+    def guard(owner: Any, name: str, label: str) -> None:
+        original = getattr(owner, name, None)
+        if original is not None:
+            out.append((owner, name, original, _tripwire(label, original)))
+
+    for name in ("time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns"):
+        guard(time, name, f"time.{name}")
+    for name in random.__all__:
+        if getattr(getattr(random, name, None), "__self__", None) is random._inst:
+            guard(random, name, f"random.{name}")
+    for name in ("random", "getrandbits", "randbytes"):
+        guard(random.SystemRandom, name, f"random.SystemRandom.{name}")
+    guard(uuid, "uuid1", "uuid.uuid1")
+    guard(uuid, "uuid4", "uuid.uuid4")
+    guard(os, "urandom", "os.urandom")
+    guard(os, "getrandom", "os.getrandom")
+    out.append((_dt, "datetime", _ORIGINAL_DATETIME, _tripping_class(_ORIGINAL_DATETIME, _DatetimeMeta, ("now", "utcnow", "today"))))
+    out.append((_dt, "date", _ORIGINAL_DATE, _tripping_class(_ORIGINAL_DATE, _DateMeta, ("today",))))
+    return out
+
+
+_SWAPS: list[tuple[Any, str, Any, Any]] | None = None
+
+
+def _arm() -> None:
+    global _SWAPS, _live_thread
+    if _SWAPS is None:
+        _SWAPS = _swaps()
+    for owner, name, _, wire in _SWAPS:
+        setattr(owner, name, wire)
+    _live_thread = threading.get_ident()
+
+
+def _disarm() -> None:
+    global _live_thread
+    _live_thread = 0
+    for owner, name, original, _ in _SWAPS or ():
+        setattr(owner, name, original)
+
+
+# --- the watchdog ----------------------------------------------------------------------------------------
+
+
+class _Watch:
+    __slots__ = ("env", "fired", "seconds", "thread", "token")
+
+    def __init__(self, env: Any, seconds: float, thread: int, token: int) -> None:
+        self.env, self.seconds, self.thread, self.token = env, seconds, thread, token
+        self.fired = False
+
+
+_lock = threading.Lock()
+_watched: _Watch | None = None
+_tokens = 0
+_watchdog: threading.Thread | None = None
+_sleep = time.sleep  # bound now: the watchdog thread never goes through a tripwire
+
+
+def _watch_loop() -> None:
+    last: tuple[int, int] | None = None
+    idle = 0.0
+    while True:
+        watch = _watched
+        tick = 0.05 if watch is None else min(0.25, max(watch.seconds / 8, 0.01))
+        _sleep(tick)
+        with _lock:
+            watch = _watched
+            if watch is None:
+                last, idle = None, 0.0
+                continue
+            key = (watch.token, int(getattr(watch.env, "steps", 0)))
+            if key != last:
+                last, idle = key, 0.0
+                continue
+            idle += tick
+            if idle >= watch.seconds and not watch.fired:
+                watch.fired = True
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(watch.thread), ctypes.py_object(RunStalled))
+
+
+def _ensure_watchdog() -> None:
+    global _watchdog
+    if _watchdog is None or not _watchdog.is_alive():
+        _watchdog = threading.Thread(target=_watch_loop, name="simharness-watchdog", daemon=True)
+        _watchdog.start()
+
+
+# --- the live window ---------------------------------------------------------------------------------------
+
+
+def _env_seconds(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return value if 0 <= value <= 86_400 else default
+
+
+class Guards:
+    """Process-wide settings: the CLI (`--no-tripwires`, `--stall-seconds`) and tests change them."""
+
+    tripwires: bool = True
+    stall_seconds: float = _env_seconds("SIMHARNESS_STALL_SECONDS", DEFAULT_STALL_SECONDS)
+
+
+@contextmanager
+def live(env: Any = None, *, watch: bool = True) -> Iterator[None]:
+    """The window in which a world runs: tripwires armed; with `env`, the watchdog watches its steps.
+
+    Re-entrant (a nested window, e.g. a driver replaying a world, is part of the outer one).
+    """
+    global _watched, _tokens
+    outer = _live_thread != 0
+    if not outer and Guards.tripwires:
+        _arm()
+    watching = env is not None and watch and Guards.stall_seconds > 0 and not outer
+    if watching:
+        _ensure_watchdog()
+        with _lock:
+            _tokens += 1
+            _watched = _Watch(env, Guards.stall_seconds, threading.get_ident(), _tokens)
+    try:
+        yield
+    finally:
+        if watching:
+            with _lock:
+                fired = _watched is not None and _watched.fired
+                _watched = None
+            if fired:  # a stall that was injected but not yet raised must not escape the window
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(threading.get_ident()), ctypes.c_void_p(0))
+        if not outer and Guards.tripwires:
+            _disarm()
+
+
+def is_live() -> bool:
+    return _live_thread != 0
+
+
+def modules_with_early_bound_sources(modules: dict[str, ModuleType]) -> list[str]:
+    """Names of modules holding a module-level reference to a guarded source (a tripwire cannot see those)."""
+    originals = {id(original) for _, _, original, _ in (_SWAPS or _swaps()) if callable(original) and not isinstance(original, type)}
+    found = []
+    for name, module in sorted(modules.items()):
+        for attr, value in list(vars(module).items()):
+            if id(value) in originals and not attr.startswith("__"):
+                found.append(f"{name}.{attr}")
+    return found
+
+
+__all__ = ["DEFAULT_STALL_SECONDS", "Guards", "RunStalled", "TripwireError", "culprit", "is_live", "live"]
