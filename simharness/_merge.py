@@ -20,7 +20,7 @@ from typing import Any
 from simharness._report import timing
 
 Doc = dict[str, Any]
-_SAME = ("tool", "version", "target", "profile", "seed", "budget")
+_SAME = ("tool", "version", "target", "profile", "strategy", "seed", "budget")
 
 
 class MergeError(ValueError):
@@ -47,6 +47,13 @@ def combine(docs: Sequence[Doc]) -> Doc:
             merged["runs"] += s["runs"]
             merged["failed_runs"] += s["failed_runs"]
             _add(merged["situations"], s["situations"])
+            if "exploration" in s and "exploration" in merged:  # shards of one strategy: counts add, flags must all hold
+                ex, more = merged["exploration"], s["exploration"]
+                ex["runs"] += more["runs"]
+                ex["distinct_traces"] += more["distinct_traces"]  # an upper bound: shards may share a trace
+                for flag in ("exhausted", "complete"):
+                    if flag in ex:
+                        ex[flag] = bool(ex[flag] and more.get(flag))
             for inv, counts in s.get("invariants", {}).items():
                 _add(merged.setdefault("invariants", {}).setdefault(inv, {}), counts)
     position = {name: i for i, name in enumerate(scenarios)}
@@ -75,6 +82,7 @@ def combine(docs: Sequence[Doc]) -> Doc:
     runs = sum(doc["runs"] for doc in docs)
     return {
         **{key: first[key] for key in ("tool", "version", "target", "profile", "seed", "budget", "shard")},
+        "strategy": first.get("strategy", "random"),
         "runs": runs,
         "ok": all(i["violated"] == 0 for i in invariants),
         "complete": all(doc["complete"] for doc in docs),

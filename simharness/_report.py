@@ -208,6 +208,7 @@ def report_json(suite: SuiteResult, out_dir: Path) -> dict[str, Any]:
         "version": __version__,
         "target": suite.target,
         "profile": suite.profile,
+        "strategy": suite.strategy,
         "seed": suite.seed,
         "budget": suite.budget,
         "shard": f"{suite.shard[0]}/{suite.shard[1]}",
@@ -235,6 +236,7 @@ def report_json(suite: SuiteResult, out_dir: Path) -> dict[str, Any]:
                 "failed_runs": s.failed_runs,
                 "situations": {k: s.situations[k] for k in SITUATIONS if s.situations[k]},
                 "expect": list(s.scenario.expect_sometimes),
+                **({"exploration": s.exploration.to_json()} if s.exploration is not None and s.exploration.strategy != "random" else {}),
                 **(
                     {
                         "invariants": {
@@ -285,6 +287,7 @@ def summary_md(doc: dict[str, Any]) -> str:
         "",
         f"Target <code>{_h(doc['target'])}</code> (profile {_md(doc['profile'])}) · seed {doc['seed']} · {doc['runs']} runs"
         f" ({doc['budget']} per scenario) · shard {_md(doc['shard'])}" + (f" · {seconds:g} s" if seconds else ""),
+        *_strategy_md(doc),
         "",
         "| | invariant | checked | violated | n/a |",
         "|---|---|---:|---:|---:|",
@@ -317,6 +320,22 @@ def summary_md(doc: dict[str, Any]) -> str:
         out += ["", "**Never reached** (a passing verdict there proves less than it seems):", ""]
         out += [f"- {_md(u['scenario'])}: {_md(u['situation'])}" for u in doc["unreached"]]
     return "\n".join(out) + "\n"
+
+
+def _strategy_md(doc: dict[str, Any]) -> list[str]:
+    """The strategy, and per scenario what it reports (PCT's detection bound, whether exhaustive finished)."""
+    lines = ["", f"Strategy **{_md(doc.get('strategy', 'random'))}**."]
+    for s in doc["scenarios"]:
+        ex = s.get("exploration") or {}
+        bits = [f"{ex['distinct_traces']} distinct traces"] if "distinct_traces" in ex else []
+        if ex.get("bound"):
+            bits.append(f"detection bound {_md(ex['bound'])}")
+        if "exhausted" in ex:
+            done = "space exhausted" + (", complete" if ex.get("complete") else " within the bound")
+            bits.append(done if ex["exhausted"] else "not exhausted")
+        if bits and ex.get("strategy") != "random":
+            lines.append(f"- {_md(s['name'])}: {', '.join(bits)}")
+    return lines
 
 
 def _h(text: object) -> str:

@@ -6,6 +6,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from simharness._choice import Choice, ChoiceSource, RandomChoices, ReplayChoices, derive_seed
 from simharness._invariants import INVARIANTS, SITUATIONS, Verdicts, Violation, check
@@ -14,6 +15,9 @@ from simharness._trace import Trace
 from simharness._tripwire import Guards, RunStalled, TripwireError, culprit, live
 from simharness._world import LivenessError, World
 from simharness.targets._protocol import Target
+
+if TYPE_CHECKING:
+    from simharness.strategies import Exploration, Strategy
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +113,7 @@ class ScenarioResult:
     situations: Counter[str] = field(default_factory=Counter)
     determinism_checked: int = 0
     determinism_failed: int = 0
+    exploration: Exploration | None = None  # what the strategy reported (bound, exhausted, distinct traces)
 
 
 @dataclass(slots=True)
@@ -122,6 +127,7 @@ class SuiteResult:
     scenarios: list[ScenarioResult] = field(default_factory=list)
     complete: bool = True
     wall_seconds: float = 0.0
+    strategy: str = "random"
 
     @property
     def runs(self) -> int:
@@ -155,20 +161,28 @@ def run_suite(
     check_determinism: bool = False,
     shrink: Shrinker | None = None,
     on_run: Callable[[RunResult], None] | None = None,
+    strategy: Strategy | None = None,
 ) -> SuiteResult:
-    """Run each scenario `budget` times (this shard's share) and aggregate the verdicts.
+    """Run each scenario `budget` times (this shard's share) with `strategy` (default: random) and aggregate
+    the verdicts.
 
     Passing runs are dropped as soon as they are judged (memory stays flat); the first violating run per
-    invariant is kept as the counterexample, and shrunk if a shrinker is given. Every scenario's first run is
-    replayed to check determinism; `check_determinism` replays every run.
+    invariant is kept as the counterexample, and shrunk if a shrinker is given (starting from the strategy's
+    own minimization, if it made one). Every scenario's first run is replayed to check determinism;
+    `check_determinism` replays every run.
     """
-    suite = SuiteResult(target.spec, target.profile.name, seed, budget, shard)
+    if strategy is None:
+        from simharness.strategies.random import RandomStrategy
+
+        strategy = RandomStrategy()
+    suite = SuiteResult(target.spec, target.profile.name, seed, budget, shard, strategy=strategy.name)
     try:
         for scenario in scenarios:
             sr = ScenarioResult(scenario)
             suite.scenarios.append(sr)
-            for n, run_seed_value in enumerate(seeds_for(scenario, seed, budget, shard)):
-                result = run_seed(scenario, target, run_seed_value)
+
+            def visit(result: RunResult, sr: ScenarioResult = sr, scenario: Scenario = scenario) -> bool:
+                n, run_seed_value = sr.runs, result.seed
                 sr.runs += 1
                 sr.situations.update(result.verdicts.situations)
                 verdicts = result.verdicts
@@ -190,10 +204,15 @@ def run_suite(
                         totals.violated += 1
                         if totals.counterexample is None:
                             totals.counterexample = result
-                            if shrink is not None and not stalled(result):
-                                totals.shrunk = shrink(result, target, inv)
                 if on_run is not None:
                     on_run(result)
+                return False
+
+            sr.exploration = strategy.explore(scenario, target, seed=seed, budget=budget, shard=shard, visit=visit)
+            for inv, totals in suite.invariants.items():  # shrink the counterexamples this scenario found
+                found = totals.counterexample
+                if shrink is not None and found is not None and found.scenario is scenario and not stalled(found):
+                    totals.shrunk = shrink(sr.exploration.shrunk.get(inv, found), target, inv)
     except KeyboardInterrupt:
         suite.complete = False  # keep what was judged; the report says it is incomplete
     return suite

@@ -47,6 +47,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from simharness.strategies import STRATEGIES as _STRATEGY_NAMES
+
 if TYPE_CHECKING:
     from simharness._invariants import Violation
     from simharness._runner import RunResult, SuiteResult
@@ -138,17 +140,21 @@ def _parse_int(option: str, text: str, lo: int, hi: int) -> int:
     return value
 
 
-#: `--sim-strategy` names. A strategy is a function with `run_suite`'s signature (see `_explorer`).
-STRATEGIES = ("random",)
+#: `--sim-strategy` names: the modules of `simharness.strategies` (a cheap import: no simulation loaded).
+STRATEGIES: tuple[str, ...] = _STRATEGY_NAMES
 
 
-def _explorer(strategy: str) -> Explorer:
-    """The function behind `--sim-strategy`. Strategies plug in here."""
-    if strategy == "random":
-        from simharness._runner import run_suite
+def _explorer(strategy: str, database: Path | None = None) -> Explorer:
+    """The function behind `--sim-strategy`: `run_suite` with that strategy (Hypothesis's database: `database`)."""
+    from functools import partial
 
-        return run_suite
-    raise pytest.UsageError(f"--sim-strategy {strategy}: unknown strategy (available: {', '.join(STRATEGIES)})")
+    from simharness._runner import run_suite
+    from simharness.strategies import StrategyError, resolve_strategy
+
+    try:
+        return partial(run_suite, strategy=resolve_strategy(strategy, database=database))
+    except StrategyError as exc:
+        raise pytest.UsageError(f"--sim-strategy {exc}") from None
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -255,7 +261,7 @@ def _explore(
 ) -> SuiteResult:
     from simharness._shrink import shrink as shrinker
 
-    explore = _explorer(s.strategy)
+    explore = _explorer(s.strategy, s.report_dir / "hypothesis-db")
     return explore(scenarios, target, seed=seed, budget=budget or s.budget, shard=shard, shrink=shrinker if shrink else None)
 
 
@@ -480,10 +486,11 @@ class Sim:
     def replay(self, schedule: str | os.PathLike[str], *, target: str | None = None) -> SimRun:
         """Re-execute a schedule file exactly (on its own target unless `target` is given)."""
         from simharness._runner import replay
-        from simharness._schedule import load_schedule
+        from simharness._schedule import load_schedule, replay_target
 
         sched = load_schedule(Path(schedule))
-        result = SimRun(replay(sched.scenario, _target(self._config, target or sched.target), sched.values, sched.seed))
+        spec = replay_target(sched, target, Path(schedule))  # a schedule never picks a code-loading target itself
+        result = SimRun(replay(sched.scenario, _target(self._config, spec), sched.values, sched.seed))
         if not result.ok:
             self.failing.append(result)
         return result

@@ -120,7 +120,7 @@ def test_a_bad_scenario_is_one_line_collection_error(project: pytest.Pytester) -
 
 def test_usage_errors_are_one_line(project: pytest.Pytester) -> None:
     for args, message in [
-        (["--sim-strategy=bogus"], "--sim-strategy bogus: unknown strategy (available: random)"),
+        (["--sim-strategy=bogus"], "--sim-strategy bogus: unknown strategy (available: random, pct, exhaustive, hypothesis)"),
         (["--sim-budget=0"], "--sim-budget: expected an integer from 1 to 100000000, got 0"),
         (["--sim-seed=abc"], "--sim-seed: expected an integer, got 'abc'"),
     ]:

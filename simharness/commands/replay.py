@@ -14,14 +14,26 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     return rep  # type: ignore[no-any-return]
 
 
+def differential(recorded_on: str, digest: str, labels: tuple[str, ...], result: Any) -> list[str]:
+    """How a replay on another target compares with the run recorded on `recorded_on`."""
+    if result.trace_sha256 == digest:
+        return [f"trace identical to the one recorded on {recorded_on}: no observable difference"]
+    out = [f"trace DIFFERS from the one recorded on {recorded_on} (a differential finding unless the targets' profiles differ)"]
+    replayed = [c.label for c in result.choices]
+    diverged = next((i for i, (a, b) in enumerate(zip(labels, replayed)) if a != b), None)
+    if diverged is not None:
+        out.append(f"  the choices diverge at #{diverged + 1}: recorded {labels[diverged]!r}, replayed {replayed[diverged]!r}")
+    return out
+
+
 def main(args: argparse.Namespace) -> int:
     from simharness._report import narrate
     from simharness._runner import replay
-    from simharness._schedule import load_schedule
+    from simharness._schedule import load_schedule, replay_target
     from simharness.targets import resolve_target
 
     schedule = load_schedule(args.schedule)
-    target = resolve_target(args.target or schedule.target)
+    target = resolve_target(replay_target(schedule, args.target, args.schedule))  # a schedule never picks code to load
     try:
         result = replay(schedule.scenario, target, schedule.values, schedule.seed)
     finally:
@@ -31,6 +43,8 @@ def main(args: argparse.Namespace) -> int:
     if schedule.trace_sha256 and target.spec == schedule.target:
         identical = result.trace_sha256 == schedule.trace_sha256
         print(f"trace {'identical to' if identical else 'DIFFERS from'} the recorded one (sha256 {result.trace_sha256[:16]})")
+    elif schedule.trace_sha256:  # differential use: the same schedule on another target
+        print("\n".join(differential(schedule.target, schedule.trace_sha256, schedule.labels, result)))
     if result.ok:
         print("every invariant held")
         return 0

@@ -9,12 +9,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:
     from simharness._runner import RunResult
 
 from simharness.cli import positive, print_table, seed, shard
+from simharness.strategies._cli import add_coverage_argument, add_strategy_arguments, describe_strategy, report_coverage, strategy_from_args
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -30,6 +32,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     run.add_argument("--check-determinism", action="store_true", help="replay every run and compare trace hashes")
     run.add_argument("--no-shrink", action="store_true", help="report counterexamples as found, unshrunk")
     run.add_argument("--progress", action="store_true", help="show a progress bar on stderr (only when it is a terminal)")
+    add_strategy_arguments(run)
+    add_coverage_argument(run)
     run.add_argument(
         "--tripwires",
         action=argparse.BooleanOptionalAction,
@@ -43,7 +47,6 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="stop a run whose driver takes no simulation step for this many wall seconds (default 10; 0: off)",
     )
     return run  # type: ignore[no-any-return]
-
 
 
 def stall(text: str) -> float:
@@ -119,6 +122,7 @@ def main(args: argparse.Namespace) -> int:
     if args.stall_seconds is not None:
         Guards.stall_seconds = args.stall_seconds
     target = resolve_target(args.target)
+    strategy = strategy_from_args(args, Path(args.report_dir))
     index, count = args.shard
     docs = []
     # One suite per scenario, combined like shards and pytest items are: the same aggregation everywhere,
@@ -138,6 +142,7 @@ def main(args: argparse.Namespace) -> int:
                             shard=args.shard,
                             check_determinism=args.check_determinism,
                             shrink=None if args.no_shrink else shrink,
+                            strategy=strategy,
                             on_run=stop.after(progress),
                         )
                     suite.wall_seconds = time.perf_counter() - began
@@ -153,6 +158,7 @@ def main(args: argparse.Namespace) -> int:
         write_docs(doc, out)
 
     print(f"target {doc['target']} (profile {doc['profile']}), seed {doc['seed']}, {doc['runs']} runs in {wall_seconds:.2f}s")
+    print("\n".join(describe_strategy(doc)))
     print_table(
         [(s["name"], s["runs"], s["failed_runs"], len(s["situations"])) for s in doc["scenarios"]],
         ("scenario", "runs", "failed", "situations"),
@@ -167,11 +173,10 @@ def main(args: argparse.Namespace) -> int:
         if ce:
             print(f"\n{inv['id']} violated in {ce['scenario']}: {ce['message']}")
             print(f"  shrunk {ce['size']['original']} → {ce['size']['shrunk']} non-trivial choices; reproduce: {ce['replay']}")
-    for u in doc["unreached"]:
-        print(f"warning: {u['scenario']}: expected situation {u['situation']!r} was never reached")
+    report_coverage(doc, strict=args.strict_coverage)
     if not doc["complete"]:
         print("interrupted: the report holds the runs completed so far and is marked incomplete", file=sys.stderr)
     print(f"\nreport: {out / 'report.html'} (also report.json, summary.md, junit.xml)")
     if not doc["complete"]:
         return 130
-    return 0 if doc["ok"] else 1
+    return 0 if doc["ok"] and not (args.strict_coverage and doc["unreached"]) else 1

@@ -1,0 +1,31 @@
+"""`random`: the seeded random walk. Every choice is a weighted draw from SplitMix64, seeded per run.
+
+Good at: breadth — many cheap, independent runs that follow the scenario's own probabilities, so frequent
+situations are hit often and verdict counts mean something. Weak at: rare combinations (a fault at 2 % inside
+a same-instant race) and it never knows when it has seen everything.
+"""
+
+from __future__ import annotations
+
+from simharness._runner import run_seed, seeds_for
+from simharness._scenario import Scenario
+from simharness.strategies._base import Distinct, Exploration, Visit
+from simharness.targets._protocol import Target
+
+
+class RandomStrategy:
+    name = "random"
+
+    def explore(self, scenario: Scenario, target: Target, *, seed: int, budget: int, shard: tuple[int, int], visit: Visit) -> Exploration:
+        info = Exploration(self.name)
+        distinct = Distinct()
+        for run_seed_value in seeds_for(scenario, seed, budget, shard):
+            result = run_seed(scenario, target, run_seed_value)
+            info.runs += 1
+            info.executed += 1
+            distinct.add(result)
+            if visit(result):
+                info.stopped = True
+                break
+        info.distinct = len(distinct)
+        return info
