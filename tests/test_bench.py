@@ -1,0 +1,77 @@
+"""`simharness bench`: the command runs and writes well-formed output. No timing is asserted here: numbers
+belong in benchmarks, and a loaded CI machine must not fail a test."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+import simpy
+
+from simharness import _bench
+from simharness.cli import main
+
+
+def test_bench_quick_writes_json_markdown_and_svg(
+    tmp_path: Path, scenarios_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    monkeypatch.setenv("SIMHARNESS_CACHE", str(tmp_path / "empty-cache"))  # no Node target installed: no Node figure
+    out = tmp_path / "reports"
+    assert main(["bench", "--quick", "--out", str(out), "--scenarios", str(scenarios_dir)]) == 0
+    printed = capsys.readouterr().out
+    assert "Throughput" in printed and "Goals" in printed
+
+    doc = json.loads((out / "bench.json").read_text())
+    assert doc["kind"] == "bench" and doc["quick"] is True and doc["target"] == "reference"
+    assert {r["scenario"] for r in doc["scenarios"]} >= {"takeover-race", "mixed-faults"}
+    for row in doc["scenarios"]:
+        assert row["runs"] >= 1 and row["runs_per_s"] > 0 and row["sim_events_per_run"] > 0
+        assert row["floor"]["events_per_s"] > 0 and row["overhead"] > 0 and row["virtual_to_wall"] > 0
+    for section in ("node", "kills", "xdist", "memory", "growth"):
+        assert isinstance(doc[section]["measured"], bool), section
+        if not doc[section]["measured"]:
+            assert doc[section]["reason"], section
+    assert doc["node"] == {"measured": False, "reason": doc["node"]["reason"]}  # never a made-up number
+    assert "not installed" in doc["node"]["reason"]
+    assert len(doc["growth"]["cells"]) == len(_bench.GROWTH_SESSIONS) * len(_bench.GROWTH_CHAINS)
+    if doc["memory"]["measured"]:
+        assert [r["runs"] for r in doc["memory"]["rows"]] == [_bench.QUICK.memory_runs, 10 * _bench.QUICK.memory_runs]
+    assert {g["goal"].split(":")[0] for g in doc["goals"]} >= {"takeover-race"}
+
+    md = (out / "bench.md").read_text()
+    for heading in ("## Throughput", "## Node bridge", "## Cost growth", "## Goals", "not measured: "):
+        assert heading in md
+    assert "(bench.svg)" in md
+
+    svg = ET.fromstring((out / "bench.svg").read_text())
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+    assert len(svg.findall("{http://www.w3.org/2000/svg}polyline")) == 2 * len(_bench.GROWTH_CHAINS)
+    assert not list(out.glob(".*.tmp"))  # written atomically: no temp files left behind
+
+
+def test_the_floor_model_has_exactly_the_measured_number_of_simpy_events() -> None:
+    shape = _bench.Shape(runs=1, processes=3, sim_events=17.4, trace_events=0, virtual_ms=0)
+    events, per = _bench.floor_model(shape)
+    assert events == 17 and len(per) == 3
+
+    class Counting(simpy.Environment):
+        steps = 0
+
+        def step(self) -> None:
+            super().step()
+            self.steps += 1
+
+    env = Counting()
+    for i, timeouts in enumerate(per):
+        env.process(_bench._bare_process(env, timeouts, 100 + i))
+    env.run()
+    assert env.steps == events
+
+
+def test_bench_rejects_a_missing_scenario_directory(tmp_path: Path, capsys: Any) -> None:
+    assert main(["bench", "--quick", "--scenarios", str(tmp_path / "nope"), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such directory" in err
