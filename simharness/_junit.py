@@ -26,6 +26,8 @@ def junit_xml(doc: dict[str, Any]) -> str:
     props = ET.SubElement(suite, "properties")
     for key in ("target", "profile", "seed", "budget", "shard", "runs", "version"):
         ET.SubElement(props, "property", name=key, value=_x(doc[key]))
+    for situation in doc.get("sometimes", []):  # coverage: every situation with its hits (0 = never reached)
+        ET.SubElement(props, "property", name=f"sometimes.{situation['id']}", value=str(situation["hits"]))
 
     cases: list[tuple[str, str, dict[str, int], int]] = []  # (classname, invariant, counts, runs)
     for sc in doc["scenarios"]:

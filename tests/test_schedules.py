@@ -128,3 +128,5 @@ def test_an_expected_situation_never_reached_warns_and_fails_when_strict(tmp_pat
     doc = json.loads((tmp_path / "r2" / "report.json").read_text())
     assert doc["ok"] is True and doc["unreached"] == [{"scenario": "never-hangs", "situation": "provider_hang"}]
     assert {s["id"]: s["hits"] for s in doc["sometimes"]}["provider_hang"] == 0
+    assert "⚠️ 1 expected situation never reached" in (tmp_path / "r2" / "summary.md").read_text().splitlines()[0]
+    assert '<property name="sometimes.provider_hang" value="0" />' in (tmp_path / "r2" / "junit.xml").read_text()
