@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from simharness._report import timing
+from simharness._schedule import replay_command
 
 Doc = dict[str, Any]
 _SAME = ("tool", "version", "target", "profile", "strategy", "seed", "budget")
@@ -186,5 +187,5 @@ def merge_dirs(directories: Sequence[str | Path], out_dir: str | Path) -> Doc:
                 shutil.copyfile(src, dst)
             except OSError as exc:
                 raise MergeError(f"{src}: cannot copy the counterexample's schedule: {exc.strerror or exc}") from None
-        ce["replay"] = f"simharness replay {out.as_posix()}/{ce['schedule']}"
+        ce["replay"] = replay_command(f"{out.as_posix()}/{ce['schedule']}", str(merged["target"]))
     return write_docs(merged, out)

@@ -22,7 +22,7 @@ from simharness import __version__
 from simharness._invariants import INVARIANTS, SITUATIONS, Violation
 from simharness._io import write_atomic_many
 from simharness._runner import RunResult, SuiteResult, seeds_for
-from simharness._schedule import save_schedule
+from simharness._schedule import replay_command, save_schedule
 from simharness._trace import Event, Trace
 
 _NOISE = {"lock.acquire", "lock.release", "lock.release_fenced"}
@@ -191,7 +191,7 @@ def _counterexample(suite: SuiteResult, inv: str, out_dir: Path) -> dict[str, An
         "call": first.call,
         "event": event,
         "schedule": f"schedules/{name}",
-        "replay": f"simharness replay {out_dir.as_posix()}/schedules/{name}",
+        "replay": replay_command(f"{out_dir.as_posix()}/schedules/{name}", shown.target),
         "choices": {"original": len(original.choices), "shrunk": len(shown.choices)},
         "size": {"original": sum(1 for c in original.choices if c.value), "shrunk": sum(1 for c in shown.choices if c.value)},
         "trace_sha256": shown.trace_sha256,
@@ -281,9 +281,6 @@ def summary_md(doc: dict[str, Any]) -> str:
     verdict = "✅ all invariants hold" if not violated else f"❌ {len(violated)} invariant{'s' if len(violated) > 1 else ''} violated"
     if not doc["complete"]:
         verdict += " (INCOMPLETE: interrupted)"
-    if doc["unreached"]:  # a passing suite that never raced proves nothing: say so where it is read first
-        n = len(doc["unreached"])
-        verdict += f" · ⚠️ {n} expected situation{'s' if n > 1 else ''} never reached"
     seconds = doc.get("timing", {}).get("wall_seconds")
     out = [
         f"# simharness: {verdict}",

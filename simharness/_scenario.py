@@ -36,6 +36,14 @@ MAX_MS = 24 * 3600 * 1000  # one virtual day: anything longer is a typo, not a s
 class ScenarioError(ValueError):
     """A scenario file a user wrote is wrong. str() is the one line to print."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(one_line(message))
+
+
+def one_line(text: str) -> str:
+    """User text (keys, names, paths) inside an error message: control characters shown escaped, never a line break."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
 
 @dataclass(frozen=True, slots=True)
 class ProviderSpec:
@@ -298,6 +306,10 @@ def load_scenario(path: str | Path) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer too long to convert
+        raise ScenarioError(f"{path}: not valid TOML: {str(exc).splitlines()[0][:80]}") from None
     return parse_scenario(data, str(path))
 
 

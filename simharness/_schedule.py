@@ -7,7 +7,9 @@ tampered files are rejected with one clear line.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,13 +17,17 @@ from typing import Any
 from simharness._invariants import describe_violations
 from simharness._io import write_atomic
 from simharness._runner import RunResult
-from simharness._scenario import Scenario, ScenarioError, parse_scenario
+from simharness._scenario import Scenario, ScenarioError, one_line, parse_scenario
 
 SCHEMA = "simharness/schedule/v1"
+MAX_BYTES = 64 << 20  # a schedule is a few KiB; anything this large is not one
 
 
 class ScheduleError(ValueError):
     """A schedule file is unusable. str() is the one line to print."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(one_line(message))
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,24 +62,68 @@ def schedule_json(
 
 
 def save_schedule(path: str | Path, result: RunResult, **kwargs: Any) -> Path:
-    return write_atomic(path, json.dumps(schedule_json(result, **kwargs), indent=1) + "\n")
+    doc = schedule_json(result, **kwargs)
+    doc["integrity"] = integrity(doc)
+    return write_atomic(path, json.dumps(doc, indent=1) + "\n")
+
+
+def integrity(doc: dict[str, Any]) -> str:
+    """sha256 of the schedule's canonical JSON (all but this field): an edited or damaged file is refused.
+
+    It detects accidents (truncation, a hand edit, a bad merge), not an adversary — anyone can recompute it;
+    what keeps a schedule from running code is that it cannot choose a code-loading target (`replay_target`).
+    """
+    body = {k: v for k, v in doc.items() if k != "integrity"}
+    return "sha256:" + hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def replay_command(path: str, target: str) -> str:
+    """The command that replays a schedule file recorded on `target` (naming the target when it loads code)."""
+    command = f"simharness replay {shlex.quote(path)}"
+    return command + f" --target {shlex.quote(target)}" if target.startswith(CODE_LOADING_TARGETS) else command
+
+
+#: Target specs that load code from a path: only the user names them (`--target`), never a schedule file.
+CODE_LOADING_TARGETS = ("py:", "node-dist:")
+
+
+def replay_target(schedule: Schedule, explicit: str | None, where: str | Path = "schedule") -> str:
+    """The target to replay `schedule` on: `explicit` if given, else the recorded one unless it loads code."""
+    if explicit:
+        return explicit
+    if schedule.target.startswith(CODE_LOADING_TARGETS):
+        raise ScheduleError(
+            f"{where}: target: {schedule.target!r} loads code, so a schedule file cannot choose it; "
+            f"pass --target {schedule.target} yourself to replay on it (or --target reference)"
+        )
+    return schedule.target
 
 
 def load_schedule(path: str | Path) -> Schedule:
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise ScheduleError(f"{path}: not a schedule (larger than {MAX_BYTES >> 20} MiB)")
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ScheduleError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScheduleError(f"{path}: cannot read: {exc}") from None
     except json.JSONDecodeError as exc:
         raise ScheduleError(f"{path}: not a schedule (invalid JSON at line {exc.lineno}; truncated?)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScheduleError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    except (ValueError, RecursionError) as exc:  # a number too long to convert, nesting too deep
+        raise ScheduleError(f"{path}: not a schedule (invalid JSON: {str(exc).splitlines()[0][:80]})") from None
     if not isinstance(doc, dict):
         raise ScheduleError(f"{path}: not a schedule (expected a JSON object)")
     schema = doc.get("schema")
     if schema != SCHEMA:
-        raise ScheduleError(f"{path}: schema: expected {SCHEMA!r}, got {schema!r}")
+        shown = schema if isinstance(schema, str) and len(schema) < 80 else type(schema).__name__
+        raise ScheduleError(f"{path}: schema: expected {SCHEMA!r}, got {shown!r} (written by another simharness version?)")
+    recorded = doc.get("integrity")
+    if not isinstance(recorded, str):
+        raise ScheduleError(f"{path}: integrity: missing (every schedule simharness writes has one; regenerate it)")
+    if recorded != integrity(doc):
+        raise ScheduleError(f"{path}: integrity: the content does not match its sha256 (edited or damaged; regenerate it)")
     scenario_doc = doc.get("scenario")
     if not isinstance(scenario_doc, dict) or not isinstance(scenario_doc.get("source"), dict):
         raise ScheduleError(f"{path}: scenario: expected an object with the scenario's source")

@@ -532,7 +532,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def _sim_failure(item: pytest.Item, sim_: Sim) -> str:
     """The violating runs a failed test made: narrated, with their schedules saved for `simharness replay`."""
     from simharness._report import safe_name
-    from simharness._schedule import save_schedule
+    from simharness._schedule import replay_command, save_schedule
 
     report_dir = item.config.stash[_settings_key].report_dir
     out = []
@@ -540,7 +540,7 @@ def _sim_failure(item: pytest.Item, sim_: Sim) -> str:
         first = run.violations[0].invariant
         path = report_dir / "schedules" / f"test-{safe_name(item.name)}--{safe_name(run.result.scenario.name)}--{run.seed}.json"
         save_schedule(path, run.result, invariant=first)
-        out += [repr(run), run.narrative(), f"replay:  simharness replay {path.as_posix()}", ""]
+        out += [repr(run), run.narrative(), f"replay:  {replay_command(path.as_posix(), run.result.target)}", ""]
     if len(sim_.failing) > 3:
         out.append(f"({len(sim_.failing) - 3} more violating runs not shown)")
     return "\n".join(out)

@@ -34,7 +34,7 @@ def test_pre_fix_driver_fails_and_replay_reproduces_it(scenarios_dir, tmp_path):
     schedules = sorted((tmp_path / "schedules").glob("*coordination-single-run*.json"))
     assert schedules
 
-    again = simharness("replay", str(schedules[0]))
+    again = simharness("replay", str(schedules[0]), "--target", LEGACY)  # a py: target is never taken from the file
     assert again.returncode == 1
     assert "trace identical to the recorded one" in again.stdout
     assert "VIOLATED coordination-single-run" in again.stdout

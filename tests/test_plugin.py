@@ -151,14 +151,14 @@ def test_items_pass_and_fail_with_a_narrated_shrunk_schedule_and_the_replay_comm
             "*summary gives reason 'x' for *",
             "*shrunk from * to * non-trivial choices; what happened:",
             "*driver throws Error: “All models failed (3): *◀ violates summary-honest",
-            "  replay:  simharness replay out/schedules/storm--summary-honest--*.json",
+            "  replay:  simharness replay out/schedules/storm--summary-honest--*.json --target py:*",
             "rerun this test:  pytest 'scenarios/storm.toml::storm' --sim-seed=5 *",
             "the same runs:    simharness run */scenarios/storm.toml --target py:* --seed * --budget 30",
         ]
     )
-    schedule = re.search(r"simharness replay (out/schedules/\S+\.json)", out)
+    schedule = re.search(r"simharness replay (out/schedules/\S+\.json) --target (\S+)", out)  # a py: target is named
     assert schedule is not None
-    assert cli(["replay", str(project.path / schedule.group(1))]) == 1  # the command replays the counterexample
+    assert cli(["replay", str(project.path / schedule.group(1)), "--target", schedule.group(2)]) == 1  # it replays the counterexample
     seed = int(re.search(r"--seed (\d+) --budget 30", out).group(1))  # type: ignore[union-attr]
     assert seed == derive_seed(5, "scenarios/storm.toml::storm")
     doc = json.loads((project.path / "out" / "report.json").read_text())
@@ -254,7 +254,7 @@ def test_sim_fixture(project: pytest.Pytester) -> None:
             "*- simharness -*",
             "*◀ violates summary-honest",
             "VIOLATED summary-honest: *",
-            "replay:  simharness replay out/schedules/test-test_failing_property--storm--1.json",
+            "replay:  simharness replay out/schedules/test-test_failing_property--storm--1.json --target py:*",
         ]
     )
     assert (project.path / "out" / "schedules" / "test-test_failing_property--storm--1.json").is_file()

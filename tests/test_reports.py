@@ -229,7 +229,7 @@ def test_merged_shards_equal_the_unsharded_run(drivers: Path, tmp_path: Path) ->
     for inv in b["invariants"]:  # the chosen counterexamples' schedules came along and replay
         if inv["counterexample"]:
             assert (merged / inv["counterexample"]["schedule"]).is_file()
-            assert cli(["replay", str(merged / inv["counterexample"]["schedule"])]) == 1
+            assert cli(["replay", str(merged / inv["counterexample"]["schedule"]), "--target", b["target"]]) == 1  # py: is never implicit
     assert (merged / "report.html").is_file() and (merged / "junit.xml").is_file()
 
 

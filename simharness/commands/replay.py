@@ -29,11 +29,11 @@ def differential(recorded_on: str, digest: str, labels: tuple[str, ...], result:
 def main(args: argparse.Namespace) -> int:
     from simharness._report import narrate
     from simharness._runner import replay
-    from simharness._schedule import load_schedule
+    from simharness._schedule import load_schedule, replay_target
     from simharness.targets import resolve_target
 
     schedule = load_schedule(args.schedule)
-    target = resolve_target(args.target or schedule.target)
+    target = resolve_target(replay_target(schedule, args.target, args.schedule))  # a schedule never picks code to load
     try:
         result = replay(schedule.scenario, target, schedule.values, schedule.seed)
     finally:
