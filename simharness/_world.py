@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from heapq import heappop, heappush
 from typing import Any
 
@@ -236,17 +237,14 @@ class World:
         self._next_call = 0
         # The takeover check belongs to the target's runtime (openclaw's embedded attempt), so a target may
         # narrow it; the shipped mutant that compares sizes only shows `no-silent-overwrite` can fail.
-        self.fingerprint_fields: tuple[str, ...] = getattr(target, "fingerprint_fields", FINGERPRINT_FIELDS)
-        self._labels: dict[tuple[tuple[int, ...], str, str], tuple[str, ...]] = {}
-        self._providers: dict[str, _ProviderPlan] = {}
+        fields: tuple[str, ...] = getattr(target, "fingerprint_fields", FINGERPRINT_FIELDS)
+        self.fingerprint_fields = FINGERPRINT_FIELDS if fields == FINGERPRINT_FIELDS else fields  # the fast path
+        self._providers = _plans_of(scenario)
 
-    def labels(self, values: tuple[int, ...], prefix: str, suffix: str) -> tuple[str, ...]:
-        """Option names of a choice over `values` (`300ms`, `+7ms`), built once per world."""
-        key = (values, prefix, suffix)
-        names = self._labels.get(key)
-        if names is None:
-            names = self._labels[key] = tuple(f"{prefix}{v}{suffix}" for v in values)
-        return names
+    @staticmethod
+    def labels(values: tuple[int, ...], prefix: str, suffix: str) -> tuple[str, ...]:
+        """Option names of a choice over `values` (`300ms`, `+7ms`), built once per process."""
+        return _labels(values, prefix, suffix)
 
     def _plan(self, provider: str) -> _ProviderPlan:
         plan = self._providers.get(provider)
@@ -446,6 +444,25 @@ class World:
             trace.add(env.now, name, "file.write", file=file.path, by=name, size=file.size)
             yield env.timeout(spec.hold_ms[choices.choose(hold_label, hold_names)])
             file.lock.release(name, token)
+
+
+@lru_cache(maxsize=1024)
+def _labels(values: tuple[int, ...], prefix: str, suffix: str) -> tuple[str, ...]:
+    return tuple(f"{prefix}{v}{suffix}" for v in values)
+
+
+#: id(scenario) -> (scenario, provider plans): plans depend only on the scenario, so runs of one share them.
+#: The entry holds the scenario, so an id is never reused while its entry lives; bounded, so memory is flat.
+_PLANS: dict[int, tuple[Scenario, dict[str, _ProviderPlan]]] = {}
+
+
+def _plans_of(scenario: Scenario) -> dict[str, _ProviderPlan]:
+    entry = _PLANS.get(id(scenario))
+    if entry is None or entry[0] is not scenario:
+        if len(_PLANS) >= 256:
+            _PLANS.clear()
+        entry = _PLANS[id(scenario)] = (scenario, {})
+    return entry[1]
 
 
 @dataclass(frozen=True, slots=True)
