@@ -109,16 +109,20 @@ def shape_of(scenario: Scenario, target: Target, seeds: Sequence[int]) -> Shape:
     return Shape(len(seeds), processes, steps / n, events / n, virtual / n)
 
 
-def timed_runs(scenario: Scenario, target: Target, seconds: float, min_runs: int) -> tuple[int, float]:
-    """(runs, wall seconds): seeded runs through the full path (world, driver, invariants) for a time box."""
+def timed_runs(scenario: Scenario, target: Target, seconds: float, min_runs: int) -> tuple[int, float, float]:
+    """(runs, wall seconds, CPU seconds): seeded runs through the full path (world, driver, invariants).
+
+    Rates are per CPU second of this process (per core): on a shared machine, wall-clock rates measure the
+    neighbours as much as the code. The time box itself is wall time.
+    """
     n = 0
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     while True:
         run_seed(scenario, target, derive_seed(0, scenario.name, n))
         n += 1
         wall = time.perf_counter() - started
         if n >= min_runs and wall >= seconds:
-            return n, wall
+            return n, wall, max(time.process_time() - cpu_started, 1e-9)
 
 
 def _bare_process(env: simpy.Environment, timeouts: int, delay: int) -> Generator[simpy.Event, Any, None]:
@@ -143,7 +147,7 @@ def bare_simpy(shape: Shape, seconds: float, min_runs: int) -> dict[str, Any]:
     """The floor: plain simpy running `shape`'s number of processes and events per run, nothing else."""
     events, per = floor_model(shape)
     n = 0
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     while True:
         env = simpy.Environment()
         for i, timeouts in enumerate(per):
@@ -153,29 +157,33 @@ def bare_simpy(shape: Shape, seconds: float, min_runs: int) -> dict[str, Any]:
         wall = time.perf_counter() - started
         if n >= min_runs and wall >= seconds:
             break
+    cpu = max(time.process_time() - cpu_started, 1e-9)
     return {
         "model": f"{len(per)} processes, {sum(per)} timeouts, {events} events per run",
-        "runs_per_s": n / wall,
-        "events_per_s": n * events / wall,
+        "runs_per_s": n / cpu,
+        "events_per_s": n * events / cpu,
+        "wall_events_per_s": n * events / wall,
     }
 
 
 def measure_scenario(scenario: Scenario, target: Target, budget: Budget) -> dict[str, Any]:
-    runs, wall = timed_runs(scenario, target, budget.seconds, budget.min_runs)
+    runs, wall, cpu = timed_runs(scenario, target, budget.seconds, budget.min_runs)
     shape = shape_of(scenario, target, [derive_seed(0, scenario.name, i) for i in range(min(runs, budget.stats_runs))])
     floor = bare_simpy(shape, budget.seconds / 2, budget.min_runs)
-    rate = runs / wall
+    rate = runs / cpu
     sim_rate = rate * shape.sim_events
     return {
         "scenario": scenario.name,
         "runs": runs,
         "seconds": wall,
+        "cpu_seconds": cpu,
         "runs_per_s": rate,
+        "wall_runs_per_s": runs / wall,
         "sim_events_per_run": shape.sim_events,
         "sim_events_per_s": sim_rate,
         "trace_events_per_run": shape.trace_events,
         "virtual_ms_per_run": shape.virtual_ms,
-        "virtual_to_wall": rate * shape.virtual_ms / 1000.0,  # virtual seconds per wall second
+        "virtual_to_wall": runs / wall * shape.virtual_ms / 1000.0,  # virtual seconds per wall second
         "processes": shape.processes,
         "floor": floor,
         "overhead": floor["events_per_s"] / sim_rate if sim_rate else None,
@@ -401,9 +409,9 @@ def growth(target: Target, budget: Budget, log: Log) -> dict[str, Any]:
     for chain in GROWTH_CHAINS:
         for sessions in GROWTH_SESSIONS:
             scenario = growth_scenario(sessions, chain)
-            runs, wall = timed_runs(scenario, target, budget.growth_seconds, 3)
+            runs, _, cpu = timed_runs(scenario, target, budget.growth_seconds, 3)
             shape = shape_of(scenario, target, [derive_seed(0, scenario.name, i) for i in range(min(runs, 20))])
-            rate = runs / wall
+            rate = runs / cpu
             cells.append(
                 {
                     "sessions": sessions,
@@ -440,6 +448,7 @@ def run_bench(scenario_dir: Path, target_spec: str, budget: Budget, *, quick: bo
             "machine": platform.machine(),
             "system": platform.system(),
             "cpus": os.cpu_count(),
+            "load_average_at_start": _load(),
             "processor": platform.processor() or None,
         },
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -467,8 +476,17 @@ def run_bench(scenario_dir: Path, target_spec: str, budget: Budget, *, quick: bo
         if reference is not target:
             reference.close()
     doc["seconds"] = time.perf_counter() - started
+    doc["environment"]["load_average_at_end"] = _load()
     doc["goals"] = goals(doc)
     return doc
+
+
+def _load() -> list[float] | None:
+    """1/5/15-minute load averages: other processes competing for the cores while the benchmark ran."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
 
 
 def goals(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -521,10 +539,11 @@ def tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]], l
     out: list[tuple[str, list[str], list[list[str]], list[str]]] = []
     out.append(
         (
-            f"Throughput: target {doc['target']} (one process, one core) vs bare simpy",
+            f"Throughput: target {doc['target']} vs bare simpy (rates per CPU second of one process: per core)",
             [
                 "scenario",
                 "runs/s",
+                "wall runs/s",
                 "simpy events/run",
                 "simpy events/s",
                 "floor events/s",
@@ -536,6 +555,7 @@ def tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]], l
                 [
                     r["scenario"],
                     _f(r["runs_per_s"]),
+                    _f(r["wall_runs_per_s"]),
                     _f(r["sim_events_per_run"], 1),
                     _f(r["sim_events_per_s"]),
                     _f(r["floor"]["events_per_s"]),
@@ -550,7 +570,11 @@ def tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]], l
                     "floor: bare simpy running, per run, as many processes and exactly as many simpy events as the scenario "
                     "(plain timeouts); overhead = floor events/s ÷ target simpy events/s."
                 ),
-                "virtual s/wall s: seconds of simulated time per second of wall time.",
+                (
+                    "runs/s and events/s are per CPU second of the measuring process (per core); wall runs/s also "
+                    "counts time lost to other processes on a shared machine (see the load average above)."
+                ),
+                "virtual s/wall s: seconds of simulated time per wall-clock second.",
             ],
         )
     )
@@ -657,7 +681,7 @@ def bench_md(doc: dict[str, Any]) -> str:
         "# simharness benchmark",
         "",
         f"simharness {doc['version']} · Python {env['python']} ({env['implementation']}) · simpy {env['simpy']} · "
-        f"{env['system']} {env['machine']}, {env['cpus']} CPUs · {doc['date']} · "
+        f"{env['system']} {env['machine']}, {env['cpus']} CPUs, load average {_loads(env)} · {doc['date']} · "
         + ("**--quick** (machinery check: figures are not meaningful)" if doc["quick"] else "full budget")
         + f" · {doc['seconds']:.0f} s",
         "",
@@ -677,6 +701,11 @@ def bench_md(doc: dict[str, Any]) -> str:
         if title.startswith("Cost growth"):
             lines += ["", "![runs/s and simpy events/s against concurrent sessions, per chain length](bench.svg)"]
     return "\n".join(lines) + "\n"
+
+
+def _loads(env: dict[str, Any]) -> str:
+    a, b = env.get("load_average_at_start"), env.get("load_average_at_end")
+    return f"{a[0]:g} at start, {b[0]:g} at end" if a and b else "unknown"
 
 
 def _md(text: object) -> str:
