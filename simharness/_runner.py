@@ -76,6 +76,24 @@ def _stopped(world: World, seed: int | None, violation: Violation) -> RunResult:
     return RunResult(world.scenario, world.target.spec, seed, tuple(world.choices.record), world.trace, verdicts)
 
 
+def _recheck_counterexamples(suite: SuiteResult, sr: ScenarioResult, target: Target) -> None:
+    for inv, totals in list(suite.invariants.items()):
+        shown = totals.shrunk or totals.counterexample
+        if shown is None or shown.scenario is not sr.scenario or stalled(shown):
+            continue
+        values = [c.value for c in shown.choices]
+        hashes = [replay(shown.scenario, target, values, shown.seed).trace_sha256 for _ in range(2)]
+        # not counted as checks: a shard finds other counterexamples than the whole run, and merged shards
+        # must equal the unsharded report; a mismatch is counted as the violation it is
+        if hashes != [shown.trace_sha256] * 2:
+            sr.determinism_failed += 1
+            suite.invariants["deterministic"].violated += 1
+            message = f"the {inv} counterexample's schedule does not replay to the same trace twice (a flaky counterexample)"
+            shown.verdicts.violations.append(Violation("deterministic", message, 0))
+            if suite.invariants["deterministic"].counterexample is None:
+                suite.invariants["deterministic"].counterexample = shown
+
+
 def stalled(result: RunResult) -> bool:
     """The watchdog stopped this run (replaying it costs the stall time again: not worth shrinking)."""
     return any(e.kind == "liveness.exceeded" and e.data.get("watchdog") for e in result.trace.events[-1:])
@@ -213,6 +231,8 @@ def run_suite(
                 found = totals.counterexample
                 if shrink is not None and found is not None and found.scenario is scenario and not stalled(found):
                     totals.shrunk = shrink(sr.exploration.shrunk.get(inv, found), target, inv)
+            if check_determinism:  # the schedules a report hands out must replay: each one twice more
+                _recheck_counterexamples(suite, sr, target)
     except KeyboardInterrupt:
         suite.complete = False  # keep what was judged; the report says it is incomplete
     return suite
