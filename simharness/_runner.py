@@ -14,7 +14,7 @@ from simharness._scenario import Scenario
 from simharness._trace import Trace
 from simharness._tripwire import Guards, RunStalled, TripwireError, culprit, live
 from simharness._world import LivenessError, World
-from simharness.targets._protocol import Target
+from simharness.targets._protocol import Target, TargetError, TargetRunFailure
 
 if TYPE_CHECKING:
     from simharness.strategies import Exploration, Strategy
@@ -62,6 +62,8 @@ def run_once(scenario: Scenario, target: Target, choices: ChoiceSource, seed: in
     except LivenessError as exc:
         world.trace.add(world.env.now, "harness", "liveness.exceeded", reason=str(exc))
         return _stopped(world, seed, Violation("terminates", str(exc), world.env.now))
+    except TargetError as exc:  # the target itself broke (a real target's Node bridge died): keep the schedule
+        raise TargetRunFailure(str(exc), _stopped(world, seed, Violation("terminates", str(exc), world.env.now))) from None
     except RecursionError:
         world.trace.add(world.env.now, "harness", "liveness.exceeded", reason="unbounded recursion in the driver")
         message = "the driver recursed without bound (a cycle walked without a seen-set?)"

@@ -32,6 +32,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     run.add_argument("--check-determinism", action="store_true", help="replay every run and compare trace hashes")
     run.add_argument("--no-shrink", action="store_true", help="report counterexamples as found, unshrunk")
     run.add_argument("--progress", action="store_true", help="show a progress bar on stderr (only when it is a terminal)")
+    run.add_argument(
+        "--differential", metavar="TARGET", help="also replay every run's schedule on TARGET; any observable difference is a finding"
+    )
     add_strategy_arguments(run)
     add_coverage_argument(run)
     run.add_argument(
@@ -115,6 +118,7 @@ def main(args: argparse.Namespace) -> int:
     from simharness._shrink import shrink
     from simharness._tripwire import Guards
     from simharness.targets import resolve_target
+    from simharness.targets._protocol import TargetRunFailure
 
     scenarios = collect_scenarios(args.paths)
     out = ensure_writable_dir(args.report_dir)  # before a long run, not after it
@@ -150,6 +154,9 @@ def main(args: argparse.Namespace) -> int:
                     if not suite.complete or stop.requested:
                         docs[-1]["complete"] = False
                         break
+            differential_report = run_differential(args, scenarios, target, out)
+        except TargetRunFailure as exc:  # a real target's bridge died mid-run: say so, with the schedule
+            raise exc.saved(out) from None
         finally:
             target.close()
         doc = combine(docs)
@@ -173,10 +180,32 @@ def main(args: argparse.Namespace) -> int:
         if ce:
             print(f"\n{inv['id']} violated in {ce['scenario']}: {ce['message']}")
             print(f"  shrunk {ce['size']['original']} → {ce['size']['shrunk']} non-trivial choices; reproduce: {ce['replay']}")
+    if differential_report:
+        print("\n".join(differential_report))
     report_coverage(doc, strict=args.strict_coverage)
     if not doc["complete"]:
         print("interrupted: the report holds the runs completed so far and is marked incomplete", file=sys.stderr)
     print(f"\nreport: {out / 'report.html'} (also report.json, summary.md, junit.xml)")
     if not doc["complete"]:
         return 130
-    return 0 if doc["ok"] and not (args.strict_coverage and doc["unreached"]) else 1
+    differs = len(differential_report) > 1
+    return 0 if doc["ok"] and not differs and not (args.strict_coverage and doc["unreached"]) else 1
+
+
+def run_differential(args: argparse.Namespace, scenarios: Any, target: Any, out: Path) -> list[str]:
+    """`--differential OTHER`: the lines to print (a header, then one per finding); [] without the flag."""
+    if not args.differential:
+        return []
+    from simharness._differential import differential, write_findings
+    from simharness.targets import resolve_target
+
+    other = resolve_target(args.differential)
+    try:
+        runs, findings = differential(scenarios, target, other, seed=args.seed, budget=args.budget, report_dir=out)
+    finally:
+        other.close()
+    path = write_findings(out, target.spec, other.spec, runs, findings)
+    lines = [f"\ndifferential {target.spec} vs {other.spec}: {runs} schedules, {len(findings)} with an observable difference ({path})"]
+    for f in findings[:20]:
+        lines.append("  " + f.line(target.spec, other.spec) + (f"\n    schedule: {f.schedule}" if f.schedule else ""))
+    return lines

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import simpy
@@ -27,6 +28,27 @@ DriverFn = Callable[["CallContext", Sequence[Candidate], RunFn, OnErrorFn], Gene
 
 class TargetError(Exception):
     """A target cannot be resolved, installed or started. str() is one line for the user (exit code 2)."""
+
+
+class TargetRunFailure(TargetError):
+    """The target itself broke in the middle of a run (a real target's Node bridge crashed, hung or spoke
+    garbage). `result` is the run up to that point, so its schedule can be saved and replayed."""
+
+    def __init__(self, message: str, result: Any) -> None:
+        super().__init__(message)
+        self.result = result
+
+    def saved(self, report_dir: str | Path) -> TargetError:
+        """Save the run's schedule under `report_dir/schedules/`; the one-line error that says where."""
+        from simharness._schedule import save_schedule
+
+        result = self.result
+        path = Path(report_dir) / "schedules" / f"{result.scenario.name}--target-failure.json"
+        try:
+            save_schedule(path, result)
+        except OSError as exc:
+            return TargetError(f"{self} (scenario {result.scenario.name}; its schedule could not be saved: {exc})")
+        return TargetError(f"{self} (scenario {result.scenario.name}; schedule saved: simharness replay {path} --target {result.target})")
 
 
 @dataclass(frozen=True, slots=True)
