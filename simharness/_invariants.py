@@ -81,24 +81,6 @@ class _Call:
     end_index: int | None = None
 
 
-def _track_call(calls: dict[int, _Call], call_id: int, i: int, e: Event) -> None:
-    kind = e.kind
-    if kind == "call.start":
-        calls[call_id] = _Call(call_id, e.actor, e)
-        return
-    c = calls.get(call_id)
-    if c is None:
-        return
-    if kind == "run.start":
-        c.runs.append((e, None))
-    elif kind in ("run.ok", "run.raise") and c.runs:
-        c.runs[-1] = (c.runs[-1][0], e)
-    elif kind == "on_error":
-        c.on_errors.append(e)
-    elif kind in ("call.return", "call.raise"):
-        c.end, c.end_index = e, i
-
-
 def check(trace: Trace, profile: Profile) -> Verdicts:
     """Judge one run's trace against every invariant (except `deterministic`, which needs two runs).
 
@@ -119,8 +101,20 @@ def check(trace: Trace, profile: Profile) -> Verdicts:
         k = e.kind
         data = e.data
         call_id = data.get("call")
-        if call_id is not None:
-            _track_call(calls, call_id, i, e)
+        if call_id is not None:  # gather the call's runs, onError calls and end
+            if k == "call.start":
+                calls[call_id] = _Call(call_id, e.actor, e)
+            else:
+                c = calls.get(call_id)
+                if c is not None:
+                    if k == "run.start":
+                        c.runs.append((e, None))
+                    elif k in ("run.ok", "run.raise") and c.runs:
+                        c.runs[-1] = (c.runs[-1][0], e)
+                    elif k == "on_error":
+                        c.on_errors.append(e)
+                    elif k in ("call.return", "call.raise"):
+                        c.end, c.end_index = e, i
         if k.startswith("lock."):
             # Staleness is judged by the world and recorded as `lock.stale_takeover` (the previous holder is
             # dropped); any other overlap is a violation.
