@@ -388,3 +388,40 @@ def smoke_test(spec: str, located: Located, node: NodeBinary) -> str | None:
         return str(exc)
     finally:
         bridge.close()
+
+
+def measure_throughput(spec: str, scenario_path: str, runs: int = 200, *, seed: int = 0) -> dict[str, Any]:
+    """Runs per second of `spec` and of the reference target on the same scenario and seeds, in this process.
+
+    For the benchmark suite: `measure_throughput("openclaw@2026.5.20", "scenarios/takeover-race.toml")`.
+    Bridge start-up (importing the release's chunks) is timed separately from the runs.
+    """
+    import time
+
+    from simharness._runner import run_seed, seeds_for
+    from simharness._scenario import load_scenario
+    from simharness.targets import resolve_target
+
+    scenario = load_scenario(scenario_path)
+    seeds = list(seeds_for(scenario, seed, runs))
+    out: dict[str, Any] = {"scenario": scenario.name, "runs": runs}
+    for label, name in (("reference", "reference"), ("target", spec)):
+        began = time.perf_counter()  # outside every run: timing only
+        target = resolve_target(name)
+        started = time.perf_counter() - began
+        calls = 0
+        try:
+            began = time.perf_counter()
+            for s in seeds:
+                calls += sum(1 for e in run_seed(scenario, target, s).trace.events if e.kind == "call.start")
+            seconds = time.perf_counter() - began
+        finally:
+            target.close()
+        out[label] = {
+            "spec": name,
+            "startup_seconds": round(started, 3),
+            "seconds": round(seconds, 3),
+            "runs_per_second": round(runs / seconds, 1),
+            "driver_calls_per_second": round(calls / seconds, 1),
+        }
+    return out
