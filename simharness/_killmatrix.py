@@ -27,7 +27,7 @@ from simharness._shrink import shrink, size
 from simharness.strategies import STRATEGIES, resolve_strategy
 from simharness.targets import resolve_target
 
-DEFAULT_BUDGET = 200  # runs per scenario and strategy; every mutant must die within it under pct and hypothesis
+DEFAULT_BUDGET = 500  # runs per scenario and strategy; every mutant must die within it under pct and hypothesis (see README)
 
 
 @dataclass(slots=True)
@@ -235,7 +235,7 @@ def matrix_markdown(doc: dict[str, Any]) -> str:
     out += [
         "| **killed** | | " + " | ".join(f"**{totals[s]['killed']}/{totals[s]['mutants']}**" for s in strategies) + " |",
         "| runs to kill (sum) | | " + " | ".join(str(totals[s]["runs_to_kill_total"]) for s in strategies) + " |",
-        "| wall seconds (sum) | | " + " | ".join(f"{totals[s]['seconds_total']:.2f}" for s in strategies) + " |",
+        "| wall seconds (sum, survivors included) | | " + " | ".join(f"{totals[s]['seconds_total']:.2f}" for s in strategies) + " |",
         "| shrunk size (sum) | | " + " | ".join(str(totals[s]["shrunk_size_total"]) for s in strategies) + " |",
         "",
     ]

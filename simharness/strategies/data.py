@@ -18,6 +18,7 @@ Profiles (`register_profiles()`, also run when this module is imported): `dev` (
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from hypothesis import HealthCheck, settings
@@ -60,7 +61,7 @@ def faults(*, kinds: tuple[str, ...] = _FAULTS, max_total: float = 1.0) -> st.Se
         weights = [draw(st.integers(1, 100)) for _ in chosen]
         total = draw(st.integers(0, 100)) / 100 * max_total
         scale = sum(weights) or 1
-        return {k: round(total * w / scale, 4) for k, w in zip(chosen, weights)}
+        return {k: math.floor(total * w / scale * 10_000) / 10_000 for k, w in zip(chosen, weights)}  # rounded down: sum <= total
 
     return mix()
 
