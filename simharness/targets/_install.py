@@ -288,43 +288,52 @@ def install(version: str, progress: Progress = stderr_progress, *, full: bool = 
             if done is None:
                 progress(f"{spec}: incomplete install found in {directory} (interrupted?), reinstalling")
             shutil.rmtree(directory)
-        began = time.monotonic()  # progress messages only
+        _npm()  # no npm: say so before anything is written
         directory.mkdir(parents=True)
-        progress(f"{spec}: downloading the package from npm (1/4)")
-        _run_npm(spec, ["pack", spec, "--pack-destination", str(directory), "--loglevel=error"], directory)
-        tarballs = sorted(directory.glob("openclaw-*.tgz"))
-        if not tarballs:
-            raise TargetError(f"{spec}: npm pack produced no tarball")
-        with tarfile.open(tarballs[0]) as tar:
-            tar.extractall(directory, filter="data")
-        tarballs[0].unlink()
-        package = directory / "package"
-        progress(f"{spec}: locating runWithModelFallback and the error classes in dist/ (2/4)")
-        located = locate(package, spec)
-        node = find_node(located.engines, spec, progress)
-        manifest = json.loads((package / "package.json").read_text(encoding="utf-8"))
-        deps: dict[str, str] = dict(manifest.get("dependencies") or {})
-        mode = "full" if full else "light"
-        wanted = deps if full else _light_deps(package / "dist", located, deps)
-        progress(f"{spec}: installing {len(wanted)} of its {len(deps)} dependencies ({mode}) (3/4)")
-        _install_deps(spec, directory, wanted)
-        progress(f"{spec}: checking the driver runs under Node {node.version} (4/4)")
+        try:
+            return _install_into(spec, version, directory, progress, full)
+        except BaseException:
+            shutil.rmtree(directory, ignore_errors=True)  # a failed install leaves nothing half-written behind
+            raise
+
+
+def _install_into(spec: str, version: str, directory: Path, progress: Progress, full: bool) -> Installed:
+    began = time.monotonic()  # progress messages only
+    progress(f"{spec}: downloading the package from npm (1/4)")
+    _run_npm(spec, ["pack", spec, "--pack-destination", str(directory), "--loglevel=error"], directory)
+    tarballs = sorted(directory.glob("openclaw-*.tgz"))
+    if not tarballs:
+        raise TargetError(f"{spec}: npm pack produced no tarball")
+    with tarfile.open(tarballs[0]) as tar:
+        tar.extractall(directory, filter="data")
+    tarballs[0].unlink()
+    package = directory / "package"
+    progress(f"{spec}: locating runWithModelFallback and the error classes in dist/ (2/4)")
+    located = locate(package, spec)
+    node = find_node(located.engines, spec, progress)
+    manifest = json.loads((package / "package.json").read_text(encoding="utf-8"))
+    deps: dict[str, str] = dict(manifest.get("dependencies") or {})
+    mode = "full" if full else "light"
+    wanted = deps if full else _light_deps(package / "dist", located, deps)
+    progress(f"{spec}: installing {len(wanted)} of its {len(deps)} dependencies ({mode}) (3/4)")
+    _install_deps(spec, directory, wanted)
+    progress(f"{spec}: checking the driver runs under Node {node.version} (4/4)")
+    problem = _smoke(spec, package, located, node)
+    if problem is not None and not full:
+        progress(f"{spec}: the light install is not enough ({problem}); installing every dependency")
+        mode = "full"
+        _install_deps(spec, directory, deps)
         problem = _smoke(spec, package, located, node)
-        if problem is not None and not full:
-            progress(f"{spec}: the light install is not enough ({problem}); installing every dependency")
-            mode = "full"
-            _install_deps(spec, directory, deps)
-            problem = _smoke(spec, package, located, node)
-        if problem is not None:
-            raise TargetError(f"{spec}: installed, but the driver does not run: {problem}")
-        _write_marker(
-            directory,
-            {"spec": spec, "mode": mode, "located": located.to_json(), "node": {"path": node.path, "version": node.version}},
-        )
-        progress(f"{spec}: installed in {time.monotonic() - began:.0f} s, {_du(directory) / 1e6:.0f} MB ({mode}) at {directory}")
-        result = installed(version)
-        assert result is not None
-        return result
+    if problem is not None:
+        raise TargetError(f"{spec}: installed, but the driver does not run: {problem}")
+    _write_marker(
+        directory,
+        {"spec": spec, "mode": mode, "located": located.to_json(), "node": {"path": node.path, "version": node.version}},
+    )
+    progress(f"{spec}: installed in {time.monotonic() - began:.0f} s, {_du(directory) / 1e6:.0f} MB ({mode}) at {directory}")
+    result = installed(version)
+    assert result is not None
+    return result
 
 
 def _light_deps(dist: Path, located: Located, deps: dict[str, str]) -> dict[str, str]:

@@ -1,0 +1,420 @@
+"""The Node bridge against REAL openclaw releases (2026.5.18 and 2026.5.20, installed from npm).
+
+DESIGN.md's ground-truth table is reproduced through the bridge: the real `runWithModelFallback`, real
+`SessionWriteLockTimeoutError` instances, identity by reference across the process boundary, onError counts,
+many calls in flight at once. The failure tests use small fake `node-dist:` directories whose module exits,
+hangs or prints garbage: fixtures of the bridge's failure handling, not stand-ins for openclaw.
+
+Locally a missing release skips (install: `simharness target install openclaw@2026.5.18 openclaw@2026.5.20`);
+under CI (`CI=true`) it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import simpy
+from drive import CHAIN, drive
+
+from simharness import _errors as E
+from simharness._differential import first_difference, observe
+from simharness._runner import replay, run_seed, seeds_for
+from simharness._scenario import load_scenario
+from simharness._world import _wrap
+from simharness.drivers import legacy, reference
+from simharness.targets import TargetError, resolve_target
+from simharness.targets import _install as I
+from simharness.targets.node import BridgeError, NodeTarget
+
+ROOT = Path(__file__).resolve().parent.parent
+VERSIONS = ("2026.5.18", "2026.5.20")
+
+
+def _require(version: str) -> None:
+    if I.installed(version) is None:
+        message = f"openclaw@{version} is not installed in {I.cache_root()} (simharness target install openclaw@{version})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def real() -> dict[str, NodeTarget]:
+    targets: dict[str, NodeTarget] = {}
+    for version in VERSIONS:
+        _require(version)
+        targets[version] = NodeTarget(f"openclaw@{version}", progress=False)
+    yield targets
+    for t in targets.values():
+        t.close()
+
+
+def lock() -> E.JSError:
+    return E.session_write_lock_timeout(60_000, "pid=123", "/s/sess.jsonl.lock")
+
+
+def takeover() -> E.JSError:
+    return E.session_takeover("/s/sess.jsonl")
+
+
+COORDINATION = {
+    "takeover (name-matched)": takeover,
+    "write-lock timeout (class)": lock,
+    "plain Error whose error link holds a code-only lock": lambda: E.wrap(
+        E.JSError("locked", code="OPENCLAW_SESSION_WRITE_LOCK_TIMEOUT"), link="error"
+    ),
+    "takeover behind cause": lambda: E.wrap(takeover()),
+    "takeover behind reason of a plain Error": lambda: E.wrap(takeover(), link="reason"),
+    "lock five cause levels deep": lambda: _wrap(lock(), "deep"),
+    "cause cycle holding a takeover": lambda: _wrap(takeover(), "cycle"),
+}
+
+
+# --- the ground-truth table (DESIGN.md), through the bridge -----------------------------------------------
+
+
+@pytest.mark.parametrize("case", list(COORDINATION))
+def test_5_20_runs_a_coordination_error_once_and_rethrows_the_same_object(real, case):
+    err = COORDINATION[case]()
+    out = drive(real["2026.5.20"].driver, err)
+    assert out.runs == CHAIN[:1]
+    assert out.error is err  # the very Python object run() raised, across the process boundary
+    assert out.on_errors == []
+
+
+@pytest.mark.parametrize("case", list(COORDINATION))
+def test_5_18_walks_the_whole_chain_on_a_coordination_error(real, case):
+    err = COORDINATION[case]()
+    out = drive(real["2026.5.18"].driver, err)
+    assert out.runs == CHAIN
+    assert len(out.on_errors) == 2
+    assert out.error is err  # unclassified on the last candidate: the raw error, rethrown as it was
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_abort_whose_reason_is_a_lock_is_rethrown_after_one_run(real, version):
+    err = E.abort_error(reason=lock())
+    out = drive(real[version].driver, err)
+    assert out.runs == CHAIN[:1] and out.error is err and out.on_errors == []
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_429_wrapping_a_lock_advances_through_the_whole_chain(real, version):
+    out = drive(real[version].driver, lambda n: E.rate_limit(cause=lock()))
+    assert out.runs == CHAIN
+    assert out.error is not None
+    assert out.error.message.startswith("All models failed (3): openai/gpt-a: HTTP 429: RESOURCE_EXHAUSTED")
+    assert out.error.message.count("(rate_limit)") == 3
+
+
+def test_5_20_reports_every_429_failure_to_on_error_as_a_failover_error(real):
+    out = drive(real["2026.5.20"].driver, lambda n: E.rate_limit(cause=lock()))
+    assert [e["attempt"] for e in out.on_errors] == [1, 2, 3]
+    assert all(e["error"].name == "FailoverError" for e in out.on_errors)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_plain_429_gives_the_summary_error(real, version):
+    out = drive(real[version].driver, lambda n: E.rate_limit())
+    assert out.runs == CHAIN
+    assert out.error is not None and out.error.message.startswith("All models failed (3)")
+
+
+# --- the Python models agree with the releases they model -------------------------------------------------
+
+CASES = {
+    **COORDINATION,
+    "abort with a lock as reason": lambda: E.abort_error(reason=lock()),
+    "429 wrapping a lock": lambda: E.rate_limit(cause=lock()),
+    "plain 429": lambda: E.rate_limit(),
+    "overloaded": lambda: E.overloaded(),
+    "auth": lambda: E.auth_error(),
+    "idle timeout": lambda: E.idle_timeout(120_000),
+    "context overflow": lambda: E.context_overflow(),
+    "takeover in an AggregateError": lambda: _wrap(takeover(), "aggregate"),
+}
+
+
+def _seen(out):
+    error = out.error
+    return {
+        "runs": out.runs,
+        "on_error": [(e["provider"], e["model"], e["attempt"], e["error"].name) for e in out.on_errors],
+        "value": out.value,
+        "error": None if error is None else (error.name, error.message),
+    }
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize(("version", "model"), [("2026.5.20", reference), ("2026.5.18", legacy)])
+def test_python_model_matches_the_real_release(real, case, version, model):
+    make = CASES[case]
+    assert _seen(drive(real[version].driver, lambda n: make())) == _seen(drive(model.run_with_model_fallback, lambda n: make()))
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_success_after_a_failure_returns_the_value_and_stops(real, version):
+    out = drive(real[version].driver, lambda n: E.rate_limit() if n == 1 else f"reply-{n}")
+    assert out.runs == CHAIN[:2]
+    assert out.value == "reply-2"
+    assert len(out.on_errors) == 1
+
+
+def test_fresh_error_objects_keep_their_identity_per_attempt(real):
+    made: list[E.JSError] = []
+
+    def script(n):
+        made.append(takeover())
+        return made[-1]
+
+    out = drive(real["2026.5.18"].driver, script)
+    assert len(made) == 3 and out.error is made[2] and out.error is not made[0]
+
+
+def test_a_new_error_object_is_not_mistaken_for_a_thrown_one(real):
+    made: list[E.JSError] = []
+
+    def script(n):
+        made.append(E.rate_limit())
+        return made[-1]
+
+    out = drive(real["2026.5.20"].driver, script)
+    assert out.error is not None and all(out.error is not m for m in made)  # openclaw's own summary: rebuilt
+    assert all(e["error"] is not m for e in out.on_errors for m in made)  # onError gets FailoverErrors, not ours
+
+
+# --- many calls in flight ---------------------------------------------------------------------------------
+
+
+class _Ctx:
+    def __init__(self, env, session, call_id):
+        self.env, self.session, self.call_id = env, session, call_id
+
+    def break_lock(self):
+        pass
+
+
+def test_concurrent_calls_interleave_and_each_gets_its_own_outcome(real):
+    """Eight calls in flight on one bridge; their runs interleave in virtual time."""
+    target = real["2026.5.20"]
+    env = simpy.Environment()
+    log: list[tuple[int, int, str]] = []
+    results: dict[int, object] = {}
+    errors = {i: (takeover() if i % 4 == 1 else E.rate_limit()) for i in range(8)}
+
+    def make_run(i):
+        def run(provider, model):
+            log.append((env.now, i, provider))
+            yield env.timeout(10 + i)
+            if i % 4 == 3 and provider == "google":
+                return f"ok-{i}"
+            raise errors[i]
+
+        return run
+
+    def call(i):
+        try:
+            results[i] = yield from target.driver(_Ctx(env, f"s{i}", i), CHAIN, make_run(i), lambda a: None)
+        except E.JSError as err:
+            results[i] = err
+
+    for i in range(8):
+        env.process(call(i))
+    env.run()
+    assert len({i for _, i, _ in log[:8]}) == 8  # every call started before any finished its first run
+    for i in range(8):
+        ran = [p for _, j, p in log if j == i]
+        if i % 4 == 1:
+            assert results[i] is errors[i] and ran == ["openai"]  # coordination: once, the same object
+        elif i % 4 == 3:
+            assert results[i] == f"ok-{i}" and ran == ["openai", "anthropic", "google"]
+        else:
+            assert isinstance(results[i], E.JSError) and results[i].message.startswith("All models failed (3)")
+            assert ran == ["openai", "anthropic", "google"]
+
+
+@pytest.mark.parametrize("scenario", ["takeover-race", "mixed-faults"])
+def test_real_5_20_and_the_reference_agree_on_whole_worlds(real, scenario):
+    sc = load_scenario(ROOT / "scenarios" / f"{scenario}.toml")
+    ref = resolve_target("reference")
+    concurrent = 0
+    for s in seeds_for(sc, 7, 6):
+        ours = run_seed(sc, real["2026.5.20"], s)
+        theirs = replay(sc, ref, [c.value for c in ours.choices], s)
+        assert first_difference(observe(ours.trace), observe(theirs.trace)) is None
+        concurrent += "concurrent_calls" in ours.verdicts.situations
+        assert ours.ok, ours.verdicts.violations
+    assert concurrent  # the bridge really had several calls in flight
+
+
+def test_a_real_run_replays_byte_identically(real):
+    sc = load_scenario(ROOT / "scenarios" / "takeover-race.toml")
+    first = run_seed(sc, real["2026.5.18"], 11)
+    again = replay(sc, real["2026.5.18"], [c.value for c in first.choices], 11)
+    assert again.trace_sha256 == first.trace_sha256
+
+
+def test_5_18_fails_the_takeover_race_and_5_20_holds(real):
+    sc = load_scenario(ROOT / "scenarios" / "takeover-race.toml")
+    bad = [run_seed(sc, real["2026.5.18"], s) for s in seeds_for(sc, 0, 10)]
+    good = [run_seed(sc, real["2026.5.20"], s) for s in seeds_for(sc, 0, 10)]
+    assert any(v.invariant == "coordination-single-run" for r in bad for v in r.verdicts.violations)
+    assert all(r.ok for r in good)
+
+
+# --- profiles detected from the dist --------------------------------------------------------------------------
+
+
+def test_profiles_are_detected_from_the_dist(real):
+    old, new = real["2026.5.18"].profile, real["2026.5.20"].profile
+    assert {"takeover", "lock_timeout"} <= old.kinds and {"takeover", "lock_timeout"} <= new.kinds
+    assert "no coordination predicate" in old.generation
+    assert "isNonProviderRuntimeCoordinationError" in new.generation
+    assert real["2026.5.20"].located.symbols["SessionWriteLockTimeoutError"].file.startswith("session-write-lock-error-")
+
+
+def test_bundled_plugins_do_not_change_what_the_driver_does(real, monkeypatch):
+    """The bridge disables openclaw's bundled plugins by default (speed); with them on, nothing observable differs."""
+    monkeypatch.setenv("SIMHARNESS_OPENCLAW_PLUGINS", "bundled")
+    with_plugins = NodeTarget("openclaw@2026.5.20", progress=False)
+    try:
+        assert with_plugins.bridge().hello["bundledPlugins"] is True
+        assert real["2026.5.20"].bridge().hello["bundledPlugins"] is False
+        for case in ("takeover (name-matched)", "429 wrapping a lock", "auth", "idle timeout", "cause cycle holding a takeover"):
+            make = CASES[case]
+            assert _seen(drive(with_plugins.driver, lambda n, make=make: make())) == _seen(
+                drive(real["2026.5.20"].driver, lambda n, make=make: make())
+            ), case
+    finally:
+        with_plugins.close()
+
+
+# --- failure handling: fake dists whose module exits, hangs or prints garbage ----------------------------------
+
+
+def _fake_dist(tmp_path: Path, body: str) -> str:
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "model-fallback-Xy12.js").write_text(
+        f"import fs from 'node:fs';\nasync function runWithModelFallback(params) {{\n{body}\n}}\nexport {{ runWithModelFallback as r }};\n"
+    )
+    (tmp_path / "package.json").write_text('{"name": "fake-openclaw", "version": "0.0.0", "type": "module"}')
+    return f"node-dist:{tmp_path}"
+
+
+def _calls_bridge(spec: str) -> BaseException:
+    target = NodeTarget(spec, progress=False)
+    try:
+        with pytest.raises(BridgeError) as info:
+            drive(target.driver, lambda n: takeover())
+        return info.value
+    finally:
+        target.close()
+        assert target._bridge is None
+
+
+def test_a_crashing_bridge_is_a_clear_error(tmp_path):
+    err = _calls_bridge(_fake_dist(tmp_path, "process.exit(7);"))
+    assert "Node exited unexpectedly (exit code 7)" in str(err) and "node-dist:" in str(err)
+
+
+def test_a_hanging_bridge_times_out(tmp_path, monkeypatch):
+    monkeypatch.setenv("SIMHARNESS_BRIDGE_TIMEOUT", "1")
+    err = _calls_bridge(_fake_dist(tmp_path, "await new Promise(() => setInterval(() => {}, 1000));"))
+    assert "no answer within 1 s (hung?)" in str(err)
+
+
+def test_garbage_on_the_protocol_is_a_clear_error(tmp_path):
+    err = _calls_bridge(_fake_dist(tmp_path, "fs.writeSync(1, 'this is not json\\n'); await new Promise(() => {});"))
+    assert "protocol error" in str(err) and "this is not json" in str(err)
+
+
+def test_the_node_process_is_gone_after_close(tmp_path):
+    target = NodeTarget(_fake_dist(tmp_path, "return {result: 'x'};"), progress=False)
+    proc = target.bridge()._proc
+    assert drive(target.driver, "ignored").value == "x"
+    target.close()
+    assert proc.poll() is not None
+
+
+def test_a_dist_without_the_driver_is_rejected_in_one_line(tmp_path):
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "x-1.js").write_text("export const y = 1;\n")
+    with pytest.raises(TargetError, match="no exported definition of runWithModelFallback"):
+        NodeTarget(f"node-dist:{tmp_path}", progress=False)
+
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "simharness", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def test_a_bridge_crash_mid_run_exits_2_naming_scenario_and_saved_schedule(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    spec = _fake_dist(tmp_path / "pkg", "process.exit(9);")
+    done = _cli("run", "scenarios/takeover-race.toml", "--target", spec, "--budget", "2", "--report-dir", str(tmp_path / "out"))
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr
+    assert "exit code 9" in lines[0] and "takeover-race" in lines[0] and "schedule saved" in lines[0]
+    saved = list((tmp_path / "out" / "schedules").glob("takeover-race--target-failure.json"))
+    assert saved and json.loads(saved[0].read_text())["target"] == spec
+
+
+# --- the install cache ---------------------------------------------------------------------------------------
+
+
+def test_an_interrupted_install_is_detected_and_redone(tmp_path, monkeypatch):
+    monkeypatch.setenv("SIMHARNESS_CACHE", str(tmp_path))
+    half = tmp_path / "openclaw@2026.5.20"
+    (half / "package" / "dist").mkdir(parents=True)  # what an install killed before its marker leaves
+    assert I.installed("2026.5.20") is None
+    assert I.list_installed()[0]["status"] == "incomplete"
+    said: list[str] = []
+
+    def offline(label, args, cwd):
+        assert not (half / "package").exists()  # the half-written install was removed before redoing it
+        raise TargetError(f"{label}: cannot reach the npm registry (no network?)")
+
+    monkeypatch.setattr(I, "_run_npm", offline)
+    with pytest.raises(TargetError, match="no network"):
+        I.install("2026.5.20", said.append)
+    assert any("incomplete install found" in s for s in said)
+
+
+def test_a_complete_install_has_its_marker_written_last(real):
+    done = I.installed("2026.5.20")
+    assert done is not None and (done.directory / I.MARKER).is_file()
+    assert not (done.directory / f"{I.MARKER}.tmp").exists()
+
+
+@pytest.mark.parametrize("spec", ["openclaw@latest", "openclaw@5.20", "openclaw@"])
+def test_bad_versions_are_one_line_exit_2(spec):
+    done = _cli("target", "install", spec)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "expected an exact release version" in done.stderr
+
+
+def test_missing_npm_is_one_line_exit_2(tmp_path):
+    done = _cli("target", "install", "openclaw@2026.1.1", env={"PATH": str(tmp_path), "SIMHARNESS_CACHE": str(tmp_path / "c")})
+    assert done.returncode == 2 and "npm not found" in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_engines_ranges():
+    assert I.satisfies("v22.23.3", ">=22.19.0")
+    assert not I.satisfies("v20.20.2", ">=22.19.0")
+    assert I.satisfies("v24.21.0", ">=24.16.0 <25 || >=26.1.0")
+    assert not I.satisfies("v25.1.0", ">=24.16.0 <25 || >=26.1.0")
+    assert I.satisfies("v26.2.0", ">=24.16.0 <25 || >=26.1.0")
+    assert I.satisfies("v22.23.0", ">=22.13.0 || >=24")
+    assert I.satisfies("v22.1.0", "^22") and not I.satisfies("v23.0.0", "^22")
