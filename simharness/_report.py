@@ -281,6 +281,9 @@ def summary_md(doc: dict[str, Any]) -> str:
     verdict = "✅ all invariants hold" if not violated else f"❌ {len(violated)} invariant{'s' if len(violated) > 1 else ''} violated"
     if not doc["complete"]:
         verdict += " (INCOMPLETE: interrupted)"
+    if doc["unreached"]:  # a passing suite that never raced proves nothing: say so where it is read first
+        n = len(doc["unreached"])
+        verdict += f" · ⚠️ {n} expected situation{'s' if n > 1 else ''} never reached"
     seconds = doc.get("timing", {}).get("wall_seconds")
     out = [
         f"# simharness: {verdict}",

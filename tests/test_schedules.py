@@ -115,6 +115,7 @@ def test_run_with_pct_states_its_bound_in_every_report(tmp_path: Path, capsys: p
     exploration = doc["scenarios"][0]["exploration"]
     assert exploration["detection_bound"] > 0 and exploration["params"]["depth"] == 3
     assert "detection bound" in (tmp_path / "summary.md").read_text()
+    assert "strategy <b>pct</b> · takeover-race: detection bound 1/(n·k^(d−1))" in (tmp_path / "report.html").read_text()
 
 
 def test_an_expected_situation_never_reached_warns_and_fails_when_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -130,3 +131,4 @@ def test_an_expected_situation_never_reached_warns_and_fails_when_strict(tmp_pat
     assert {s["id"]: s["hits"] for s in doc["sometimes"]}["provider_hang"] == 0
     assert "⚠️ 1 expected situation never reached" in (tmp_path / "r2" / "summary.md").read_text().splitlines()[0]
     assert '<property name="sometimes.provider_hang" value="0" />' in (tmp_path / "r2" / "junit.xml").read_text()
+    assert "⚠ 1 expected situation never reached" in (tmp_path / "r2" / "report.html").read_text()
