@@ -26,7 +26,11 @@ from simharness.targets import PythonTarget, resolve_target
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+FUZZ = settings(  # 150 examples each, more under the `nightly` profile
+    max_examples=max(150, settings.default.max_examples),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 KEYS = {
     "": ["name", "description", "world", "providers", "writers", "wrapping", "expect"],
