@@ -285,6 +285,19 @@ def live(env: Any = None, *, watch: bool = True) -> Iterator[None]:
             _disarm()
 
 
+@contextmanager
+def suspended() -> Iterator[None]:
+    """Let trusted machinery read the clock inside a live run (Hypothesis timing its own draws); the run stays
+    live and the tripwires come back on leaving."""
+    global _live_thread
+    saved = _live_thread
+    _live_thread = 0
+    try:
+        yield
+    finally:
+        _live_thread = saved
+
+
 def is_live() -> bool:
     return _live_thread != 0
 
@@ -300,4 +313,4 @@ def modules_with_early_bound_sources(modules: dict[str, ModuleType]) -> list[str
     return found
 
 
-__all__ = ["DEFAULT_STALL_SECONDS", "Guards", "RunStalled", "TripwireError", "culprit", "is_live", "live"]
+__all__ = ["DEFAULT_STALL_SECONDS", "Guards", "RunStalled", "TripwireError", "culprit", "is_live", "live", "suspended"]

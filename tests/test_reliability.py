@@ -115,6 +115,34 @@ def test_harness_code_reading_the_clock_is_a_harness_bug_raised_not_a_verdict() 
     assert info.value.in_harness and info.value.where.endswith("_world.py:3")
 
 
+def test_the_progress_bar_and_report_timing_stay_outside_the_tripwire_window(tmp_path: Path) -> None:
+    import io
+
+    from simharness._progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    with Progress(6, stream=stream, interval=0.0) as progress:  # reads time.monotonic after every run
+        suite = run_suite([SCENARIO], PythonTarget("py:ok", _driver(lambda: None)), seed=0, budget=6, on_run=progress)
+    assert suite.runs == 6 and suite.complete and "6/6 runs" in stream.getvalue()
+    assert cli(["run", str(ROOT / "scenarios" / "takeover-race.toml"), "--budget", "3", "--report-dir", str(tmp_path)]) == 0
+    assert json.loads((tmp_path / "report.json").read_text())["timing"]["wall_seconds"] is not None
+
+
+def test_trusted_machinery_can_suspend_the_tripwires_inside_a_run() -> None:
+    import time
+
+    def draws() -> None:
+        with _tripwire.suspended():  # what the hypothesis strategy does around a draw
+            time.perf_counter()
+        assert _tripwire.is_live()
+
+    assert run_seed(SCENARIO, PythonTarget("py:t", _driver(draws)), 0).ok
+
+
 def test_tripwires_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Guards, "tripwires", False)
     assert run_seed(SCENARIO, PythonTarget("py:t", _driver(lambda: __import__("os").urandom(1))), 0).ok
