@@ -91,6 +91,8 @@ def walk(err: Any, *, links: tuple[str, ...] = LINKS + ("errors",), max_depth: i
     """Every JSError reachable from `err` (depth-first, each once, cycle-safe)."""
     seen: set[int] = set()
     stack: list[tuple[Any, int]] = [(err, 0)]
+    direct = [link for link in LINKS if link in links]  # the children `node.links()` would give, in its order
+    with_errors = "errors" in links
     while stack:
         node, depth = stack.pop()
         if not isinstance(node, JSError) or id(node) in seen:
@@ -99,7 +101,9 @@ def walk(err: Any, *, links: tuple[str, ...] = LINKS + ("errors",), max_depth: i
             continue
         seen.add(id(node))
         yield node
-        children = [t for name, t in node.links() if name.split("[")[0] in links]
+        children = [t for t in [getattr(node, link) for link in direct] if t is not None]
+        if with_errors and node.errors:
+            children.extend(node.errors)
         stack.extend((child, depth + 1) for child in reversed(children))
 
 
