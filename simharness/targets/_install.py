@@ -319,6 +319,14 @@ def _install_into(spec: str, version: str, directory: Path, progress: Progress, 
     _install_deps(spec, directory, wanted)
     progress(f"{spec}: checking the driver runs under Node {node.version} (4/4)")
     problem = _smoke(spec, package, located, node)
+    for _ in range(10):  # a package the closure missed (e.g. a dependency's peer): add it if openclaw pins it
+        missing = re.search(r"Cannot find package '([^']+)'", problem or "")
+        if full or missing is None or missing.group(1) not in deps or missing.group(1) in wanted:
+            break
+        wanted[missing.group(1)] = deps[missing.group(1)]
+        progress(f"{spec}: adding {missing.group(1)}, which the driver's modules import (3/4)")
+        _install_deps(spec, directory, wanted)
+        problem = _smoke(spec, package, located, node)
     if problem is not None and not full:
         progress(f"{spec}: the light install is not enough ({problem}); installing every dependency")
         mode = "full"
