@@ -109,7 +109,9 @@ class RandomChoices(ChoiceSource):
         u = ((x ^ (x >> 31)) >> 11) / 9007199254740992.0  # 2**53
         if weights is None:
             return min(int(u * n), n - 1)
-        total = sum(weights)
+        total = 0.0
+        for w in weights:  # left to right, never `sum()`: Python 3.12+ sums floats with compensation, so
+            total += w  # `sum()` can differ in the last bit between Pythons, and with it a pick at a boundary
         if total <= 0:
             return 0
         acc = 0.0
