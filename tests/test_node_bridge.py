@@ -342,6 +342,18 @@ def test_the_node_process_is_gone_after_close(tmp_path):
     assert proc.poll() is not None
 
 
+def test_the_bridge_reads_virtual_time(tmp_path):
+    spec = _fake_dist(
+        tmp_path, "await params.run('p', 'm'); return {result: `${Date.now()} ${new Date().getTime()} ${new Date(5).getTime()}`};"
+    )
+    target = NodeTarget(spec, progress=False)
+    try:
+        epoch = 1780272000000
+        assert drive(target.driver, "x").value == f"{epoch + 10} {epoch + 10} 5"  # run() took 10 virtual ms
+    finally:
+        target.close()
+
+
 def test_a_dist_without_the_driver_is_rejected_in_one_line(tmp_path):
     (tmp_path / "dist").mkdir()
     (tmp_path / "dist" / "x-1.js").write_text("export const y = 1;\n")
@@ -370,6 +382,63 @@ def test_a_bridge_crash_mid_run_exits_2_naming_scenario_and_saved_schedule(tmp_p
     assert "exit code 9" in lines[0] and "takeover-race" in lines[0] and "schedule saved" in lines[0]
     saved = list((tmp_path / "out" / "schedules").glob("takeover-race--target-failure.json"))
     assert saved and json.loads(saved[0].read_text())["target"] == spec
+
+
+def test_differential_cli_finds_the_5_18_bug_and_no_difference_on_5_20(real, tmp_path):
+    bad = _cli(
+        "run",
+        "scenarios/takeover-race.toml",
+        "--target",
+        "openclaw@2026.5.18",
+        "--differential",
+        "reference",
+        "--budget",
+        "4",
+        "--report-dir",
+        str(tmp_path / "bad"),
+    )
+    assert bad.returncode == 1, bad.stderr
+    doc = json.loads((tmp_path / "bad" / "differential.json").read_text())
+    assert doc["findings"] and doc["findings"][0]["field"] == "runs" and doc["findings"][0]["schedule"]
+    assert Path(doc["findings"][0]["schedule"]).is_file()
+    good = _cli(
+        "run",
+        "scenarios/takeover-race.toml",
+        "--target",
+        "openclaw@2026.5.20",
+        "--differential",
+        "reference",
+        "--budget",
+        "4",
+        "--report-dir",
+        str(tmp_path / "good"),
+    )
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert json.loads((tmp_path / "good" / "differential.json").read_text())["findings"] == []
+
+
+def test_matrix_cli_judges_each_release_by_its_profile(real, tmp_path):
+    done = _cli(
+        "matrix",
+        "openclaw@2026.5.18",
+        "openclaw@2026.5.20",
+        "--scenarios",
+        "scenarios/takeover-race.toml",
+        "--budget",
+        "5",
+        "--report-dir",
+        str(tmp_path),
+    )
+    assert done.returncode == 1, done.stderr  # 5.18 has the bug
+    m = json.loads((tmp_path / "matrix.json").read_text())
+    old, new = m["targets"]
+    assert old["invariants"]["coordination-single-run"]["status"] == "violated"
+    assert new["invariants"]["coordination-single-run"]["status"] == "holds" and new["ok"]
+    replay_cmd = old["invariants"]["coordination-single-run"]["counterexample"]["replay"]
+    assert replay_cmd.startswith("simharness replay ") and "openclaw-2026-5-18/schedules/" in replay_cmd
+    assert (tmp_path / "openclaw-2026-5-18" / "report.html").is_file() and "Regenerate: `simharness matrix" in (
+        tmp_path / "matrix.md"
+    ).read_text()
 
 
 # --- the install cache ---------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from simharness.targets._locate import Located, dist_dir, locate
 from simharness.targets._protocol import CallContext, Candidate, OnErrorFn, Profile, RunFn, TargetError
 
 BRIDGE = Path(__file__).with_name("bridge.mjs")
+BRIDGE_PROTOCOL = 1
 #: Seconds to wait for any one message before calling the bridge hung (`SIMHARNESS_BRIDGE_TIMEOUT`).
 DEFAULT_TIMEOUT = 30.0
 #: Importing a release's chunks takes a few seconds; allow more for the first message.
@@ -138,8 +139,8 @@ class Bridge:
         self._next_call = 0
         self.context = ""  # what the harness is doing (scenario), for error messages
         hello = self._read(STARTUP_TIMEOUT)
-        if hello.get("t") != "hello":
-            self._fail(f"expected hello, got {self._short(hello)}")
+        if hello.get("t") != "hello" or hello.get("bridge") != BRIDGE_PROTOCOL:
+            self._fail(f"expected hello (bridge protocol {BRIDGE_PROTOCOL}), got {self._short(hello)}")
         self.hello = hello
 
     # --- plumbing ---------------------------------------------------------------------------------------
