@@ -163,6 +163,11 @@ def test_the_harness_binds_no_guarded_source_at_import_time() -> None:
 # --- liveness: the step budget and the watchdog ----------------------------------------------------------
 
 
+#: Iterations standing in for "forever" in-process: seconds of pure Python, far past the 0.3 s watchdog, yet
+#: finite, so a broken watchdog fails these tests (no `terminates` verdict) instead of hanging the suite.
+SPIN = 300_000_000
+
+
 @pytest.fixture
 def quick_watchdog(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(Guards, "stall_seconds", 0.3)
@@ -172,7 +177,7 @@ def quick_watchdog(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def _spins_on_call(n: int) -> Any:
     def drv(ctx: Any, candidates: Any, run: Any, on_error: Any) -> Any:
         if ctx.call_id == n:
-            while True:  # a loop that never yields to simpy
+            for _ in range(SPIN):  # a loop that never yields to simpy
                 pass
         return (yield from run(*candidates[0]))
 
@@ -185,7 +190,9 @@ def _walks_cycle_without_seen_set(ctx: Any, candidates: Any, run: Any, on_error:
             return (yield from run(provider, model))
         except E.JSError as err:
             node: Any = err
-            while node is not None:  # the bug: no seen-set, so a cause cycle is walked forever
+            for _ in range(SPIN):  # the bug: no seen-set, so a cause cycle is walked "forever"
+                if node is None:
+                    break
                 if node.code == "OPENCLAW_SESSION_WRITE_LOCK_TIMEOUT":
                     raise
                 node = node.cause or node.error
