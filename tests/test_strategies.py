@@ -226,3 +226,16 @@ def test_the_suite_reports_the_strategy_and_shrinks_what_it_finds(strategy: str)
     assert size(totals.shrunk) <= size(totals.counterexample)
     exploration = suite.scenarios[0].exploration
     assert exploration is not None and exploration.strategy == strategy
+
+
+def test_hypothesis_runs_past_its_draw_cap_take_the_simplest_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    from simharness.strategies import hypothesis as hypothesis_strategy
+
+    monkeypatch.setattr(hypothesis_strategy, "MAX_DRAWS", 3)
+    runs, info = explore("hypothesis", budget=15)
+    assert info.runs == len(runs) > 1
+    for r in runs:  # drawn choices first, then only simplest options (a huge world never overruns Hypothesis)
+        drawn = [c.value for c in r.choices if len(c.options) > 1]
+        assert all(v == 0 for v in drawn[3:]), drawn
+        replayed = run_once(r.scenario, REFERENCE, ReplayChoices([c.value for c in r.choices]), r.seed)
+        assert replayed.trace_sha256 == r.trace_sha256

@@ -76,6 +76,7 @@ class ExhaustiveStrategy:
         branches = False  # does some schedule of the last level have a free choice after its last deviation?
         for depth in range(self.bound + 1):
             parents: list[_Parent] = []
+            children = 0
             last = depth == self.bound
             ran = 0
             for prefix in level:
@@ -90,8 +91,9 @@ class ExhaustiveStrategy:
                     )  # run i's id, as `seeds_for` gives
                     info.executed += 1
                     values = tuple(c.value for c in result.choices)
-                    if not last:
+                    if not last and children < budget - i:  # keep only as many parents as the budget can expand
                         parents.append((values, tuple(source.allowed), len(prefix)))
+                        children += sum(len(o) - 1 for o in source.allowed[len(prefix) :])
                     elif any(len(o) > 1 for o in source.allowed[len(prefix) :]):
                         branches = True
                     if mine:

@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
-from hypothesis.errors import Flaky
+from hypothesis.errors import Flaky, Unsatisfiable
 
 from simharness._choice import ChoiceSource, derive_seed
 from simharness._runner import RunResult, replay, run_once
@@ -49,17 +49,25 @@ def _indices(m: int) -> st.SearchStrategy[int]:
     return st.integers(0, m - 1)
 
 
+#: Draws per run. Hypothesis caps a test case's choice sequence (8 Ki); a run that asked for more would be
+#: thrown away as an overrun, again and again. Past this many draws a run takes the simplest allowed option
+#: at every further point — as a replayed sequence does past its end — so huge worlds still run.
+MAX_DRAWS = 2048
+
+
 class HypothesisChoices(ChoiceSource):
     """A choice source backed by Hypothesis's choice sequence (`st.data()`)."""
 
     def __init__(self, data: st.DataObject) -> None:
         super().__init__()
         self._data = data
+        self._draws = 0
 
     def _pick(self, label: str, n: int, weights: Sequence[float] | None) -> int:
         options = allowed(n, weights)
-        if len(options) == 1:
+        if len(options) == 1 or self._draws >= MAX_DRAWS:
             return options[0]
+        self._draws += 1
         with _outside_tripwires():  # Hypothesis times its draws (time.perf_counter): its business, not the run's
             return options[self._data.draw(_indices(len(options)))]
 
@@ -168,6 +176,8 @@ class HypothesisStrategy:
             info.stopped = True
             if state.best is not None:
                 self._keep(info, state, state.best)
+        except Unsatisfiable:  # Hypothesis could not complete a single run (never expected with MAX_DRAWS)
+            info.params["unsatisfiable"] = True
         # Hypothesis ends generation early only when it has tried every choice sequence it can reach (or gave
         # up on too many overruns, which would show as calls that never completed)
         if not info.stopped and info.runs < share and state.started == info.executed:
