@@ -53,7 +53,11 @@ def describe_strategy(doc: dict[str, Any]) -> list[str]:
         ex = s.get("exploration")
         if not ex or ex.get("strategy") == "random":
             continue
-        bits = [f"{ex['distinct_traces']} distinct traces"]
+        bits = [
+            f"{ex['runs']} distinct schedules, {ex['distinct_traces']} distinct traces"
+            if "exhausted" in ex
+            else f"{ex['distinct_traces']} distinct traces"
+        ]
         if ex.get("bound"):
             bits.append(f"detection bound {ex['bound']}")
         if "exhausted" in ex:
