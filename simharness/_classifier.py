@@ -217,17 +217,20 @@ def classify_signal(signal: Signal) -> str | None:
 
 
 def _find(err: Any, reader: Any, seen: set[int] | None = None) -> Any:
-    direct = reader(err)
-    if direct is not None:
-        return direct
-    if not isinstance(err, JSError):
-        return None
+    """The first property `reader` finds, depth first: a node, then its `error` subtree, then its `cause`."""
     seen = set() if seen is None else seen
-    if id(err) in seen:
-        return None
-    seen.add(id(err))
-    found = _find(err.error, reader, seen)
-    return found if found is not None else _find(err.cause, reader, seen)
+    stack = [err]  # iterative preorder, `error` popped before `cause`: the order of the recursive original
+    while stack:
+        node = stack.pop()
+        direct = reader(node)
+        if direct is not None:
+            return direct
+        if not isinstance(node, JSError) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append(node.cause)
+        stack.append(node.error)
+    return None
 
 
 def _direct_status(err: Any) -> int | None:
@@ -299,8 +302,8 @@ def is_failover_error(err: Any) -> bool:
     return isinstance(err, JSError) and err.name == "FailoverError" and isinstance(err.fields.get("reason"), str)
 
 
-def _has_timeout_hint(err: Any) -> bool:
-    if err is None or has_session_lock(err):
+def _has_timeout_hint(err: Any, lock_free: bool = False) -> bool:
+    if err is None or (not lock_free and has_session_lock(err)):
         return False
     if isinstance(err, JSError) and err.name == "TimeoutError":
         return True
@@ -314,13 +317,18 @@ def _is_timeout_message(raw: str) -> bool:
 
 def is_timeout_error(err: Any) -> bool:
     """A lock error never counts as a timeout, even inside an AbortError."""
-    if _has_timeout_hint(err):
+    return _is_timeout_error(err, False)
+
+
+def _is_timeout_error(err: Any, lock_free: bool) -> bool:
+    """`lock_free`: the caller knows no session lock is reachable from `err` (it skips those walks)."""
+    if _has_timeout_hint(err, lock_free):
         return True
-    if not isinstance(err, JSError) or err.name != "AbortError" or has_session_lock(err):
+    if not isinstance(err, JSError) or err.name != "AbortError" or (not lock_free and has_session_lock(err)):
         return False
     if _ABORT_TIMEOUT.search(error_message(err)):
         return True
-    return _has_timeout_hint(err.cause) or _has_timeout_hint(err.reason)
+    return _has_timeout_hint(err.cause, lock_free) or _has_timeout_hint(err.reason, lock_free)
 
 
 def _nested(err: Any) -> list[Any]:
@@ -331,10 +339,39 @@ def _nested(err: Any) -> list[Any]:
 
 def classify(err: Any, *, max_depth: int = MAX_FAILOVER_CAUSE_DEPTH) -> str | None:
     """`resolveFailoverClassificationFromError`: a reason, `CONTEXT_OVERFLOW`, or None (unclassified)."""
-    return _classify(err, set(), 0, max_depth)
+    return _classify(err, set(), 0, max_depth, _Facts.of(err))
 
 
-def _classify(err: Any, seen: set[int], depth: int, max_depth: int) -> str | None:
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What one `classify()` call learns once at the root and what holds, therefore, at every node it visits.
+
+    The recursion only follows `error`/`cause` links, and every walk below follows a subset of the links the
+    root's walks followed, so a property absent from everything reachable from the root is absent from every
+    visited node's reachable graph too. This keeps a deep wrapper chain linear instead of re-walking the rest
+    of the chain at every level; the answers are those of the plain recursion.
+    """
+
+    root: Any
+    root_signal: Signal
+    lock_free: bool  # no session write-lock timeout reachable through error/cause/reason
+    status_free: bool  # no numeric status reachable through error/cause
+    code_free: bool  # no provider code reachable through error/cause
+
+    @staticmethod
+    def of(err: Any) -> _Facts:
+        signal = signal_of(err)
+        return _Facts(err, signal, not has_session_lock(err), signal.status is None, signal.code is None)
+
+    def signal(self, err: Any) -> Signal:
+        if err is self.root:
+            return self.root_signal
+        status = None if self.status_free else _find(err, _direct_status)
+        code = None if self.code_free else _find(err, _direct_code)
+        return Signal(status, code, error_message(err) or None)
+
+
+def _classify(err: Any, seen: set[int], depth: int, max_depth: int, facts: _Facts) -> str | None:
     if depth > max_depth:
         return None
     if isinstance(err, JSError):
@@ -344,21 +381,21 @@ def _classify(err: Any, seen: set[int], depth: int, max_depth: int) -> str | Non
     if is_failover_error(err):
         reason: str = err.fields["reason"]
         return reason
-    signal = signal_of(err)
+    signal = facts.signal(err)
     code_reason = _classify_code(signal.code) if signal.code else None
     explicit = infer_status(signal) is not None or (code_reason is not None and code_reason != "timeout")
-    session_lock = has_session_lock(err)
+    session_lock = False if facts.lock_free else has_session_lock(err)
     classification = classify_signal(signal)
     if classification is None or classification == CONTEXT_OVERFLOW:
         for candidate in _nested(err):
-            nested = _classify(candidate, seen, depth + 1, max_depth)
+            nested = _classify(candidate, seen, depth + 1, max_depth, facts)
             if nested:
                 return None if session_lock and not explicit else nested
     if classification:
         return None if session_lock and not explicit else classification
     if session_lock:
         return None
-    return "timeout" if is_timeout_error(err) else None
+    return "timeout" if _is_timeout_error(err, facts.lock_free) else None
 
 
 def failover_reason(err: Any, *, max_depth: int = MAX_FAILOVER_CAUSE_DEPTH) -> str | None:
