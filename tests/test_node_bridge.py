@@ -329,6 +329,16 @@ def test_a_hanging_bridge_times_out(tmp_path, monkeypatch):
     assert "no answer within 1 s (hung?)" in str(err)
 
 
+def test_a_hang_inside_a_live_run_is_the_bridge_timeout_not_a_driver_stall(tmp_path):
+    """The stall watchdog (1 s) fires while we wait on Node; the bridge's own timeout (2 s) still decides."""
+    (tmp_path / "pkg").mkdir()
+    spec = _fake_dist(tmp_path / "pkg", "await new Promise(() => setInterval(() => {}, 1000));")
+    args = ("run", "scenarios/takeover-race.toml", "--target", spec, "--budget", "1", "--stall-seconds", "1")
+    done = _cli(*args, "--report-dir", str(tmp_path / "out"), env={"SIMHARNESS_BRIDGE_TIMEOUT": "2"})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "no answer within 2 s (hung?)" in done.stderr and "schedule saved" in done.stderr
+
+
 def test_garbage_on_the_protocol_is_a_clear_error(tmp_path):
     err = _calls_bridge(_fake_dist(tmp_path, "fs.writeSync(1, 'this is not json\\n'); await new Promise(() => {});"))
     assert "protocol error" in str(err) and "this is not json" in str(err)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import math
 import os
 import select
 import shutil
@@ -196,14 +197,20 @@ class Bridge:
         return msg
 
     def _wait(self, limit: float) -> bool:
-        """Wait up to `limit` seconds for output. Time spent waiting on Node is not a stall of the world:
-        if the harness's stall watchdog fires meanwhile, it is absorbed and the bridge's own timeout decides.
+        """Wait up to `limit` seconds for output (counted in select slices: no clock is read during a run).
+
+        Time spent waiting on Node is not a stall of the world: if the harness's stall watchdog fires
+        meanwhile, it is absorbed and the bridge's own timeout decides.
         """
-        try:
-            ready, _, _ = select.select([self._out], [], [], limit)
-        except RunStalled:
-            ready, _, _ = select.select([self._out], [], [], limit)
-        return bool(ready)
+        slices = max(1, math.ceil(limit / 0.25))
+        for _ in range(slices):
+            try:
+                ready, _, _ = select.select([self._out], [], [], limit / slices)
+            except RunStalled:
+                continue
+            if ready:
+                return True
+        return False
 
     def _send(self, msg: dict[str, Any]) -> None:
         try:
