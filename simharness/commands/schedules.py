@@ -59,7 +59,10 @@ def main(args: argparse.Namespace) -> int:
     count: int = args.count
     seen: set[str] = set()
     written: list[tuple[Path, RunResult]] = []
-    stem = f"{safe_name(scenario.name)}--{args.strategy}--s{args.seed}"
+    # the name says what made it, so schedules of other strategies, seeds or targets in one directory never collide
+    stem = f"{safe_name(scenario.name)}--{args.strategy}--s{args.seed}" + (
+        "" if target.spec == "reference" else f"--{safe_name(target.spec)}"
+    )
 
     def visit(result: RunResult) -> bool:
         digest = result.trace_sha256
