@@ -489,6 +489,13 @@ def test_missing_npm_is_one_line_exit_2(tmp_path):
     assert done.returncode == 2 and "npm not found" in done.stderr and done.stderr.count("\n") == 1
 
 
+def test_no_network_is_one_line_exit_2(tmp_path):
+    env = {"SIMHARNESS_CACHE": str(tmp_path), "npm_config_registry": "http://127.0.0.1:9/", "npm_config_fetch_retries": "0"}
+    done = _cli("target", "install", "openclaw@2026.5.19", env=env)
+    assert done.returncode == 2 and "simharness: error: openclaw@2026.5.19: cannot reach the npm registry (no network?)" in done.stderr
+    assert not (tmp_path / "openclaw@2026.5.19").exists()  # nothing half-written is left behind
+
+
 def test_engines_ranges():
     assert I.satisfies("v22.23.3", ">=22.19.0")
     assert not I.satisfies("v20.20.2", ">=22.19.0")

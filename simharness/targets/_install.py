@@ -112,7 +112,8 @@ def _npm_error(label: str, output: str) -> TargetError:
 
 
 def _run_npm(label: str, args: list[str], cwd: Path) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("npm_config_") or k == "npm_config_registry"}
+    # The user's npm settings (registry, proxy, cache) apply; where npm installs is ours to say.
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("npm_config_prefix", "npm_config_global", "npm_config_location")}
     env["NO_UPDATE_NOTIFIER"] = "1"
     try:
         done = subprocess.run([_npm(), *args], check=False, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
