@@ -273,7 +273,7 @@ class NodeTarget:
             done = installed(version) or install(version, stderr_progress if progress else quiet)
             located = done.located
             located.dist = str(dist_dir(done.package))
-            node = done.node
+            node = find_node(located.engines, spec) if os.environ.get("SIMHARNESS_NODE") else done.node
         elif spec.startswith("node-dist:"):
             raw = spec[len("node-dist:") :]
             if not raw:
