@@ -2,8 +2,8 @@
 
 **Tripwires.** While a run is live (`live(...)`, entered by the runner around one world), the wall clock
 (`time.time`, `time.monotonic`, `time.perf_counter` and their `_ns` twins, `datetime.datetime.now`/`utcnow`/
-`today`, `datetime.date.today`), the `random` module's functions, `random.SystemRandom`, `uuid.uuid1`/`uuid4`
-and `os.urandom` raise `TripwireError` naming the caller's file:line. They are swapped into their modules
+`today`, `datetime.date.today`), the `random` module's functions, `random.SystemRandom`, `secrets`,
+`uuid.uuid1`/`uuid4` and `os.urandom` raise `TripwireError` naming the caller's file:line. They are swapped into their modules
 when a run starts and the originals are put back when it ends, so nothing outside a run — the progress bar,
 the report's timing, pytest itself — pays for them or sees them; other threads pass through. A call made
 directly by the standard library (say `logging` stamping a record) passes: it is the caller's business, not
@@ -24,6 +24,7 @@ import ctypes
 import datetime as _dt
 import os
 import random
+import secrets
 import sys
 import sysconfig
 import threading
@@ -163,6 +164,8 @@ def _swaps() -> list[tuple[Any, str, Any, Any]]:
             guard(random, name, f"random.{name}")
     for name in ("random", "getrandbits", "randbytes"):
         guard(random.SystemRandom, name, f"random.SystemRandom.{name}")
+    for name in ("token_bytes", "token_hex", "token_urlsafe", "randbelow", "randbits", "choice"):
+        guard(secrets, name, f"secrets.{name}")  # secrets reaches SystemRandom from the stdlib: guard its own names
     guard(uuid, "uuid1", "uuid.uuid1")
     guard(uuid, "uuid4", "uuid.uuid4")
     guard(os, "urandom", "os.urandom")

@@ -55,6 +55,7 @@ SOURCES: dict[str, Callable[[], Any]] = {
     "random.choice": lambda: __import__("random").choice([1, 2]),
     "random.SystemRandom.random": lambda: __import__("random").SystemRandom().random(),
     "uuid.uuid4": lambda: __import__("uuid").uuid4(),
+    "secrets.token_hex": lambda: __import__("secrets").token_hex(4),
     "os.urandom": lambda: __import__("os").urandom(4),
 }
 

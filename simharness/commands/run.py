@@ -41,7 +41,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "--tripwires",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="fail a run that reads the wall clock, random, uuid4 or os.urandom (default: on; costs ~1%%)",
+        help="fail a run that reads the wall clock, random, uuid4 or os.urandom (default: on; costs a few %%)",
     )
     run.add_argument(
         "--stall-seconds",
