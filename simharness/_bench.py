@@ -212,6 +212,8 @@ def node_row(scenarios: Sequence[Scenario], budget: Budget, reference: Target) -
         rows = {}
         same = 0
         for label, t in (("reference", reference), ("node", target)):
+            for seed in seeds[:10]:  # warm up (V8's JIT, the bridge's first imports) outside the timing
+                run_seed(scenario, t, seed)
             started = time.perf_counter()
             for seed in seeds:
                 run_seed(scenario, t, seed)
