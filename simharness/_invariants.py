@@ -40,10 +40,12 @@ SITUATIONS: dict[str, str] = {
     "success_after_fallback": "a later candidate succeeded after an earlier one failed",
     "provider_hang": "a provider hung until the idle timeout",
     "concurrent_calls": "two driver calls were in flight at the same virtual instant",
+    "runtime_coordination": "a 2026.8+ runtime refused an attempt with its own coordination error (active turn claim, draining, ...)",
     "writer_gave_up": "another writer timed out on the session lock",
 }
 
 _SUMMARY = re.compile(r"^All models failed \((\d+)\): (.*)$", re.DOTALL)
+_HINT = re.compile(r"^(.* \([a-z_]+\))\. \S.*$", re.DOTALL)
 _PART = re.compile(r"^(?P<candidate>[^/\s]+/[^:\s]+): (?P<message>.*?)(?: \((?P<reason>[a-z_]+)\))?$", re.DOTALL)
 
 
@@ -160,6 +162,8 @@ def check(trace: Trace, profile: Profile) -> Verdicts:
                 situations.add("rate_limit_nested_lock")
         elif k == "writer.gave_up":
             situations.add("writer_gave_up")
+        elif k == "runtime.refused":
+            situations.add("runtime_coordination")
         elif k == "run.raise":
             if data["category"] == "coordination" and "-->" in data["shape"]:
                 situations.add("nested_coordination")
@@ -310,6 +314,8 @@ def _check_summary(c: _Call, end: Event, stop_at: int | None, v: Verdicts) -> No
     v.checked["summary-honest"] += 1
     n = int(m.group(1))
     parts = m.group(2).split(" | ")
+    # 2026.9.x appends a remedy after the last reason ("… (auth). Re-authenticate with: …"): not an attempt
+    parts[-1] = _HINT.sub(r"\1", parts[-1])
     if n != len(c.runs) or len(parts) != len(c.runs):
         _fail(
             v,

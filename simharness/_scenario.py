@@ -29,6 +29,8 @@ PROVIDER_FAULTS = (
 )
 COORDINATION_WRAPS = ("none", "cause", "error", "reason", "abort", "deep", "deep25", "cycle", "code_only", "aggregate", "suppressed")
 PROVIDER_WRAPS = ("none", "cause", "error", "deep", "deep25")
+#: Coordination errors the re-architected (2026.8+) runtimes throw before an attempt starts.
+RUNTIME_FAULTS = ("gateway_draining", "worker_runner_unavailable", "worker_runner_capacity", "active_turn_claim", "session_superseded")
 WRITER_KINDS = ("append", "rewrite")
 MAX_MS = 24 * 3600 * 1000  # one virtual day: anything longer is a typo, not a scenario
 
@@ -90,6 +92,7 @@ class Scenario:
     writers: tuple[WriterSpec, ...] = ()
     wrap_coordination: tuple[tuple[str, float], ...] = (("none", 1.0),)
     wrap_provider: tuple[tuple[str, float], ...] = (("none", 1.0),)
+    runtime_faults: tuple[tuple[str, float], ...] = ()  # (kind, probability per attempt); none takes the rest
     expect_sometimes: tuple[str, ...] = ()
     source: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
@@ -256,6 +259,12 @@ def parse_scenario(data: Mapping[str, Any], where: str = "<inline>") -> Scenario
     wrap_provider = wr.weights("provider", (("none", 1.0),), PROVIDER_WRAPS)
     wr.reject_unknown()
 
+    rt = _Reader(where, top.table_of("runtime"), "runtime.")
+    runtime_faults = rt.weights("faults", (), RUNTIME_FAULTS)
+    if sum(p for _, p in runtime_faults) > 1.0:
+        raise rt.fail("faults", "probabilities that sum to at most 1", dict(runtime_faults))
+    rt.reject_unknown()
+
     ex = _Reader(where, top.table_of("expect"), "expect.")
     sometimes = ex.get("sometimes", [])
     if not isinstance(sometimes, list) or not all(isinstance(s, str) for s in sometimes):
@@ -289,6 +298,7 @@ def parse_scenario(data: Mapping[str, Any], where: str = "<inline>") -> Scenario
         writers=tuple(writers),
         wrap_coordination=wrap_coordination,
         wrap_provider=wrap_provider,
+        runtime_faults=runtime_faults,
         expect_sometimes=tuple(sometimes),
         source=dict(data),
     )

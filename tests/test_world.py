@@ -149,3 +149,33 @@ def test_random_and_replay_agree(reference, scenarios_dir):
     a = run_once(scenario, reference, src)
     b = replay(scenario, reference, src.values())
     assert a.trace_sha256 == b.trace_sha256 and len(a.choices) > 20
+
+
+def test_newer_runtime_coordination_errors_are_judged_by_the_targets_profile(scenarios_dir):
+    from simharness._errors import walk
+    from simharness._runner import run_suite
+    from simharness.drivers import legacy
+    from simharness.targets._protocol import PROVIDER_KINDS, Profile
+
+    scenario = collect_scenarios([scenarios_dir / "runtime-coordination.toml"])[0]
+    names = {"GatewayDrainingError", "WorkerRunnerUnavailableError", "WorkerRunnerCapacityError", "ActiveTurnClaimError", "AgentHarnessSessionSupersededError"}
+    newer = Profile("coordination-set", PROVIDER_KINDS | {"gateway_draining", "worker_runner_unavailable", "worker_runner_capacity", "active_turn_claim", "session_superseded"})
+
+    def by_name(ctx, candidates, run, on_error):  # a 2026.8+-style driver: coordination errors by name
+        for i, (p, m) in enumerate(candidates):
+            try:
+                return (yield from run(p, m))
+            except E.JSError as err:
+                if any(node.name in names for node in walk(err)) or i == len(candidates) - 1:
+                    raise
+                on_error({"provider": p, "model": m, "error": err, "attempt": i + 1, "total": len(candidates)})
+
+    ref = run_suite([scenario], resolve_target("reference"), seed=0, budget=60)
+    assert ref.invariants["coordination-single-run"].checked == 0
+    assert ref.invariants["coordination-single-run"].not_applicable > 0  # never counted as passed
+
+    walks = run_suite([scenario], PythonTarget("py:legacy", legacy.run_with_model_fallback, newer), seed=0, budget=60)
+    assert walks.invariants["coordination-single-run"].violated > 0
+
+    fixed = run_suite([scenario], PythonTarget("py:by-name", by_name, newer), seed=0, budget=60)
+    assert fixed.invariants["coordination-single-run"].checked > 0 and fixed.ok
