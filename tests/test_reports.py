@@ -244,11 +244,6 @@ def test_merged_shards_equal_the_unsharded_run_in_everything_but_determinism_che
     assert b == a
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="run_suite replays the first run of every *shard* (n == 0) for the determinism check, so 3 shards check 3x; "
-    "fixed when it checks the scenario's global run 0 only (n == 0 and shard[0] == 1). Remove this marker then.",
-)
 def test_merged_shards_equal_the_unsharded_run_with_default_determinism_checks(drivers: Path, tmp_path: Path) -> None:
     a, b, _, _ = _sharded(drivers, tmp_path)
     assert b == a
