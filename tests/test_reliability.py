@@ -265,6 +265,8 @@ def drv(ctx, candidates, run, on_error):
         runs += 1
     if runs == 1:
         open(MARK, "w").close()  # tells the test that runs are in flight
+    if runs == 10:
+        open(MARK + ".10", "w").close()  # ... and that some have been judged
     if LOOP_AT is not None and runs >= LOOP_AT:
         open(MARK + ".loop", "w").close()
         while True:  # stuck for good: only a second Ctrl-C (or the watchdog) ends it
@@ -339,6 +341,15 @@ def test_a_second_ctrl_c_stops_a_driver_stuck_in_a_loop_at_once(tmp_path: Path) 
     assert _finish(proc) == 130
     doc = _assert_incomplete_report(out, err)
     assert 30 <= doc["runs"] < 40  # the runs before the stuck one (replays count too), judged and kept
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigterm_from_a_cancelled_ci_job_still_leaves_a_whole_incomplete_report(tmp_path: Path) -> None:
+    proc, out, err = _start(tmp_path, None)
+    _wait_for(lambda: (tmp_path / "started.10").exists(), proc)  # SIGTERM stops at once: let a few runs finish first
+    proc.send_signal(signal.SIGTERM)
+    assert _finish(proc) == 143
+    _assert_incomplete_report(out, err)
 
 
 def test_the_watchdog_ends_a_stuck_cli_run_with_a_violation_and_a_schedule(tmp_path: Path) -> None:

@@ -64,19 +64,22 @@ def stall(text: str) -> float:
 
 class GracefulStop:
     """Ctrl-C (SIGINT) during a run: the first stops after the run in flight, so every verdict already
-    judged reaches the report (marked incomplete); a second one interrupts at once. Either way the report is
-    written whole, atomically, and the exit code is 130."""
+    judged reaches the report (marked incomplete); a second one interrupts at once. SIGTERM (a CI job being
+    cancelled) interrupts at once. Either way the report is written whole, atomically, and the exit code is
+    128 + the signal (130, 143)."""
 
     def __init__(self) -> None:
         self.requested = False
+        self.signum = signal.SIGINT
         self._hard = False
-        self._previous: Any = None
+        self._previous: dict[int, Any] = {}
 
     def _handle(self, signum: int, frame: Any) -> None:
-        if self.requested and self._hard:
+        if (self.requested or signum == signal.SIGTERM) and self._hard:
+            self.requested, self.signum = True, signal.Signals(signum)
             raise KeyboardInterrupt
         if not self.requested:
-            self.requested = True
+            self.requested, self.signum = True, signal.Signals(signum)
             print("simharness: stopping after the run in flight (Ctrl-C again to stop at once)", file=sys.stderr)
 
     @contextmanager
@@ -100,12 +103,13 @@ class GracefulStop:
 
     def __enter__(self) -> Self:
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handle)
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -187,7 +191,7 @@ def main(args: argparse.Namespace) -> int:
         print("interrupted: the report holds the runs completed so far and is marked incomplete", file=sys.stderr)
     print(f"\nreport: {out / 'report.html'} (also report.json, summary.md, junit.xml)")
     if not doc["complete"]:
-        return 130
+        return 128 + int(stop.signum)  # 130 for Ctrl-C, 143 for SIGTERM
     differs = len(differential_report) > 1
     return 0 if doc["ok"] and not differs and not (args.strict_coverage and doc["unreached"]) else 1
 
