@@ -58,7 +58,9 @@ def run_once(scenario: Scenario, target: Target, choices: ChoiceSource, seed: in
         if exc.in_harness:  # the harness itself broke determinism: a bug to fix, not a verdict
             raise
         world.trace.add(world.env.now, "harness", "tripwire", source=exc.source, where=f"{os.path.basename(exc.file)}:{exc.line}")
-        return _stopped(world, seed, Violation("deterministic", str(exc), world.env.now))
+        result = _stopped(world, seed, Violation("deterministic", str(exc), world.env.now))
+        result.verdicts.checked["deterministic"] += 1  # the tripwire checked this run: never more violated than checked
+        return result
     except LivenessError as exc:
         world.trace.add(world.env.now, "harness", "liveness.exceeded", reason=str(exc))
         return _stopped(world, seed, Violation("terminates", str(exc), world.env.now))
