@@ -370,22 +370,26 @@ from simharness._runner import run_suite
 from simharness._scenario import load_scenario
 from simharness.targets import resolve_target
 
-def rss_kb():  # the resident set now (Linux); the peak is ru_maxrss
+def status_kb(key):  # Linux: VmHWM is this process image's own peak, VmRSS the resident set now
     try:
         with open("/proc/self/status") as status:
-            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+            return next(int(line.split()[1]) for line in status if line.startswith(key + ":"))
     except (OSError, StopIteration, ValueError):
         return None
 
+def peak_kb():  # ru_maxrss survives exec on Linux (it would report the parent's size): prefer VmHWM
+    hwm = status_kb("VmHWM")
+    return hwm if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1024 if sys.platform == "darwin" else 1)
+
 scenario, target = load_scenario(sys.argv[1]), resolve_target(sys.argv[2])
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_kb()
 started = time.perf_counter()
 suite = run_suite([scenario], target, seed=0, budget=int(sys.argv[3]))
 seconds = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = peak_kb()
 gc.collect()
 print(json.dumps({"runs": suite.runs, "failed": sum(s.failed_runs for s in suite.scenarios), "seconds": seconds,
-                  "rss_before_kb": before, "peak_rss_kb": peak, "rss_end_kb": rss_kb(), "objects": len(gc.get_objects())}))
+                  "rss_before_kb": before, "peak_rss_kb": peak, "rss_end_kb": status_kb("VmRSS"), "objects": len(gc.get_objects())}))
 """
 
 
@@ -400,13 +404,12 @@ def memory(scenario: Scenario, budget: Budget, target_spec: str) -> dict[str, An
         if proc.returncode != 0:
             return not_measured(f"the memory probe failed: {(proc.stderr.strip().splitlines() or ['?'])[-1]}")
         doc = json.loads(proc.stdout.strip().splitlines()[-1])
-        scale = 1024 if sys.platform != "darwin" else 1  # ru_maxrss: KiB on Linux, bytes on macOS
         rows.append(
             {
                 "runs": doc["runs"],
                 "seconds": doc["seconds"],
-                "peak_rss_mb": doc["peak_rss_kb"] * scale / 2**20,
-                "rss_after_import_mb": doc["rss_before_kb"] * scale / 2**20,
+                "peak_rss_mb": doc["peak_rss_kb"] / 1024,
+                "rss_after_import_mb": doc["rss_before_kb"] / 1024,
                 "rss_end_mb": doc["rss_end_kb"] / 1024 if doc["rss_end_kb"] is not None else None,
                 "live_objects": doc["objects"],
             }
