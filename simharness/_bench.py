@@ -71,7 +71,7 @@ class Budget:
     growth_seconds: float
 
 
-FULL = Budget(seconds=2.0, min_runs=200, stats_runs=1000, memory_runs=10_000, xdist_budget=1000, kill_seeds=3, kill_budget=200, node_runs=200, growth_seconds=0.8)  # fmt: skip
+FULL = Budget(seconds=2.0, min_runs=200, stats_runs=1000, memory_runs=10_000, xdist_budget=1000, kill_seeds=3, kill_budget=200, node_runs=500, growth_seconds=0.8)  # fmt: skip
 QUICK = Budget(seconds=0.1, min_runs=10, stats_runs=50, memory_runs=300, xdist_budget=5, kill_seeds=1, kill_budget=20, node_runs=10, growth_seconds=0.02)  # fmt: skip
 
 
