@@ -54,9 +54,16 @@ class ProviderSpec:
     retry_after_s: tuple[int, ...] = (0,)
 
     def outcome_weights(self) -> tuple[tuple[str, ...], tuple[float, ...]]:
-        kinds = ("success",) + tuple(k for k, _ in self.faults)
-        weights = (max(0.0, 1.0 - sum(p for _, p in self.faults)),) + tuple(p for _, p in self.faults)
-        return kinds, weights
+        return with_rest("success", self.faults)
+
+
+def with_rest(name: str, faults: tuple[tuple[str, float], ...]) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """Options and weights: `name` takes the probability the faults leave. Summed left to right, never with
+    `sum()` (Python 3.12+ compensates float sums, so the rest could differ in the last bit between Pythons)."""
+    total = 0.0
+    for _, p in faults:
+        total += p
+    return (name,) + tuple(k for k, _ in faults), (max(0.0, 1.0 - total),) + tuple(p for _, p in faults)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +268,7 @@ def parse_scenario(data: Mapping[str, Any], where: str = "<inline>") -> Scenario
 
     rt = _Reader(where, top.table_of("runtime"), "runtime.")
     runtime_faults = rt.weights("faults", (), RUNTIME_FAULTS)
-    if sum(p for _, p in runtime_faults) > 1.0:
+    if sum(p for _, p in runtime_faults) > 1.0 + 1e-9:  # validation only: never decides a choice
         raise rt.fail("faults", "probabilities that sum to at most 1", dict(runtime_faults))
     rt.reject_unknown()
 

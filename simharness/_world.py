@@ -20,7 +20,7 @@ from simharness import _errors as E
 from simharness._choice import ChoiceSource
 from simharness._errors import JSError
 from simharness._oracle import category_of, coordination_kinds, root_depth, root_kind
-from simharness._scenario import Scenario
+from simharness._scenario import Scenario, with_rest
 from simharness._trace import Trace
 from simharness.targets._protocol import Target
 
@@ -351,8 +351,7 @@ class World:
         call = state.call_id
         trace.add(env.now, actor, "run.start", call=call, candidate=f"{provider}/{model}", n=state.runs)
         if sc.runtime_faults:  # a 2026.8+ runtime may refuse the attempt before it takes the lock
-            kinds = ("none",) + tuple(k for k, _ in sc.runtime_faults)
-            weights = (max(0.0, 1.0 - sum(p for _, p in sc.runtime_faults)),) + tuple(p for _, p in sc.runtime_faults)
+            kinds, weights = with_rest("none", sc.runtime_faults)
             refused = kinds[self.choices.choose("runtime.fault", kinds, weights)]
             if refused != "none":
                 trace.add(env.now, actor, "runtime.refused", call=call, fault=refused)
