@@ -14,7 +14,8 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from simharness._io import OutputError
 from simharness._scenario import ScenarioError
@@ -27,14 +28,26 @@ USER_ERRORS = (ScenarioError, ScheduleError, TargetError, OutputError)
 COMMAND_MODULES = ("run", "replay", "schedules", "mutants", "target", "matrix", "report", "bench")
 
 
-def positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if not 1 <= value <= 100_000_000:
-        raise argparse.ArgumentTypeError(f"expected an integer from 1 to 100000000, got {value}")
-    return value
+def number_in(low: float, high: float, kind: Callable[[str], Any] = int, what: str = "an integer") -> Callable[[str], Any]:
+    """An argparse `type=` that accepts `kind` values from `low` to `high`: one clear line otherwise (exit 2)."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {what} from {_plain(low)} to {_plain(high)}, got {text}")
+        return value
+
+    return parse
+
+
+def _plain(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+positive = number_in(1, 100_000_000, what="a positive integer")
 
 
 def seed(text: str) -> int:

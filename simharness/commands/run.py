@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Self
 if TYPE_CHECKING:
     from simharness._runner import RunResult
 
-from simharness.cli import positive, print_table, seed, shard
+from simharness.cli import number_in, positive, print_table, seed, shard
 from simharness.strategies._cli import add_coverage_argument, add_strategy_arguments, describe_strategy, report_coverage, strategy_from_args
 
 
@@ -52,14 +52,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     return run  # type: ignore[no-any-return]
 
 
-def stall(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not 0 <= value <= 86_400:
-        raise argparse.ArgumentTypeError(f"expected 0 to 86400 seconds, got {text}")
-    return value
+stall = number_in(0, 86_400, float, "a number of seconds")
 
 
 class GracefulStop:

@@ -7,7 +7,7 @@ recorded choice values replay it byte for byte (`ReplayChoices`), whatever strat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -78,6 +78,21 @@ def allowed(n: int, weights: Sequence[float] | None) -> tuple[int, ...]:
         return tuple(range(n))
     kept = tuple(i for i in range(n) if i < len(weights) and weights[i] > 0)
     return kept or (0,)
+
+
+def walk_seeds(info: Exploration, seeds: Iterable[int], run: Callable[[int], RunResult], visit: Visit) -> Exploration:
+    """The loop of the seeded strategies: one run per seed until `visit` says stop."""
+    distinct = Distinct()
+    for run_seed_value in seeds:
+        result = run(run_seed_value)
+        info.runs += 1
+        info.executed += 1
+        distinct.add(result)
+        if visit(result):
+            info.stopped = True
+            break
+    info.distinct = len(distinct)
+    return info
 
 
 class Distinct:

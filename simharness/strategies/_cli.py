@@ -8,17 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from simharness.cli import number_in
 from simharness.strategies import DEFAULT_STRATEGY, STRATEGIES, Strategy, resolve_strategy
 
-
-def depth(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if not 0 <= value <= 8:
-        raise argparse.ArgumentTypeError(f"expected 0 to 8, got {value}")
-    return value
+depth = number_in(0, 8)
 
 
 def add_strategy_arguments(parser: argparse.ArgumentParser, *, database: bool = True) -> None:

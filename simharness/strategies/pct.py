@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from simharness._choice import RandomChoices, derive_seed
 from simharness._runner import RunResult, run_once, run_seed, seeds_for
 from simharness._scenario import Scenario
-from simharness.strategies._base import Distinct, Exploration, StrategyError, Visit
+from simharness.strategies._base import Exploration, StrategyError, Visit, walk_seeds
 from simharness.targets._protocol import Target
 
 DEFAULT_DEPTH = 3
@@ -101,14 +101,8 @@ class PCTStrategy:
             bound_text=f"1/(n·k^(d−1)) = 1/({n}·{k}^{d - 1}) = {bound:.3g} per run",
         )
         info.executed = PROBES
-        distinct = Distinct()
-        for run_seed_value in seeds_for(scenario, seed, budget, shard):
-            result: RunResult = run_once(scenario, target, PCTChoices(run_seed_value, d, k), run_seed_value)
-            info.runs += 1
-            info.executed += 1
-            distinct.add(result)
-            if visit(result):
-                info.stopped = True
-                break
-        info.distinct = len(distinct)
-        return info
+
+        def run(run_seed_value: int) -> RunResult:
+            return run_once(scenario, target, PCTChoices(run_seed_value, d, k), run_seed_value)
+
+        return walk_seeds(info, seeds_for(scenario, seed, budget, shard), run, visit)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from simharness._runner import run_seed, seeds_for
 from simharness._scenario import Scenario
-from simharness.strategies._base import Distinct, Exploration, Visit
+from simharness.strategies._base import Exploration, Visit, walk_seeds
 from simharness.targets._protocol import Target
 
 
@@ -17,15 +17,4 @@ class RandomStrategy:
     name = "random"
 
     def explore(self, scenario: Scenario, target: Target, *, seed: int, budget: int, shard: tuple[int, int], visit: Visit) -> Exploration:
-        info = Exploration(self.name)
-        distinct = Distinct()
-        for run_seed_value in seeds_for(scenario, seed, budget, shard):
-            result = run_seed(scenario, target, run_seed_value)
-            info.runs += 1
-            info.executed += 1
-            distinct.add(result)
-            if visit(result):
-                info.stopped = True
-                break
-        info.distinct = len(distinct)
-        return info
+        return walk_seeds(Exploration(self.name), seeds_for(scenario, seed, budget, shard), lambda s: run_seed(scenario, target, s), visit)
