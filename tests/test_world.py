@@ -88,7 +88,7 @@ def test_lock_timeout_error_shape(scenarios_dir, reference):
     result = _first(scenario, reference, first_acquire_timed_out)
     raised = [e for e in result.trace if e.kind == "run.raise" and "SessionWriteLockTimeoutError" in e.data["shape"]]
     assert raised[0].data["message"].startswith("session file locked (timeout 10000ms): pid=writer:compaction-1 sess-a.jsonl.lock")
-    timeouts = [e for e in result.trace if e.kind == "lock.timeout"]
+    timeouts = [e for e in result.trace if e.kind == "lock.timeout" and e.data["owner"].startswith("session-")]
     assert timeouts[0].data["waited_ms"] == 10000
 
 
