@@ -22,8 +22,7 @@ is remembered across runs. Weak at: counting â€” it stops at the first failure â
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -34,6 +33,7 @@ from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 from hypothesis.errors import Flaky, Unsatisfiable
 
+from simharness import _tripwire
 from simharness._choice import ChoiceSource, derive_seed
 from simharness._runner import RunResult, replay, run_once
 from simharness._scenario import Scenario
@@ -68,24 +68,8 @@ class HypothesisChoices(ChoiceSource):
         if len(options) == 1 or self._draws >= MAX_DRAWS:
             return options[0]
         self._draws += 1
-        with _outside_tripwires():  # Hypothesis times its draws (time.perf_counter): its business, not the run's
+        with _tripwire.suspended():  # Hypothesis times its draws (time.perf_counter): its business, not the run's
             return options[self._data.draw(_indices(len(options)))]
-
-
-@contextmanager
-def _outside_tripwires() -> Iterator[None]:
-    """Suspend the run's wall-clock tripwires (`simharness._tripwire`, if present) for one Hypothesis draw."""
-    from simharness import _tripwire
-
-    live_thread = getattr(_tripwire, "_live_thread", None)
-    if not live_thread:
-        yield
-        return
-    _tripwire._live_thread = 0
-    try:
-        yield
-    finally:
-        _tripwire._live_thread = live_thread
 
 
 class _Found(Exception):
