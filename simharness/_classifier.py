@@ -339,7 +339,13 @@ def _nested(err: Any) -> list[Any]:
 
 def classify(err: Any, *, max_depth: int = MAX_FAILOVER_CAUSE_DEPTH) -> str | None:
     """`resolveFailoverClassificationFromError`: a reason, `CONTEXT_OVERFLOW`, or None (unclassified)."""
-    return _classify(err, set(), 0, max_depth, _Facts.of(err))
+    return _classify_root(err, max_depth)[0]
+
+
+def _classify_root(err: Any, max_depth: int) -> tuple[str | None, Signal]:
+    """The classification and the root's signal, which the classification had to read anyway."""
+    facts = _Facts.of(err)
+    return _classify(err, set(), 0, max_depth, facts), facts.root_signal
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,10 +426,9 @@ def coerce_to_failover_error(err: Any, provider: str, model: str, *, max_depth: 
     """`coerceToFailoverError`: a new FailoverError whose `cause` is the original, or None when unclassified."""
     if is_failover_error(err):
         return err  # type: ignore[no-any-return]
-    reason = failover_reason(err, max_depth=max_depth)
-    if not reason:
+    reason, signal = _classify_root(err, max_depth)
+    if not reason or reason == CONTEXT_OVERFLOW:
         return None
-    signal = signal_of(err)
     message = signal.message or str(err)
     status = signal.status if signal.status is not None else _STATUS_FOR_REASON.get(reason)
     return JSError(

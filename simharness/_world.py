@@ -240,6 +240,7 @@ class World:
         fields: tuple[str, ...] = getattr(target, "fingerprint_fields", FINGERPRINT_FIELDS)
         self.fingerprint_fields = FINGERPRINT_FIELDS if fields == FINGERPRINT_FIELDS else fields  # the fast path
         self._providers = _plans_of(scenario)
+        self._runtime_plan = with_rest("none", scenario.runtime_faults)  # options and weights of `runtime.fault`
 
     @staticmethod
     def labels(values: tuple[int, ...], prefix: str, suffix: str) -> tuple[str, ...]:
@@ -351,7 +352,7 @@ class World:
         call = state.call_id
         trace.add(env.now, actor, "run.start", call=call, candidate=f"{provider}/{model}", n=state.runs)
         if sc.runtime_faults:  # a 2026.8+ runtime may refuse the attempt before it takes the lock
-            kinds, weights = with_rest("none", sc.runtime_faults)
+            kinds, weights = self._runtime_plan
             refused = kinds[self.choices.choose("runtime.fault", kinds, weights)]
             if refused != "none":
                 trace.add(env.now, actor, "runtime.refused", call=call, fault=refused)

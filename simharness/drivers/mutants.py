@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import simpy
 
 from simharness import _classifier as C
 from simharness._errors import JSError
-from simharness.drivers import reference
+from simharness.drivers import legacy, reference
 from simharness.drivers.reference import summary_error
 from simharness.targets._protocol import CallContext, Candidate, DriverFn, OnErrorFn, RunFn
 
@@ -82,11 +83,12 @@ def _driver(k: _Knobs) -> DriverFn:
                     first_success, succeeded = result, True
                 i += 1
                 continue
-            if k.is_coordination(err) if k.max_depth == C.MAX_FAILOVER_CAUSE_DEPTH else C.is_coordination_error(err, max_depth=k.max_depth):
+            report = {"provider": provider, "model": model, "error": err, "attempt": i + 1, "total": total}
+            if k.is_coordination(err):
                 while k.wait_forever:  # "wait until the session is free again" — nothing ever says so
                     yield ctx.env.timeout(5_000)
                 if k.on_error_before_rethrow:
-                    on_error({"provider": provider, "model": model, "error": err, "attempt": i + 1, "total": total})
+                    on_error(report)
                 if k.idle_before_rethrow_ms:
                     yield ctx.env.timeout(k.idle_before_rethrow_ms)
                 if k.rethrow_copy:
@@ -103,8 +105,8 @@ def _driver(k: _Knobs) -> DriverFn:
             text, reason = C.describe_failover(err, max_depth=k.max_depth)
             attempts.append((provider, model, text, reason))
             if k.coin_flip_on_error and os.urandom(1)[0] & 1:  # nondeterminism the choice source never sees
-                on_error({"provider": provider, "model": model, "error": err, "attempt": i + 1, "total": total})
-            on_error({"provider": provider, "model": model, "error": err, "attempt": i + 1, "total": total})
+                on_error(report)
+            on_error(report)
             i += 1
         if succeeded:
             return first_success
@@ -150,8 +152,7 @@ def _no_seen_set(err: Any) -> bool:
     return found and not C.is_failover_error(err) and C.classify(err) is None
 
 
-def _legacy(ctx: CallContext, candidates: Sequence[Candidate], run: RunFn, on_error: OnErrorFn) -> Gen:
-    return reference.run_with_model_fallback(ctx, candidates, run, on_error, coordination_check=False)
+_SHORT = C.MAX_FAILOVER_CAUSE_DEPTH - 1  # depth-off-by-one's limit, in every classification it makes
 
 
 def _all() -> dict[str, Mutant]:
@@ -161,7 +162,7 @@ def _all() -> dict[str, Mutant]:
             "openclaw ≤ 2026.5.18: no coordination check, a takeover walks the whole chain",
             "coordination-single-run",
             "takeover-race",
-            _legacy,
+            legacy.run_with_model_fallback,
         ),
         Mutant(
             "coordination-before-explicit",
@@ -196,7 +197,7 @@ def _all() -> dict[str, Mutant]:
             "the classifier stops one level short of openclaw's depth limit (24, not 25)",
             "summary-honest",
             "sdk-wrapped-faults",
-            _driver(_Knobs(max_depth=C.MAX_FAILOVER_CAUSE_DEPTH - 1)),
+            _driver(_Knobs(is_coordination=partial(C.is_coordination_error, max_depth=_SHORT), max_depth=_SHORT)),
         ),
         Mutant(
             "onError-before-rethrow",
