@@ -190,8 +190,8 @@ def run_suite(
 
     Passing runs are dropped as soon as they are judged (memory stays flat); the first violating run per
     invariant is kept as the counterexample, and shrunk if a shrinker is given (starting from the strategy's
-    own minimization, if it made one). Every scenario's first run is replayed to check determinism;
-    `check_determinism` replays every run.
+    own minimization, if it made one). Every scenario's first run (in shard 1 only, so merged shards check what
+    an unsharded run checks) is replayed to check determinism; `check_determinism` replays every run.
     """
     if strategy is None:
         from simharness.strategies.random import RandomStrategy
