@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from simharness._io import write_atomic
-from simharness._runner import RunResult, replay, run_seed, seeds_for
+from simharness._runner import RunResult, replay, run_seed, seeds_for, stalled
 from simharness._scenario import Scenario
 from simharness._trace import Trace
 from simharness.targets._protocol import Target
 
-#: The fields of one call's observation, in the order a finding names them.
-FIELDS = ("runs", "on_error", "ends", "value", "name", "message", "same_object_as_attempt")
+#: The fields of one call's observation, in the order a finding names them. A call that crashed (a
+#: `driver-contract` violation) ends in "crash", its name the exception type, its message what and where.
+FIELDS = ("runs", "on_error", "ends", "value", "value_from_run", "name", "message", "same_object_as_attempt")
 
 
 def observe(trace: Trace) -> list[dict[str, Any]]:
@@ -51,6 +52,13 @@ def observe(trace: Trace) -> list[dict[str, Any]]:
             uid = e.data.get("err")
             same = raised[call].index(uid) + 1 if uid is not None and uid in raised[call] else None
             c.update(ends="raise", name=e.data.get("name"), message=e.data.get("message"), same_object_as_attempt=same)
+        elif e.kind == "driver.misuse":  # a contract breach: what the driver did, and where
+            c.setdefault("breach", f"{e.data.get('message')} at {e.data.get('where')}")
+        elif e.kind == "call.crash":  # the driver broke (`driver-contract`): a caller would see it crash
+            message = c.get("breach") or f"{e.data.get('type')}: {e.data.get('message')} at {e.data.get('where')}"
+            c.update(ends="crash", name=e.data.get("type"), message=message)
+        if e.kind == "call.return" and e.data.get("fabricated"):
+            c["value_from_run"] = False
     return list(calls.values())
 
 
@@ -74,7 +82,11 @@ class Finding:
     def line(self, ours: str, theirs: str) -> str:
         d = self.difference
         where = f"call {d['call']} ({d['session']})" if d["call"] is not None else "the run"
-        return f"{self.scenario} seed {self.seed}: {where}: {d['field']}: {ours} {d['ours']!r} vs {theirs} {d['theirs']!r}"
+        line = f"{self.scenario} seed {self.seed}: {where}: {d['field']}: {ours} {d['ours']!r} vs {theirs} {d['theirs']!r}"
+        broke = d.get("driver_contract")
+        if broke:
+            line += f" [driver-contract violated on {ours if broke['side'] == 'ours' else theirs}: {broke['message']}]"
+        return line
 
 
 def differential(
@@ -87,9 +99,8 @@ def differential(
     report_dir: Path,
     on_run: Callable[[RunResult], None] | None = None,
 ) -> tuple[int, list[Finding]]:
-    """Run every seed on `target`, replay its choices on `other`; returns (runs compared, findings)."""
-    from simharness._schedule import save_schedule
-
+    """Run every seed on `target`, replay its choices on `other`; returns (runs compared, findings). A stall on
+    either side is one finding and ends that scenario (every further seed would wait out the watchdog again)."""
     findings: list[Finding] = []
     runs = 0
     for scenario in scenarios:
@@ -101,15 +112,33 @@ def differential(
             if on_run is not None:
                 on_run(ours)
             diff = first_difference(observe(ours.trace), observe(theirs.trace))
+            if stalled(ours) or stalled(theirs):  # a stalling driver stalls again on every seed: one is the finding
+                diff = diff or {"call": None, "session": None, "field": "stalled", "ours": stalled(ours), "theirs": stalled(theirs)}
+                findings.append(Finding(scenario.name, run_seed_value, diff, _save(report_dir, scenario, run_seed_value, ours)))
+                break
             if diff is None:
                 continue
+            broke = [
+                (side, v)
+                for side, r in (("ours", ours), ("theirs", theirs))
+                for v in r.verdicts.violations
+                if v.invariant == "driver-contract"
+            ]
+            if broke:  # a side whose driver broke the contract: the finding says so, with the driver's file:line
+                diff["driver_contract"] = {"side": broke[0][0], "message": broke[0][1].message}
             path: str | None = None
             if not saved:
-                where = report_dir / "schedules" / f"{scenario.name}--differential--{run_seed_value}.json"
-                path = str(save_schedule(where, ours))
+                path = _save(report_dir, scenario, run_seed_value, ours)
                 saved = True
             findings.append(Finding(scenario.name, run_seed_value, diff, path))
     return runs, findings
+
+
+def _save(report_dir: Path, scenario: Scenario, run_seed_value: int, result: RunResult) -> str:
+    from simharness._schedule import save_schedule
+
+    where = report_dir / "schedules" / f"{scenario.name}--differential--{run_seed_value}.json"
+    return str(save_schedule(where, result))
 
 
 def write_findings(report_dir: Path, target: str, other: str, runs: int, findings: list[Finding]) -> Path:

@@ -28,6 +28,13 @@ COORDINATION_KINDS = frozenset(
         "worker_runner_capacity",
         "active_turn_claim",
         "session_superseded",
+        # every other coordination error class a published release defines (docs/coordination-errors.md)
+        "worker_workspace_reconciliation",
+        "transcript_claim_rebound",
+        "stale_lifecycle",
+        "harness_preflight",
+        "lock_stale",
+        "session_file_owner_timeout",
     }
 )
 
@@ -192,15 +199,105 @@ def abort_error(reason: Any = None) -> JSError:
 
 
 def coordination_error(kind: str, detail: str) -> JSError:
-    """Coordination errors of the re-architected (2026.8+) runtimes, recognized by name."""
-    names = {
-        "gateway_draining": "GatewayDrainingError",
-        "worker_runner_unavailable": "WorkerRunnerUnavailableError",
-        "worker_runner_capacity": "WorkerRunnerCapacityError",
-        "active_turn_claim": "ActiveTurnClaimError",
-        "session_superseded": "AgentHarnessSessionSupersededError",
+    """A runtime coordination error as the release that defines it builds it: its `name`, message and `code`
+    (`detail` fills the message's variable part). Shapes from the published dists (docs/coordination-errors.md)."""
+    owner, _, path = detail.partition(" ")
+    # kind -> (name, message, code, fields)
+    names: dict[str, tuple[str, str, str | None, dict[str, Any]]] = {
+        "gateway_draining": ("GatewayDrainingError", "Gateway is draining; new tasks are not accepted", None, {}),
+        "worker_runner_unavailable": (
+            "WorkerRunnerUnavailableError",
+            "The device runner is offline. Reconnect it, retry later, or bring the session back to this gateway.",
+            "runner-offline",
+            {},
+        ),
+        "worker_runner_capacity": ("WorkerRunnerCapacityError", "device worker capacity remained full", "WORKER_CAPACITY_EXHAUSTED", {}),
+        "active_turn_claim": ("ActiveTurnClaimError", f"Session {owner} already has an active turn claim", None, {}),
+        "session_superseded": ("AgentHarnessSessionSupersededError", f"agent harness session superseded: {detail}", None, {}),
+        "worker_workspace_reconciliation": (
+            "WorkerWorkspaceReconciliationError",
+            f"Cloud worker workspace recovery could not complete: {detail}",
+            None,
+            {},
+        ),
+        "transcript_claim_rebound": (
+            "SessionTranscriptWriterClaimReboundError",
+            "session writer claim changed before transcript persistence",
+            None,
+            {},
+        ),
+        # No class: openclaw builds an Error named AbortError and recognises it by code alone.
+        "stale_lifecycle": ("AbortError", "Agent run belongs to a stale gateway lifecycle", "ERR_STALE_GATEWAY_LIFECYCLE", {}),
+        "harness_preflight": (
+            "AgentHarnessPreflightError",
+            (
+                "The pinned runtime's native session ownership is unavailable. "
+                "Reattach the original native session instead of starting a replacement model run."
+            ),
+            None,
+            {},
+        ),
+        "lock_stale": (
+            "SessionWriteLockStaleError",
+            f"session file lock stale (dead-pid): {owner} {path}.lock",
+            "OPENCLAW_SESSION_WRITE_LOCK_STALE",
+            {"owner": owner, "lockPath": f"{path}.lock", "staleReasons": ["dead-pid"]},
+        ),
+        "session_file_owner_timeout": (
+            "EmbeddedAttemptSessionFileOwnerTimeoutError",
+            f"timed out waiting for embedded session file owner after 60000ms: {path or detail}",
+            None,
+            {"sessionFile": path or detail, "timeoutMs": 60000},
+        ),
     }
-    return JSError(f"{names[kind]}: {detail}", name=names[kind], kind=kind)
+    name, message, code, fields = names[kind]
+    return JSError(message, name=name, code=code, kind=kind, fields=fields)
+
+
+#: Coordination kinds the world's own mechanics raise (the embedded attempt's lock and takeover check);
+#: every other coordination kind is a runtime's refusal (`[runtime] faults`).
+MECHANICS_KINDS = ("lock_timeout", "takeover")
+
+
+def runtime_coordination_kinds() -> tuple[str, ...]:
+    """The coordination kinds a runtime refuses an attempt with, in a fixed order (never set order, which
+    `PYTHONHASHSEED` would decide). Read from `COORDINATION_KINDS`, so every kind added there flows in."""
+    return tuple(sorted(COORDINATION_KINDS - set(MECHANICS_KINDS)))
+
+
+def coordination_kinds_in_order() -> tuple[str, ...]:
+    """Every coordination kind, the world's mechanics first (the simplest: the reviewer's lock), then the rest."""
+    return MECHANICS_KINDS + runtime_coordination_kinds()
+
+
+#: Coordination kinds a runtime recognises by `code` alone (class or code): only for these does a code-only
+#: object (no class, no name) still mean the error, so only these get the `code_only` wrapper's bare copy.
+CODE_RECOGNISED_KINDS = frozenset({"lock_timeout", "lock_stale", "stale_lifecycle"})
+
+#: Explicit-metadata errors that can wrap a coordination error: 429 RESOURCE_EXHAUSTED, 529 overloaded, 503.
+EXPLICIT_OUTERS = ("rate_limit", "overloaded", "server_error")
+#: The links by which an explicit-metadata error holds what caused it (`errors` is its `errors[]`).
+EXPLICIT_LINKS = ("cause", "error", "reason", "errors")
+
+
+def explicit_wrapping(outer: str, inner: JSError, link: str, *, retry_after_s: int | None = None) -> JSError:
+    """An explicit-metadata provider error holding `inner` (any coordination error) behind `link`: the
+    reviewer's case on PR #83550 (`rate_limit_nested_lock`) generalised to every outer, kind and link."""
+    if outer == "rate_limit":
+        err = rate_limit(retry_after_s=retry_after_s)
+    elif outer == "overloaded":
+        err = overloaded()
+    elif outer == "server_error":
+        err = server_error()
+    else:
+        raise AssertionError(f"unknown explicit outer {outer}")
+    if link == "errors":
+        err.errors = [inner]
+    elif link in ("cause", "error", "reason"):
+        setattr(err, link, inner)
+    else:
+        raise AssertionError(f"unknown explicit link {link}")
+    return err
 
 
 def wrap(inner: Any, *, link: str = "cause", message: str | None = None, name: str = "Error") -> JSError:

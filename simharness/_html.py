@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from simharness._report import _NOISE, describe_event, events_from_json, status
+from simharness._report import _NOISE, STATUS_TEXT, STATUSES, describe_event, events_from_json, headline, status
 from simharness._trace import Event
 
 LABEL_W = 190  # lane names, drawn in their own (non-scrolling) SVG
@@ -58,6 +58,8 @@ _GLYPH = {  # kind -> (shape, css class)
     "lock.broken": ("diamond", "bad"),
     "writer.gave_up": ("circle", "bad"),
     "liveness.exceeded": ("square", "bad"),
+    "driver.misuse": ("diamond", "bad"),
+    "call.crash": ("square", "bad"),
 }
 
 
@@ -117,7 +119,8 @@ def lane_kind(actor: str) -> str:
 
 
 def _natural(text: str) -> list[Any]:
-    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text)]
+    # ASCII digits only: `\d` and str.isdigit() also match digits int() refuses (superscripts such as "¹")
+    return [int(p) if p.isascii() and p.isdigit() else p for p in re.split(r"([0-9]+)", text)]
 
 
 def fmt_ms(ms: int) -> str:
@@ -267,7 +270,7 @@ def _spans(tl: Timeline, events: Sequence[Event], xs: list[float], lane_y: dict[
         d = e.data
         if e.kind == "call.start":
             calls[d["call"]] = i
-        elif e.kind in ("call.return", "call.raise") and d.get("call") in calls:
+        elif e.kind in ("call.return", "call.raise", "call.crash") and d.get("call") in calls:  # call.crash: engine
             call_span(d["call"], calls.pop(d["call"]), xs[i], f"to {e.t} ms")
         elif e.kind == "window.open":
             windows[(e.actor, d["file"])] = i
@@ -339,7 +342,10 @@ def report_html(doc: dict[str, Any]) -> str:
         unreached.setdefault(u["situation"], []).append(u["scenario"])
     return template.render(
         doc=doc,
+        head=headline(doc),
         status=status,
+        STATUSES=STATUSES,
+        STATUS_TEXT=STATUS_TEXT,
         counterexamples=[_counterexample_view(i) for i in doc["invariants"] if i["counterexample"]],
         violated=[i for i in doc["invariants"] if i["violated"]],
         max_hits=max_hits,

@@ -26,6 +26,8 @@ INVARIANTS: dict[str, str] = {
     "no-silent-overwrite": "every foreign write inside a release window is detected as a takeover",
     "deterministic": "the same (scenario, target, seed) yields a byte-identical trace",
     "terminates": "every driver call ends within the step and virtual-time budget",
+    "driver-contract": "the driver ran the chain it was given: no exception or exit of its own, no result that `run` did not produce, "
+    "no candidate outside the chain",
 }
 
 #: `sometimes` assertions: situations a suite must reach for its passing verdict to mean something.
@@ -42,6 +44,9 @@ SITUATIONS: dict[str, str] = {
     "concurrent_calls": "two driver calls were in flight at the same virtual instant",
     "runtime_coordination": "a 2026.8+ runtime refused an attempt with its own coordination error (active turn claim, draining, ...)",
     "writer_gave_up": "another writer timed out on the session lock",
+    "explicit_nested_coordination": "an explicit-metadata error (429/529/503) wrapping a coordination error of any kind reached the driver",
+    "abort_wrapped_coordination": "a coordination error reached the driver as the reason of an AbortError",
+    "runtime_coordination_wrapped": "a runtime's own coordination error (not the lock or takeover) reached the driver behind a wrapper",
 }
 
 _SUMMARY = re.compile(r"^All models failed \((\d+)\): (.*)$", re.DOTALL)
@@ -81,6 +86,7 @@ class _Call:
     on_errors: list[Event] = field(default_factory=list)
     end: Event | None = None
     end_index: int | None = None
+    misuse: tuple[int, Event] | None = None  # the first contract breach the world recorded (index, event)
 
 
 def check(trace: Trace, profile: Profile) -> Verdicts:
@@ -115,8 +121,10 @@ def check(trace: Trace, profile: Profile) -> Verdicts:
                         c.runs[-1] = (c.runs[-1][0], e)
                     elif k == "on_error":
                         c.on_errors.append(e)
-                    elif k in ("call.return", "call.raise"):
+                    elif k in ("call.return", "call.raise", "call.crash"):
                         c.end, c.end_index = e, i
+                    elif k == "driver.misuse" and c.misuse is None:
+                        c.misuse = (i, e)
         if k.startswith("lock."):
             # Staleness is judged by the world and recorded as `lock.stale_takeover` (the previous holder is
             # dropped); any other overlap is a violation.
@@ -167,11 +175,17 @@ def check(trace: Trace, profile: Profile) -> Verdicts:
         elif k == "run.raise":
             if data["category"] == "coordination" and "-->" in data["shape"]:
                 situations.add("nested_coordination")
+                if data["shape"].startswith("AbortError"):
+                    situations.add("abort_wrapped_coordination")
+                if set(data["coord"]) - {"takeover", "lock_timeout"}:
+                    situations.add("runtime_coordination_wrapped")
+            elif data["category"] == "explicit" and data["coord"]:
+                situations.add("explicit_nested_coordination")
         elif k == "call.start":
             in_flight += 1
             if in_flight > 1:
                 situations.add("concurrent_calls")
-        elif k == "call.return" or k == "call.raise":
+        elif k == "call.return" or k == "call.raise" or k == "call.crash":
             in_flight -= 1
             if k == "call.raise" and data.get("message", "").startswith("All models failed"):
                 situations.add("chain_exhausted")
@@ -203,7 +217,13 @@ def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
     v.checked["terminates"] += 1
     if end is None:
         _fail(v, "terminates", f"call {c.call} of {c.session} never ended (the driver is stuck waiting)", c.start, c.call)
+        if c.misuse is not None:  # the breach that left it stuck is a verdict of its own
+            v.checked["driver-contract"] += 1
+            _fail_at(v, "driver-contract", _misuse_message(c, c.misuse[1]), c.misuse, c.call)
         return
+    _check_contract(c, v)
+    if end.kind == "call.crash":
+        return  # a crashed call has no outcome to judge further; its verdict is said
     chain: list[str] = c.start.data["chain"]
     raised_uid = end.data.get("err") if end.kind == "call.raise" else None
     stop_at: int | None = None  # index of the run whose outcome must end the call
@@ -310,6 +330,21 @@ def _check_summary(c: _Call, end: Event, stop_at: int | None, v: Verdicts) -> No
                 _fail(
                     v, "summary-honest", f"call {c.call}: the caller got the error of an earlier attempt, not of the last one", end, c.call
                 )
+        elif len(failed) >= 2:
+            # After two or more failed attempts the caller gets the summary, or the last attempt's own error: as it
+            # is, or as the driver's own error wrapping it or carrying its message (openclaw rethrows a context
+            # overflow as its FailoverError). Anything else cannot be read as either.
+            v.checked["summary-honest"] += 1
+            last = failed[-1][1].data
+            if end.data.get("wraps") != last.get("err") and str(last.get("message", "")) not in message:
+                _fail(
+                    v,
+                    "summary-honest",
+                    f"call {c.call}: after {len(failed)} failed attempts the driver threw {end.data.get('name')}: {message!r}, which is "
+                    f"neither the last attempt's error nor a summary of the form 'All models failed (N): provider/model: message (reason) | …'",
+                    end,
+                    c.call,
+                )
         return
     v.checked["summary-honest"] += 1
     n = int(m.group(1))
@@ -350,6 +385,62 @@ def _check_summary(c: _Call, end: Event, stop_at: int | None, v: Verdicts) -> No
                 c.call,
             )
             return
+
+
+def _fail_at(v: Verdicts, invariant: str, message: str, at: tuple[int, Event], call: int | None) -> None:
+    v.violations.append(Violation(invariant, message, at[1].t, call, at[0]))
+
+
+def _misuse_message(c: _Call, e: Event) -> str:
+    where = e.data.get("where")
+    return f"call {c.call}: {e.data.get('message')}" + (f" at {where}" if where else "")
+
+
+def _check_contract(c: _Call, v: Verdicts) -> bool:
+    """`driver-contract` for one ended call; True when it held. One verdict per call: the first breach."""
+    end = c.end
+    assert end is not None and c.end_index is not None
+    v.checked["driver-contract"] += 1
+    at = (c.end_index, end)
+    if c.misuse is not None:
+        _fail_at(v, "driver-contract", _misuse_message(c, c.misuse[1]), c.misuse, c.call)
+        return False
+    data = end.data
+    if end.kind == "call.crash":
+        where = f" at {data.get('where')}" if data.get("where") else ""
+        if data.get("recursion"):  # the cycle case: a walk with no end, which is what `terminates` is about
+            message = f"call {c.call}: the driver recursed without bound{where} (a cycle walked without a seen-set?)"
+            _fail_at(v, "terminates", message, at, c.call)
+            return True
+        kind, text = data.get("type"), data.get("message")
+        if kind == "SystemExit":
+            what = f"exited (SystemExit: {text})"
+        elif kind == "KeyboardInterrupt":
+            what = f"raised a KeyboardInterrupt of its own: {text!r}"
+        else:
+            what = f"raised {kind}: {text}" if text else f"raised {kind}"
+        _fail_at(v, "driver-contract", f"call {c.call}: the driver {what}{where}", at, c.call)
+        return False
+    if not c.runs:
+        outcome = f"returned {data.get('value')!r}" if end.kind == "call.return" else f"threw {data.get('name')}: {data.get('message')!r}"
+        where = f" at {data.get('where')}" if data.get("where") else ""
+        _fail_at(v, "driver-contract", f"call {c.call}: the driver{where} {outcome} without running any candidate", at, c.call)
+        return False
+    unfinished = next((start for start, outcome in c.runs if outcome is None), None)
+    if unfinished is not None:
+        message = (
+            f"call {c.call}: the driver ended the call while run({unfinished.data['candidate']}) was unfinished (an abandoned attempt)"
+        )
+        _fail_at(v, "driver-contract", message, at, c.call)
+        return False
+    if data.get("fabricated"):
+        made = [o.data.get("value") for _, o in c.runs if o is not None and o.kind == "run.ok"]
+        produced = " or ".join(repr(x) for x in made) if made else "nothing (every attempt failed)"
+        where = f" at {data.get('where')}" if data.get("where") else ""
+        message = f"call {c.call}: the driver{where} returned {data.get('value')!r}, which no run produced (run returned {produced})"
+        _fail_at(v, "driver-contract", message, at, c.call)
+        return False
+    return True
 
 
 def _nth_run(calls: Iterable[_Call], event: Event) -> int:

@@ -80,3 +80,31 @@ def ensure_writable_dir(path: str | Path) -> Path:
     except OSError as exc:
         raise OutputError(f"{path}: cannot write reports there: {exc.strerror or exc}") from None
     return path
+
+
+#: Input size limits, checked against the bytes read. A scenario is a few KiB, a schedule a few KiB to MiB,
+#: a report.json holds every counterexample's trace.
+MAX_SCENARIO_BYTES = 4 << 20
+MAX_SCHEDULE_BYTES = 64 << 20
+MAX_REPORT_BYTES = 64 << 20
+
+
+class InputTooLarge(ValueError):
+    """A file holds more than a loader accepts. str() is one line."""
+
+
+def read_bounded(path: str | Path, limit: int, what: str = "file") -> bytes:
+    """At most `limit` bytes of `path`, or `InputTooLarge`.
+
+    The bound is on the bytes actually read, never on `st_size`: /dev/zero, a FIFO fed by `yes`, or a symlink
+    to either reports size 0 and would otherwise be read until memory runs out. OSError passes through.
+    """
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise InputTooLarge(f"{path}: not a {what} (larger than {_size(limit)})")
+    return data
+
+
+def _size(limit: int) -> str:
+    return f"{limit >> 20} MiB" if limit >= 1 << 20 and limit % (1 << 20) == 0 else f"{limit:,} bytes"

@@ -1,10 +1,12 @@
 """junit.xml from a report.json document, for CI systems (GitHub, GitLab, Jenkins test tabs).
 
 One testcase per scenario × invariant (classname `simharness.<scenario>`, name = invariant id): a violation
-is a `<failure>` whose text is the narrated counterexample and the replay command; an invariant the target's
-profile cannot exercise is `<skipped>`; a pair the scenario never exercised at all is left out (it would only
-be noise). A document without per-scenario counts gets one testcase per invariant. xml.etree escapes; we also
-drop the characters XML 1.0 cannot carry at all.
+is a `<failure>` whose text is the narrated counterexample and the replay command; an invariant that no run
+checked is `<skipped>`, with its status (`not-checked`, or `n/a` when the target's profile cannot produce the
+fault kind) as the message: never a passing testcase. A document without per-scenario counts gets one
+testcase per invariant. A scenario item that crashed instead of being judged (pytest plugin) is a
+`<failure type="crash">` (pytest's junitxml reports an exception in a test the same way), so `failures`
+counts it. xml.etree escapes; we also drop the characters XML 1.0 cannot carry at all.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
+
+from simharness._report import STATUS_TEXT, headline, status
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -26,14 +30,15 @@ def junit_xml(doc: dict[str, Any]) -> str:
     props = ET.SubElement(suite, "properties")
     for key in ("target", "profile", "seed", "budget", "shard", "runs", "version"):
         ET.SubElement(props, "property", name=key, value=_x(doc[key]))
+    head = headline(doc)
+    ET.SubElement(props, "property", name="verdict", value=_x(f"{head.level}: {head.text}"))
     for situation in doc.get("sometimes", []):  # coverage: every situation with its hits (0 = never reached)
         ET.SubElement(props, "property", name=f"sometimes.{situation['id']}", value=str(situation["hits"]))
 
     cases: list[tuple[str, str, dict[str, int], int]] = []  # (classname, invariant, counts, runs)
     for sc in doc["scenarios"]:
         for inv, counts in sc.get("invariants", {}).items():
-            if counts["checked"] or counts["violated"] or counts["not_applicable"]:
-                cases.append((f"simharness.{sc['name']}", inv, counts, sc["runs"]))
+            cases.append((f"simharness.{sc['name']}", inv, counts, sc["runs"]))
     if not any("invariants" in sc for sc in doc["scenarios"]):
         cases = [("simharness", i["id"], i, doc["runs"]) for i in doc["invariants"]]
 
@@ -52,16 +57,28 @@ def junit_xml(doc: dict[str, Any]) -> str:
                 failure.text = _x(tally)
         elif not counts["checked"]:
             skipped += 1
-            ET.SubElement(case, "skipped", message="not applicable: the target's profile cannot produce this fault kind")
+            st = status(counts)
+            ET.SubElement(case, "skipped", message=f"{st}: {STATUS_TEXT[st]}")
         ET.SubElement(case, "system-out").text = _x(tally)
+    for error in doc.get("errors") or []:  # crashed items: failures, never dropped
+        failures += 1
+        case = ET.SubElement(suite, "testcase", classname=_x(f"simharness.{error.get('scenario')}"), name="crashed", time="0")
+        failure = ET.SubElement(
+            case,
+            "failure",
+            message=_x(str(error.get("message", "")).splitlines()[0][:500] if error.get("message") else "crashed"),
+            type="crash",
+        )
+        failure.text = _x(f"{error.get('nodeid') or error.get('scenario')} raised instead of being judged:\n{error.get('message', '')}")
     if not doc["complete"]:
         case = ET.SubElement(suite, "testcase", classname="simharness", name="complete", time="0")
         ET.SubElement(case, "error", message="the run was interrupted; verdicts cover only the runs completed", type="interrupted")
-    if doc["unreached"]:
-        lines = [f"{u['scenario']}: expected situation {u['situation']!r} was never reached" for u in doc["unreached"]]
-        ET.SubElement(suite, "system-err").text = _x("\n".join(lines))
+    notes = [] if head.level == "ok" else [f"verdict: {head.text}"]
+    notes += [f"{u['scenario']}: expected situation {u['situation']!r} was never reached" for u in doc["unreached"]]
+    if notes:
+        ET.SubElement(suite, "system-err").text = _x("\n".join(notes))
 
-    tests = len(cases) + (0 if doc["complete"] else 1)
+    tests = len(cases) + len(doc.get("errors") or []) + (0 if doc["complete"] else 1)
     seconds = f"{doc.get('timing', {}).get('wall_seconds') or 0:.3f}"
     errors = "0" if doc["complete"] else "1"
     suite.attrib.update(tests=str(tests), failures=str(failures), errors=errors, skipped=str(skipped), time=seconds)

@@ -5,6 +5,11 @@ add up; `unreached` is recomputed from the merged hits. Of several counterexampl
 an unsharded, sequential run would have kept wins: the earliest scenario (in the order scenarios first
 appear), then the lowest run index. Shrinking is a deterministic function of that run, so the merged
 counterexample is the unsharded run's, byte for byte.
+
+Scenarios are matched by name, and merged only when their contents agree (`digest`, the sha256 of the parsed
+scenario): two shards that ran different versions of one scenario are refused, not added up. Crashed items
+(`errors`) carry over; statuses and the headline
+are recomputed from the merged counts when the document is written (`_report.finalize`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from simharness._io import MAX_REPORT_BYTES, InputTooLarge, read_bounded
 from simharness._report import timing
 from simharness._schedule import replay_command
 
@@ -28,9 +34,23 @@ class MergeError(ValueError):
     """Reports that cannot be merged. str() is the one line to print (exit code 2)."""
 
 
-def _add(into: dict[str, int], more: dict[str, int]) -> None:
+_COUNTS = ("checked", "violated", "not_applicable")
+
+
+def _add(into: dict[str, int], more: dict[str, Any]) -> None:
     for key, value in more.items():
-        into[key] = into.get(key, 0) + value
+        if isinstance(value, int) and not isinstance(value, bool):  # counts add; a status is recomputed
+            into[key] = into.get(key, 0) + value
+
+
+def _same_contents(merged: Doc, more: Doc, where: str = "") -> None:
+    a, b = merged.get("digest"), more.get("digest")
+    if a is not None and b is not None and a != b:
+        prefix = f"{where}: " if where else ""
+        raise MergeError(
+            f"{prefix}scenario {more['name']!r} has different contents in two reports ({str(a)[:19]}… vs {str(b)[:19]}…): "
+            "they ran different versions of it; rerun every shard on the same scenario files"
+        )
 
 
 def combine(docs: Sequence[Doc]) -> Doc:
@@ -44,9 +64,14 @@ def combine(docs: Sequence[Doc]) -> Doc:
             merged = scenarios.get(s["name"])
             if merged is None:
                 scenarios[s["name"]] = copy.deepcopy(s)
+                for counts in scenarios[s["name"]].get("invariants", {}).values():
+                    counts.pop("status", None)
                 continue
+            _same_contents(merged, s)
             merged["runs"] += s["runs"]
             merged["failed_runs"] += s["failed_runs"]
+            if s.get("skipped_after_stall"):  # engine: runs not made after a stall add up like runs do
+                merged["skipped_after_stall"] = merged.get("skipped_after_stall", 0) + s["skipped_after_stall"]
             _add(merged["situations"], s["situations"])
             if "exploration" in s and "exploration" in merged:  # shards of one strategy: counts add, flags must all hold
                 ex, more = merged["exploration"], s["exploration"]
@@ -81,13 +106,17 @@ def combine(docs: Sequence[Doc]) -> Doc:
     for doc in docs:
         _add(hits, {s["id"]: s["hits"] for s in doc["sometimes"]})
     runs = sum(doc["runs"] for doc in docs)
+    errors = [e for doc in docs for e in doc.get("errors") or []]
+    judged = next((doc for doc in docs if doc["runs"]), first)  # a crashed item's document may not know the profile
     return {
-        **{key: first[key] for key in ("tool", "version", "target", "profile", "seed", "budget", "shard")},
+        **{key: first[key] for key in ("tool", "version", "target", "seed", "budget", "shard")},
+        "profile": judged["profile"],
         "strategy": first.get("strategy", "random"),
         "runs": runs,
-        "ok": all(i["violated"] == 0 for i in invariants),
+        "ok": all(i["violated"] == 0 for i in invariants) and not errors,
         "complete": all(doc["complete"] for doc in docs),
         "invariants": invariants,
+        "errors": errors,
         "scenarios": list(scenarios.values()),
         "sometimes": [{**s, "hits": hits[s["id"]]} for s in first["sometimes"]],
         "unreached": [
@@ -126,6 +155,8 @@ def merge_shards(reports: Sequence[tuple[str, Doc]]) -> Doc:
                 raise MergeError(f"cannot merge {where0} and {where}: different {key} ({doc0.get(key)!r} vs {doc.get(key)!r})")
         if [s["name"] for s in doc["scenarios"]] != [s["name"] for s in doc0["scenarios"]]:
             raise MergeError(f"cannot merge {where0} and {where}: they ran different scenarios")
+        for mine, theirs in zip(doc0["scenarios"], doc["scenarios"]):
+            _same_contents(mine, theirs, f"cannot merge {where0} and {where}")
     shards = sorted(((_shard(doc["shard"], where), where, doc) for where, doc in reports), key=lambda x: x[0])
     count = shards[0][0][1]
     seen: dict[int, str] = {}
@@ -150,14 +181,18 @@ def merge_shards(reports: Sequence[tuple[str, Doc]]) -> Doc:
 
 def load_report(directory: str | Path) -> Doc:
     path = Path(directory) / "report.json"
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+    try:  # bounded by the bytes read: a report.json that is a symlink to /dev/zero is refused, not read forever
+        doc = json.loads(read_bounded(path, MAX_REPORT_BYTES, "report").decode("utf-8"))
+    except InputTooLarge as exc:
+        raise MergeError(str(exc)) from None
     except FileNotFoundError:
         raise MergeError(f"{path}: no such file (is {directory} a simharness report directory?)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise MergeError(f"{path}: cannot read: {exc}") from None
     except json.JSONDecodeError as exc:
         raise MergeError(f"{path}: not a report (invalid JSON at line {exc.lineno})") from None
+    except (ValueError, RecursionError) as exc:  # a number too long to convert, nesting too deep
+        raise MergeError(f"{path}: not a report (invalid JSON: {str(exc).splitlines()[0][:80]})") from None
     if not isinstance(doc, dict) or doc.get("tool") != "simharness" or not isinstance(doc.get("invariants"), list):
         raise MergeError(f"{path}: not a simharness report")
     return doc

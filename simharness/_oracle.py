@@ -30,8 +30,11 @@ def category_of(err: Any) -> str:
     """One of: explicit, coordination, terminal, timeout, unknown.
 
     - terminal: context overflow, or a user abort with nothing coordination-like inside (rethrown, not advanced)
-    - explicit: explicit provider metadata anywhere in the graph wins, even over a nested session lock
-    - coordination: a takeover / write-lock timeout (or a newer runtime's coordination error), directly or nested
+    - explicit: explicit provider metadata (429/5xx status, provider code) anywhere in the graph wins, even over a
+      nested coordination error of any kind (the reviewer's case on PR #83550, for every kind and link)
+    - coordination: any coordination kind (`COORDINATION_KINDS`: takeover, write lock, every runtime's own), bare
+      or behind any link — cause, error, reason, an AbortError's reason, errors[], suppressed, cycles — within
+      the classifier depth limit: run once, the same object rethrown
     """
     if not isinstance(err, JSError):
         return "unknown"

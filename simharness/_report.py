@@ -7,14 +7,38 @@ it (merging picks the counterexample an unsharded run would have found: the lowe
 
 Written atomically. Counterexample schedules are written next to them under `schedules/`; a schedule's
 name is derived from data we control (scenario names are sanitized), so it cannot escape the report dir.
+Writing a report removes the counterexample schedules there that the new report does not reference (an
+earlier run's), so a stale counterexample never sits beside a green report.
+
+**No vacuous pass.** Every invariant has one status, computed from its counts by `status()` and shown the
+same way in every report and on the CLI:
+
+- `held`: checked at least once, never violated;
+- `violated`: at least one run violated it;
+- `not-checked`: no run reached a situation it judges (0 checks): never shown as held;
+- `n/a`: only situations whose fault kind the target's profile cannot throw.
+
+The headline (`headline()`) says "all invariants held" only when every one of them was checked and held; else
+it names what was and was not checked. A suite in which no *contract* invariant (one that judges how the
+driver handles what `run` does: every invariant not in `BASELINE`) was checked at all is `unexercised`, and
+no report shows it with a green tick. Exit codes: `not-checked` and `unexercised` do not change the exit
+code by themselves (0); `--strict-coverage` makes an unexercised suite exit 1. Items that crashed (pytest
+plugin) are listed under `errors` and fail the document (`ok: false`).
+
+**Any string survives.** Error messages come from the code under test (through the Node bridge: a lone UTF-16
+surrogate from JS `.slice` on an emoji, control characters, NUL). `write_docs` first turns lone surrogates
+into U+FFFD (report.json stays valid UTF-8, other control characters are JSON-escaped, so kept); summary.md
+and report.html show control characters as visible symbols; junit.xml drops what XML 1.0 cannot carry.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +46,7 @@ from simharness import __version__
 from simharness._invariants import INVARIANTS, SITUATIONS, Violation
 from simharness._io import write_atomic_many
 from simharness._runner import RunResult, SuiteResult, seeds_for
+from simharness._scenario import Scenario
 from simharness._schedule import replay_command, save_schedule
 from simharness._trace import Event, Trace
 
@@ -37,6 +62,7 @@ _VIOLATING_KINDS: dict[str, tuple[str, ...]] = {
     "lock-exclusive": ("lock.acquire",),
     "no-silent-overwrite": ("window.close",),
     "terminates": ("liveness.exceeded", "call.start"),
+    "driver-contract": ("driver.misuse", "call.crash", "driver.crash", "call.return", "call.raise"),
 }
 
 
@@ -51,6 +77,7 @@ def narrate(trace: Trace | Sequence[Event], *, limit: int = 80, locks: bool = Fa
 
     `focus` is the index of the event to point at (the violating step): its line ends in `◀ mark`, and when
     the story is longer than `limit` lines, the lines kept are the start and the stretch leading up to it.
+    Lines are `visible`: safe to print whatever text the driver put in its errors.
     """
     events = trace.events if isinstance(trace, Trace) else trace
     lines: list[str] = []
@@ -58,7 +85,7 @@ def narrate(trace: Trace | Sequence[Event], *, limit: int = 80, locks: bool = Fa
     for i, e in enumerate(events):
         if not locks and e.kind in _NOISE and i != focus:
             continue
-        line = f"{e.t:>9} ms  {e.actor:<22} {describe_event(e)}"
+        line = visible(f"{e.t:>9} ms  {e.actor:<22} {describe_event(e)}")
         if i == focus:  # marked at both ends: long lines wrap
             focus_line = len(lines)
             line = ("✗" + line[1:] if line.startswith(" ") else line) + (f"   ◀ {mark}" if mark else "   ◀")
@@ -135,6 +162,13 @@ def describe_event(e: Event) -> str:
         return f"gives up waiting for the lock on {d['file']}"
     if k == "liveness.exceeded":
         return f"stops the run: {d.get('reason')}"
+    if k in ("driver.misuse", "call.crash", "driver.crash"):  # engine: `driver-contract` events
+        at = f" at {d['where']}" if d.get("where") else ""
+        if k == "driver.misuse":
+            return f"breaks the driver contract: {d.get('message')}{at}"
+        if d.get("type") == "contract":
+            return f"the call ends: the driver broke its contract{at}"
+        return f"driver crashes: {d.get('type')}: “{d.get('message')}”{at}"
     return f"{k} {json.dumps(d, sort_keys=True)}"
 
 
@@ -195,14 +229,32 @@ def _counterexample(suite: SuiteResult, inv: str, out_dir: Path) -> dict[str, An
         "choices": {"original": len(original.choices), "shrunk": len(shown.choices)},
         "size": {"original": sum(1 for c in original.choices if c.value), "shrunk": sum(1 for c in shown.choices if c.value)},
         "trace_sha256": shown.trace_sha256,
+        **({"shrink_stopped": shown.shrink_stopped} if shown.shrink_stopped else {}),  # engine: shrinking hit its time budget
         "narrative": narrate(shown.trace, focus=event, mark=f"violates {inv}"),
         "trace": shown.trace.to_json(),
     }
 
 
+def scenario_digest(scenario: Scenario) -> str:
+    """sha256 of a scenario's contents (its parsed source): shards and items are merged only when it agrees."""
+    body = json.dumps(scenario.source, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+    return "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+
+
 def report_json(suite: SuiteResult, out_dir: Path) -> dict[str, Any]:
     situations = suite.situation_totals()
     single = len(suite.scenarios) == 1  # then the suite's totals are the scenario's own
+    invariants: list[dict[str, Any]] = [
+        {
+            "id": inv,
+            "description": INVARIANTS.get(inv, inv),
+            "checked": t.checked,
+            "violated": t.violated,
+            "not_applicable": t.not_applicable,
+            "counterexample": _counterexample(suite, inv, out_dir),
+        }
+        for inv, t in suite.invariants.items()
+    ]
     return {
         "tool": "simharness",
         "version": __version__,
@@ -215,27 +267,20 @@ def report_json(suite: SuiteResult, out_dir: Path) -> dict[str, Any]:
         "runs": suite.runs,
         "ok": suite.ok,
         "complete": suite.complete,
-        "invariants": [
-            {
-                "id": inv,
-                "description": INVARIANTS[inv],
-                "checked": t.checked,
-                "violated": t.violated,
-                "not_applicable": t.not_applicable,
-                "counterexample": _counterexample(suite, inv, out_dir),
-            }
-            for inv, t in suite.invariants.items()
-        ],
+        "invariants": invariants,
+        "errors": [],  # items that crashed instead of being judged (pytest plugin): each fails the document
         "scenarios": [
             {
                 "name": s.scenario.name,
                 "description": s.scenario.description,
                 "path": s.scenario.path,
+                "digest": scenario_digest(s.scenario),
                 "seed": suite.seed,
                 "runs": s.runs,
                 "failed_runs": s.failed_runs,
                 "situations": {k: s.situations[k] for k in SITUATIONS if s.situations[k]},
                 "expect": list(s.scenario.expect_sometimes),
+                **({"skipped_after_stall": s.skipped_after_stall} if s.skipped_after_stall else {}),  # engine: runs not made after a stall
                 **({"exploration": s.exploration.to_json()} if s.exploration is not None and s.exploration.strategy != "random" else {}),
                 **(
                     {
@@ -263,22 +308,82 @@ def timing(runs: int, wall_seconds: float) -> dict[str, Any]:
 # --- summary.md ---------------------------------------------------------------------------------------
 
 
+#: An invariant's status, from its counts (see the module docstring), in the order reports explain them.
+STATUSES = ("held", "violated", "not-checked", "n/a")
+STATUS_TEXT = {
+    "held": "checked and never violated",
+    "violated": "violated in at least one run",
+    "not-checked": "no run reached a situation it judges (0 checks): not a pass",
+    "n/a": "not applicable: the target's profile cannot throw the fault kind involved; never counted as passed",
+}
+
+#: Invariants that judge every run or driver call whatever it injects (or judge the simulated world, not the
+#: driver): their checks alone do not mean the driver's handling of coordination and provider errors was
+#: tested. Any other id, including one added later, is a contract invariant.
+BASELINE = frozenset({"deterministic", "terminates", "driver-contract", "lock-exclusive", "no-silent-overwrite"})
+
+
 def status(inv: dict[str, Any]) -> str:
-    """violated | holds | n/a (the target's profile cannot produce the fault) | unchecked (never exercised)."""
-    if inv["violated"]:
+    """held | violated | not-checked | n/a, from an invariant's counts (works on documents of any version)."""
+    if inv.get("violated"):
         return "violated"
-    if inv["checked"]:
-        return "holds"
-    return "n/a" if inv["not_applicable"] else "unchecked"
+    if inv.get("checked"):
+        return "held"
+    return "n/a" if inv.get("not_applicable") else "not-checked"
 
 
-_MD_ICON = {"violated": "❌", "holds": "✅", "n/a": "➖", "unchecked": "⚠️"}
+def exercised(doc: dict[str, Any]) -> bool:
+    """Was any contract invariant checked? If not, the target's fallback handling was never tested."""
+    return any(i.get("checked") or i.get("violated") for i in doc["invariants"] if i["id"] not in BASELINE)
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """The verdict in one line: `level` is ok | unexercised | bad; `text` carries no icon (renderers add theirs)."""
+
+    level: str
+    text: str
+
+    @property
+    def icon(self) -> str:
+        return {"ok": "✅", "unexercised": "⚠️", "bad": "❌"}[self.level]
+
+
+def _ids(items: Sequence[str], limit: int = 6) -> str:
+    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def headline(doc: dict[str, Any]) -> Headline:
+    """What the document proves, honestly: never "all invariants held" for invariants no run checked."""
+    by_status: dict[str, list[str]] = {st: [] for st in STATUSES}
+    for inv in doc["invariants"]:
+        by_status[status(inv)].append(str(inv["id"]))
+    errors = doc.get("errors") or []
+    held, violated, unchecked, na = (by_status[st] for st in STATUSES)
+    total = len(doc["invariants"])
+    if violated or errors:
+        parts = [f"{len(violated)} invariant{'s' if len(violated) != 1 else ''} violated ({_ids(violated)})"] if violated else []
+        if errors:
+            parts.append(f"{len(errors)} scenario item{'s' if len(errors) != 1 else ''} crashed instead of being judged")
+        return Headline("bad", "; ".join(parts))
+    if not doc.get("runs") or not exercised(doc):
+        what = "no runs" if not doc.get("runs") else f"{len(held)} baseline invariant{'s' if len(held) != 1 else ''} held ({_ids(held)})"
+        rest = ([f"not checked: {_ids(unchecked)}"] if unchecked else []) + ([f"n/a: {_ids(na)}"] if na else [])
+        return Headline("unexercised", "nothing the fallback contract judges was checked: " + "; ".join([what, *rest]))
+    if len(held) == total:
+        return Headline("ok", f"all {total} invariants held")
+    rest = ([f"{len(unchecked)} not checked ({_ids(unchecked)})"] if unchecked else []) + ([f"{len(na)} n/a ({_ids(na)})"] if na else [])
+    return Headline("ok", f"{len(held)} of {total} invariants held; " + "; ".join(rest))
+
+
+_MD_ICON = {"violated": "❌", "held": "✅", "n/a": "➖", "not-checked": "⚠️"}
 
 
 def summary_md(doc: dict[str, Any]) -> str:
     """Markdown for humans and `$GITHUB_STEP_SUMMARY`. User text is HTML-escaped and Markdown-escaped."""
     violated = [i for i in doc["invariants"] if i["violated"]]
-    verdict = "✅ all invariants hold" if not violated else f"❌ {len(violated)} invariant{'s' if len(violated) > 1 else ''} violated"
+    head = headline(doc)
+    verdict = f"{head.icon} {_md(head.text)}"
     if not doc["complete"]:
         verdict += " (INCOMPLETE: interrupted)"
     if doc["unreached"]:  # a passing suite that never raced proves nothing: say so where it is read first
@@ -292,12 +397,18 @@ def summary_md(doc: dict[str, Any]) -> str:
         f" ({doc['budget']} per scenario) · shard {_md(doc['shard'])}" + (f" · {seconds:g} s" if seconds else ""),
         *_strategy_md(doc),
         "",
-        "| | invariant | checked | violated | n/a |",
-        "|---|---|---:|---:|---:|",
+        "| | invariant | status | checked | violated | n/a |",
+        "|---|---|---|---:|---:|---:|",
     ]
     for inv in doc["invariants"]:
-        out.append(f"| {_MD_ICON[status(inv)]} | {_md(inv['id'])} | {inv['checked']} | {inv['violated']} | {inv['not_applicable']} |")
-    out += ["", "✅ holds · ❌ violated · ➖ not applicable to this target's profile · ⚠️ never exercised"]
+        st = status(inv)
+        shown = f"**{st}**" if st in ("violated", "not-checked") else st
+        out.append(f"| {_MD_ICON[st]} | {_md(inv['id'])} | {shown} | {inv['checked']} | {inv['violated']} | {inv['not_applicable']} |")
+    out += ["", " · ".join(f"{_MD_ICON[st]} {st}: {STATUS_TEXT[st]}" for st in STATUSES)]
+    errors = doc.get("errors") or []
+    if errors:
+        out += ["", f"## ❌ {len(errors)} crashed", "", "These items raised instead of being judged: they count as failures.", ""]
+        out += [f"- {_md(e.get('nodeid') or e.get('scenario'))}: {_md(e.get('message'))}" for e in errors]
     for inv in violated:
         ce = inv["counterexample"]
         out += ["", f"## ❌ {_md(inv['id'])}: {inv['violated']} violating runs", "", f"> {_md(inv['description'])}", ""]
@@ -353,20 +464,110 @@ def _md(text: object) -> str:
 # --- writing ----------------------------------------------------------------------------------------------
 
 
-def write_docs(doc: dict[str, Any], out_dir: str | Path) -> dict[str, Any]:
-    """Write every report of a report.json document: report.json, summary.md, junit.xml, report.html."""
+_C0 = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
+
+
+def visible(text: str) -> str:
+    """Text for a human-read page or terminal: lone surrogates become U+FFFD, control characters (but tab,
+    newline) their visible Unicode symbols (NUL ␀, ESC ␛), so no escape sequence reaches a terminal."""
+    return _C0.sub(_picture, unicode_safe(text))
+
+
+def _picture(m: re.Match[str]) -> str:
+    c = ord(m.group())
+    return chr(0x2400 + c) if c < 0x20 else "\u2421" if c == 0x7F else "\ufffd"
+
+
+def unicode_safe(text: str) -> str:
+    """`text` encodable as UTF-8: a surrogate pair becomes its character, a lone surrogate U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicode_safe(value)
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def finalize(doc: dict[str, Any]) -> dict[str, Any]:
+    """Complete a document in place before it is written: every string UTF-8-safe, every invariant's status
+    (suite-wide and per scenario), whether the contract was exercised, the headline, and `ok` (no violation,
+    no crashed item). Idempotent; works on documents merged from shards or pytest items, and on older ones."""
+    cleaned = _clean(doc)
+    doc.clear()
+    doc.update(cleaned)
+    doc.setdefault("errors", [])
+    for inv in doc["invariants"]:
+        inv["status"] = status(inv)
+    for s in doc["scenarios"]:
+        for counts in (s.get("invariants") or {}).values():
+            counts["status"] = status(counts)
+    doc["exercised"] = exercised(doc)
+    doc["ok"] = all(not i["violated"] for i in doc["invariants"]) and not doc["errors"]
+    head = headline(doc)
+    doc["headline"] = {"level": head.level, "text": head.text}
+    return doc
+
+
+#: A counterexample schedule's file name as `_counterexample` makes it: <scenario>--<invariant>--<seed>.json
+_SCHEDULE_NAME = re.compile(r"(?P<scenario>[A-Za-z0-9_][A-Za-z0-9_-]{0,59})--(?P<invariant>[a-z][a-z0-9-]*)--(?:\d+|None)\.json")
+
+
+def prune_schedules(doc: dict[str, Any], out_dir: str | Path, keep: Iterable[str] = ()) -> list[Path]:
+    """Remove the counterexample schedules in `out_dir/schedules` that `doc` does not reference (nor `keep`).
+
+    Only files named as simharness names counterexamples (<scenario>--<invariant id>--<seed>.json) go; the
+    `sim` fixture's `test-…` schedules, differential and target-failure schedules, and anything else stay."""
+    directory = Path(out_dir) / "schedules"
+    keep = {Path(str(name)).name for name in keep}
+    keep |= {Path(str(i["counterexample"]["schedule"])).name for i in doc["invariants"] if i.get("counterexample")}
+    ids = set(INVARIANTS) | {str(i["id"]) for i in doc["invariants"]}
+    removed: list[Path] = []
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError:
+        return removed
+    for path in entries:
+        m = _SCHEDULE_NAME.fullmatch(path.name)
+        invariant = m and next((inv for inv in ids if path.name[: -len(".json")].rsplit("--", 1)[0].endswith("--" + inv)), None)
+        if not m or invariant is None or path.name in keep or path.name.startswith("test-") or not path.is_file():
+            continue
+        try:
+            path.unlink()
+            removed.append(path)
+        except OSError:  # read-only, or gone already: a stale file left behind is no reason to fail the run
+            pass
+    return removed
+
+
+def write_docs(doc: dict[str, Any], out_dir: str | Path, *, keep_schedules: Iterable[str] = ()) -> dict[str, Any]:
+    """Write every report of a report.json document: report.json, summary.md, junit.xml, report.html.
+
+    The document is completed in place first (`finalize`), so what a caller prints from it afterwards is what
+    the reports say, and safe to print. Then the counterexample schedules it does not reference are removed
+    (`prune_schedules`), but for `keep_schedules` (those the pytest plugin's failed items point at)."""
     from simharness._html import report_html
     from simharness._junit import junit_xml
 
     out = Path(out_dir)
+    finalize(doc)
     write_atomic_many(  # all four or none: a full disk never leaves new and old reports mixed
         {
             out / "report.json": json.dumps(doc, indent=1, ensure_ascii=False) + "\n",
-            out / "summary.md": summary_md(doc),
+            out / "summary.md": visible(summary_md(doc)),
             out / "junit.xml": junit_xml(doc),
-            out / "report.html": report_html(doc),
+            out / "report.html": visible(report_html(doc)),
         }
     )
+    prune_schedules(doc, out, keep_schedules)
     return doc
 
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from simharness._choice import Choice, ChoiceSource, RandomChoices, ReplayChoices, derive_seed
+from simharness._contract import culprit, harness_control, text
 from simharness._invariants import INVARIANTS, SITUATIONS, Verdicts, Violation, check
 from simharness._scenario import Scenario
 from simharness._trace import Trace
-from simharness._tripwire import Guards, RunStalled, TripwireError, culprit, live
+from simharness._tripwire import Guards, RunStalled, TripwireError, live
+from simharness._tripwire import culprit as looping_at
 from simharness._world import LivenessError, World
 from simharness.targets._protocol import Target, TargetError, TargetRunFailure
 
@@ -30,6 +33,7 @@ class RunResult:
     choices: tuple[Choice, ...]
     trace: Trace
     verdicts: Verdicts
+    shrink_stopped: str | None = None  # why shrinking this counterexample stopped early (its wall-clock budget)
 
     @property
     def ok(self) -> bool:
@@ -44,14 +48,14 @@ def run_once(scenario: Scenario, target: Target, choices: ChoiceSource, seed: in
     """Play one world to its end and judge it. A run that never ends is a `terminates` violation."""
     world = World(scenario, target, choices)
     try:
-        with live(world.env):  # tripwires armed, watchdog watching the world's steps
+        with live(world.env, stuck=lambda: _unstoppable(world, seed)):  # tripwires armed, watchdog watching the world's steps
             trace = world.run()
             verdicts = check(trace, target.profile)
     except RunStalled as exc:  # the driver looped without yielding: the watchdog stopped it
         # where the loop was caught varies from run to run: it goes in the message, never in the trace
         world.trace.add(world.env.now, "harness", "liveness.exceeded", reason="the driver never yielded to the simulation", watchdog=True)
         message = (
-            f"the driver never yielded to the simulation: no step for {Guards.stall_seconds:g} s of wall time, looping at {culprit(exc)}"
+            f"the driver never yielded to the simulation: no step for {Guards.stall_seconds:g} s of wall time, looping at {looping_at(exc)}"
         )
         return _stopped(world, seed, Violation("terminates", message + "; stopped by the watchdog", world.env.now))
     except TripwireError as exc:
@@ -70,7 +74,45 @@ def run_once(scenario: Scenario, target: Target, choices: ChoiceSource, seed: in
         world.trace.add(world.env.now, "harness", "liveness.exceeded", reason="unbounded recursion in the driver")
         message = "the driver recursed without bound (a cycle walked without a seen-set?)"
         return _stopped(world, seed, Violation("terminates", message, world.env.now))
+    except BaseException as exc:  # out of the world itself: a process the driver spawned failed, unwaited
+        if harness_control(exc):
+            raise
+        where = _spawned_culprit(exc)
+        if where is None:  # nothing of the driver's on the way: the harness broke, say so as it is
+            raise
+        message = f"a simpy process the driver started raised {type(exc).__name__}: {text(exc)} at {where}"
+        world.trace.add(world.env.now, "harness", "driver.crash", type=type(exc).__name__, message=text(exc), where=where)
+        result = _stopped(world, seed, Violation("driver-contract", message, world.env.now, event=len(world.trace) - 1))
+        result.verdicts.checked["driver-contract"] += 1
+        return result
     return RunResult(scenario, target.spec, seed, tuple(choices.record), trace, verdicts)
+
+
+_INVALID_YIELD = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
+
+
+def _spawned_culprit(exc: BaseException) -> str | None:
+    """file:line of the driver code behind an exception that escaped the world (None: not the driver's)."""
+    found, innermost = culprit(exc.__traceback__)
+    if innermost == "driver":
+        return found
+    if isinstance(exc, RuntimeError) and "Invalid yield value" in str(exc):  # raised by simpy, from the world's step
+        m = _INVALID_YIELD.search(str(exc))  # simpy names the generator that yielded it
+        if m is not None:
+            return f"{os.path.basename(m.group('file'))}:{m.group('line')}"
+    return None  # the world's or the harness's own exception (a bug, Hypothesis's StopTest): raised as it is
+
+
+def _unstoppable(world: World, seed: int | None) -> RunResult:
+    """The run of a driver that swallowed the watchdog's interrupt (built by the last resort, off-thread)."""
+    world.trace.add(
+        world.env.now, "harness", "liveness.exceeded", reason="the driver never yielded and could not be stopped", watchdog=True
+    )
+    message = (
+        f"the driver never yielded to the simulation and swallowed the watchdog's interrupt: no step for {Guards.stall_seconds:g} s "
+        f"+ {Guards.grace_seconds:g} s of wall time; the process was ended"
+    )
+    return _stopped(world, seed, Violation("terminates", message, world.env.now))
 
 
 def _stopped(world: World, seed: int | None, violation: Violation) -> RunResult:
@@ -132,6 +174,7 @@ class ScenarioResult:
     scenario: Scenario
     runs: int = 0
     failed_runs: int = 0
+    skipped_after_stall: int = 0  # runs not made: the driver stalled once, and every stall costs the stall time again
     situations: Counter[str] = field(default_factory=Counter)
     determinism_checked: int = 0
     determinism_failed: int = 0
@@ -173,6 +216,24 @@ class SuiteResult:
 Shrinker = Callable[[RunResult, Target, str], RunResult]
 
 
+def tally(suite: SuiteResult, sr: ScenarioResult, result: RunResult) -> None:
+    """Count one judged run into its scenario and the suite; its first violation per invariant is kept."""
+    verdicts = result.verdicts
+    sr.runs += 1
+    sr.situations.update(verdicts.situations)
+    for inv, count in verdicts.checked.items():
+        suite.invariants[inv].checked += count
+    for inv, count in verdicts.not_applicable.items():
+        suite.invariants[inv].not_applicable += count
+    if verdicts.violations:
+        sr.failed_runs += 1
+        for inv in sorted({v.invariant for v in verdicts.violations}):
+            totals = suite.invariants[inv]
+            totals.violated += 1
+            if totals.counterexample is None:
+                totals.counterexample = result
+
+
 def run_suite(
     scenarios: Sequence[Scenario],
     target: Target,
@@ -184,6 +245,7 @@ def run_suite(
     shrink: Shrinker | None = None,
     on_run: Callable[[RunResult], None] | None = None,
     strategy: Strategy | None = None,
+    started: Callable[[SuiteResult], None] | None = None,
 ) -> SuiteResult:
     """Run each scenario `budget` times (this shard's share) with `strategy` (default: random) and aggregate
     the verdicts.
@@ -192,12 +254,17 @@ def run_suite(
     invariant is kept as the counterexample, and shrunk if a shrinker is given (starting from the strategy's
     own minimization, if it made one). Every scenario's first run (in shard 1 only, so merged shards check what
     an unsharded run checks) is replayed to check determinism; `check_determinism` replays every run.
+
+    A run the watchdog had to stop ends its scenario: the remaining runs are counted as `skipped_after_stall`.
+    `started` receives the suite as soon as it exists (the run command's last resort reports on it).
     """
     if strategy is None:
         from simharness.strategies.random import RandomStrategy
 
         strategy = RandomStrategy()
     suite = SuiteResult(target.spec, target.profile.name, seed, budget, shard, strategy=strategy.name)
+    if started is not None:
+        started(suite)
     try:
         for scenario in scenarios:
             sr = ScenarioResult(scenario)
@@ -205,29 +272,22 @@ def run_suite(
 
             def visit(result: RunResult, sr: ScenarioResult = sr, scenario: Scenario = scenario) -> bool:
                 n, run_seed_value = sr.runs, result.seed
-                sr.runs += 1
-                sr.situations.update(result.verdicts.situations)
                 verdicts = result.verdicts
-                if check_determinism or (n == 0 and shard[0] == 1):  # the global first run, once per suite, not once per shard
+                was_stalled = stalled(result)
+                # the global first run, once per suite, not once per shard; a stall is not replayed (it costs the stall again)
+                if (check_determinism or (n == 0 and shard[0] == 1)) and not was_stalled:
                     again = replay(scenario, target, [c.value for c in result.choices], run_seed_value)
                     sr.determinism_checked += 1
                     suite.invariants["deterministic"].checked += 1
                     if again.trace_sha256 != result.trace_sha256:
                         sr.determinism_failed += 1
                         verdicts.violations.append(Violation("deterministic", f"replaying seed {run_seed_value} gave a different trace", 0))
-                for inv, count in verdicts.checked.items():
-                    suite.invariants[inv].checked += count
-                for inv, count in verdicts.not_applicable.items():
-                    suite.invariants[inv].not_applicable += count
-                if verdicts.violations:
-                    sr.failed_runs += 1
-                    for inv in sorted({v.invariant for v in verdicts.violations}):
-                        totals = suite.invariants[inv]
-                        totals.violated += 1
-                        if totals.counterexample is None:
-                            totals.counterexample = result
+                tally(suite, sr, result)
                 if on_run is not None:
                     on_run(result)
+                if was_stalled:  # the driver stalls here: more runs would each wait out the watchdog again
+                    sr.skipped_after_stall = max(0, len(range(shard[0] - 1, budget, shard[1])) - sr.runs)
+                    return True
                 return False
 
             sr.exploration = strategy.explore(scenario, target, seed=seed, budget=budget, shard=shard, visit=visit)

@@ -10,9 +10,11 @@ import hashlib
 import json
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from simharness._errors import EXPLICIT_LINKS, EXPLICIT_OUTERS, coordination_kinds_in_order, runtime_coordination_kinds
 
 PROVIDER_FAULTS = (
     "success",
@@ -26,11 +28,20 @@ PROVIDER_FAULTS = (
     "timeout",
     "hang",
     "context_overflow",
+    # an explicit-metadata error (429/529/503) holding any coordination error: shaped by [explicit]
+    "explicit_nested_coordination",
 )
 COORDINATION_WRAPS = ("none", "cause", "error", "reason", "abort", "deep", "deep25", "cycle", "code_only", "aggregate", "suppressed")
 PROVIDER_WRAPS = ("none", "cause", "error", "deep", "deep25")
-#: Coordination errors the re-architected (2026.8+) runtimes throw before an attempt starts.
-RUNTIME_FAULTS = ("gateway_draining", "worker_runner_unavailable", "worker_runner_capacity", "active_turn_claim", "session_superseded")
+#: Coordination errors a runtime refuses an attempt with before it starts: every coordination kind the world
+#: knows except the lock and takeover its own mechanics raise (new kinds flow in from `_errors`; so does `any`).
+RUNTIME_FAULTS = runtime_coordination_kinds()
+#: [explicit]: which explicit-metadata error wraps which coordination kind, behind which link.
+EXPLICIT_INNERS = coordination_kinds_in_order()
+#: Swarm testing (each run first chooses which fault kinds and wrappers are on) when neither the scenario
+#: (`swarm = true`) nor the CLI (`--swarm on`) asks for it: off, because on the shipped mutants and the real
+#: releases it found departures later, not sooner (runs-to-first-kill; scenarios/README.md "Swarm testing").
+SWARM_DEFAULT = False
 WRITER_KINDS = ("append", "rewrite")
 MAX_MS = 24 * 3600 * 1000  # one virtual day: anything longer is a typo, not a scenario
 
@@ -100,6 +111,11 @@ class Scenario:
     wrap_coordination: tuple[tuple[str, float], ...] = (("none", 1.0),)
     wrap_provider: tuple[tuple[str, float], ...] = (("none", 1.0),)
     runtime_faults: tuple[tuple[str, float], ...] = ()  # (kind, probability per attempt); none takes the rest
+    # provider fault explicit_nested_coordination: relative weights of the outer error, inner kind and link
+    explicit_outer: tuple[tuple[str, float], ...] = tuple((o, 1.0) for o in EXPLICIT_OUTERS)
+    explicit_inner: tuple[tuple[str, float], ...] = tuple((k, 1.0) for k in EXPLICIT_INNERS)
+    explicit_link: tuple[tuple[str, float], ...] = tuple((k, 1.0) for k in EXPLICIT_LINKS)
+    swarm: bool = SWARM_DEFAULT
     expect_sometimes: tuple[str, ...] = ()
     source: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
@@ -268,9 +284,32 @@ def parse_scenario(data: Mapping[str, Any], where: str = "<inline>") -> Scenario
 
     rt = _Reader(where, top.table_of("runtime"), "runtime.")
     runtime_faults = rt.weights("faults", (), RUNTIME_FAULTS)
+    spread = rt.get("any", 0.0)  # a refusal of any kind, split evenly: kinds the world learns later join in
+    if isinstance(spread, bool) or not isinstance(spread, (int, float)) or not 0.0 <= float(spread) <= 1.0:
+        raise rt.fail("any", "a probability from 0 to 1", spread)
+    if spread:
+        share = float(spread) / len(RUNTIME_FAULTS)
+        listed = dict(runtime_faults)
+        runtime_faults = tuple(runtime_faults) + tuple((k, share) for k in RUNTIME_FAULTS if k not in listed)
+        runtime_faults = tuple((k, p + share if k in listed else p) for k, p in runtime_faults)
     if sum(p for _, p in runtime_faults) > 1.0 + 1e-9:  # validation only: never decides a choice
-        raise rt.fail("faults", "probabilities that sum to at most 1", dict(runtime_faults))
+        raise rt.fail(
+            "faults",
+            "probabilities that sum to at most 1 (with any)" if spread else "probabilities that sum to at most 1",
+            dict(runtime_faults),
+        )
     rt.reject_unknown()
+
+    xp = _Reader(where, top.table_of("explicit"), "explicit.")
+    explicit = tuple(
+        _relative(xp, key, tuple((name, 1.0) for name in names), names)
+        for key, names in (("outer", EXPLICIT_OUTERS), ("inner", EXPLICIT_INNERS), ("link", EXPLICIT_LINKS))
+    )
+    xp.reject_unknown()
+
+    swarm = top.get("swarm", SWARM_DEFAULT)
+    if not isinstance(swarm, bool):
+        raise top.fail("swarm", "true or false", swarm)
 
     ex = _Reader(where, top.table_of("expect"), "expect.")
     sometimes = ex.get("sometimes", [])
@@ -306,15 +345,39 @@ def parse_scenario(data: Mapping[str, Any], where: str = "<inline>") -> Scenario
         wrap_coordination=wrap_coordination,
         wrap_provider=wrap_provider,
         runtime_faults=runtime_faults,
+        explicit_outer=explicit[0],
+        explicit_inner=explicit[1],
+        explicit_link=explicit[2],
+        swarm=swarm,
         expect_sometimes=tuple(sometimes),
-        source=dict(data),
+        # the swarm setting is pinned in the source, so a schedule replays the same way whatever the default
+        source={**data, "swarm": swarm},
     )
 
 
+def _relative(r: _Reader, key: str, default: tuple[tuple[str, float], ...], allowed: Sequence[str]) -> tuple[tuple[str, float], ...]:
+    """A table of relative weights (each 0-1) of which at least one is positive."""
+    weights = r.weights(key, default, allowed)
+    if not any(p > 0 for _, p in weights):
+        raise r.fail(key, "at least one positive weight", dict(weights))
+    return weights
+
+
+def with_swarm(scenario: Scenario, on: bool) -> Scenario:
+    """`scenario` with swarm testing switched on or off (the CLI's `--swarm`); pinned in its source too."""
+    if scenario.swarm == on:
+        return scenario
+    return replace(scenario, swarm=on, source={**scenario.source, "swarm": on})
+
+
 def load_scenario(path: str | Path) -> Scenario:
+    from simharness._io import MAX_SCENARIO_BYTES, InputTooLarge, read_bounded
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
+    try:  # bounded by the bytes read, not st_size: /dev/zero or a FIFO would otherwise fill memory
+        text = read_bounded(path, MAX_SCENARIO_BYTES, "scenario").decode("utf-8")
+    except InputTooLarge as exc:
+        raise ScenarioError(str(exc)) from None
     except FileNotFoundError:
         raise ScenarioError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -330,8 +393,8 @@ def load_scenario(path: str | Path) -> Scenario:
     return parse_scenario(data, str(path))
 
 
-def collect_scenarios(paths: Sequence[str | Path]) -> list[Scenario]:
-    """Scenario files named directly or found (sorted) in directories."""
+def collect_scenarios(paths: Sequence[str | Path], *, swarm: bool | None = None) -> list[Scenario]:
+    """Scenario files named directly or found (sorted) in directories; `swarm` overrides their setting."""
     found: list[Path] = []
     for raw in paths:
         p = Path(raw)
@@ -344,6 +407,8 @@ def collect_scenarios(paths: Sequence[str | Path]) -> list[Scenario]:
     if not found:
         raise ScenarioError(f"{', '.join(map(str, paths))}: no scenario files (*.toml) found")
     scenarios = [load_scenario(p) for p in found]
+    if swarm is not None:
+        scenarios = [with_swarm(s, swarm) for s in scenarios]
     names = [s.name for s in scenarios]
     for n in names:
         if names.count(n) > 1:

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from simharness._invariants import describe_violations
-from simharness._io import write_atomic
+from simharness._io import MAX_SCHEDULE_BYTES, InputTooLarge, read_bounded, write_atomic
 from simharness._runner import RunResult
 from simharness._scenario import Scenario, ScenarioError, one_line, parse_scenario
 
 SCHEMA = "simharness/schedule/v1"
-MAX_BYTES = 64 << 20  # a schedule is a few KiB; anything this large is not one
+MAX_BYTES = MAX_SCHEDULE_BYTES  # a schedule is a few KiB; anything this large is not one
 
 
 class ScheduleError(ValueError):
@@ -101,10 +101,10 @@ def replay_target(schedule: Schedule, explicit: str | None, where: str | Path = 
 
 def load_schedule(path: str | Path) -> Schedule:
     path = Path(path)
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise ScheduleError(f"{path}: not a schedule (larger than {MAX_BYTES >> 20} MiB)")
-        doc = json.loads(path.read_text(encoding="utf-8"))
+    try:  # bounded by the bytes read, not st_size (which /dev/zero and FIFOs report as 0)
+        doc = json.loads(read_bounded(path, MAX_BYTES, "schedule").decode("utf-8"))
+    except InputTooLarge as exc:
+        raise ScheduleError(str(exc)) from None
     except FileNotFoundError:
         raise ScheduleError(f"{path}: no such file") from None
     except json.JSONDecodeError as exc:

@@ -14,10 +14,17 @@ Passes, repeated while any of them helps (the Hypothesis approach, on our own se
 
 Size is what a reader has to take in: the number of choices that are not the simplest option, then the
 length, then the values. The result is a run like any other: its recorded values replay it positionally.
+
+Shrinking also has a wall-clock budget (`max_seconds`, the CLI's `--shrink-seconds`): a counterexample whose
+every replay runs to the step budget (an endless `timeout(0)` loop) would otherwise shrink for many minutes.
+The budget is checked between replays, so the result is always the smallest run found so far — a valid,
+replaying schedule — and `RunResult.shrink_stopped` says that shrinking stopped early.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Sequence
 
 from simharness._choice import Choice, ChoiceSource
@@ -49,9 +56,23 @@ class LabelAligned(ChoiceSource):
         return self._by_label.get((label, k), 0)
 
 
-def shrink(result: RunResult, target: Target, invariant: str, *, max_runs: int = 400) -> RunResult:
+#: Wall-clock seconds one counterexample may spend shrinking (the CLI's `--shrink-seconds` default).
+DEFAULT_SHRINK_SECONDS = 30.0
+
+
+def shrink(
+    result: RunResult, target: Target, invariant: str, *, max_runs: int = 400, max_seconds: float = DEFAULT_SHRINK_SECONDS
+) -> RunResult:
     best = result
     budget = [max_runs]
+    deadline = time.monotonic() + max_seconds  # read between replays, never inside a run
+    out_of_time = [False]
+
+    def spent() -> bool:
+        if not out_of_time[0] and time.monotonic() >= deadline:
+            out_of_time[0] = True
+            budget[0] = 0
+        return budget[0] <= 0
 
     def accept(candidate: RunResult) -> bool:
         nonlocal best
@@ -61,13 +82,13 @@ def shrink(result: RunResult, target: Target, invariant: str, *, max_runs: int =
         return False
 
     def attempt(values: list[int]) -> bool:
-        if budget[0] <= 0:
+        if spent():
             return False
         budget[0] -= 1
         return accept(replay(result.scenario, target, values, result.seed))
 
     def attempt_aligned(choices: list[Choice]) -> bool:
-        if budget[0] <= 0:
+        if spent():
             return False
         budget[0] -= 1
         return accept(run_once(result.scenario, target, LabelAligned(choices), result.seed))
@@ -109,6 +130,8 @@ def shrink(result: RunResult, target: Target, invariant: str, *, max_runs: int =
                 if any(values[i : i + width]) and attempt(values[:i] + values[i + width :]):
                     improved = True
                 i = min(i - 1, len(best.choices) - width)
+    if out_of_time[0]:
+        return dataclasses.replace(best, shrink_stopped=f"stopped at its wall-clock budget of {max_seconds:g} s")
     return best
 
 

@@ -16,6 +16,16 @@ counter; if it has not moved for `stall_seconds` of wall time, the thread raises
 running thread (`PyThreadState_SetAsyncExc`), which the runner reports as a `terminates` violation with its
 schedule. Only a stall can trip it — never a long but progressing run — so a verdict depends on the wall
 clock only when the driver never yields at all (and such a driver stalls on every machine).
+
+**Last resort.** A driver can swallow any exception (`except BaseException` in a busy loop), the watchdog's
+and Ctrl-C's alike. If the world has not moved `Guards.grace_seconds` after the watchdog fired, or after the
+user's interrupt (`expect_stop`), the watchdog thread calls `Guards.last_resort` (the run command writes its
+report, marked incomplete) and ends the process with `os._exit`: `EXIT_UNSTOPPABLE` for a stall, 128 + the
+signal for an interrupt.
+
+**Whose Ctrl-C.** A `KeyboardInterrupt` a driver raises itself is a verdict; the user's is not. Every SIGINT
+handler the harness installs marks the interrupt it raises (`mark_user_interrupt`), so `user_interrupted()`
+tells them apart; a live window also swaps Python's default SIGINT handler for one that marks.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ import datetime as _dt
 import os
 import random
 import secrets
+import signal
 import sys
 import sysconfig
 import threading
@@ -37,6 +48,11 @@ from typing import Any
 
 #: Wall-clock seconds a live world may go without a simpy step before the watchdog stops it.
 DEFAULT_STALL_SECONDS = 10.0
+#: Wall-clock seconds a driver has to let go after the watchdog's interrupt or the user's, before the last resort.
+DEFAULT_GRACE_SECONDS = 2.0
+#: Exit code when a driver could not be stopped at all: the report is written, marked incomplete, and the
+#: process ends hard (`os._exit`), since the thread running the driver will never return.
+EXIT_UNSTOPPABLE = 3
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 _DRIVERS = os.path.join(_PACKAGE, "drivers")
@@ -198,40 +214,122 @@ def _disarm() -> None:
 
 
 class _Watch:
-    __slots__ = ("env", "fired", "seconds", "thread", "token")
+    __slots__ = ("env", "fired", "seconds", "stuck", "thread", "token")
 
-    def __init__(self, env: Any, seconds: float, thread: int, token: int) -> None:
+    def __init__(self, env: Any, seconds: float, thread: int, token: int, stuck: Callable[[], Any] | None) -> None:
         self.env, self.seconds, self.thread, self.token = env, seconds, thread, token
         self.fired = False
+        self.stuck = stuck  # builds the stuck run's result for the last resort's report
 
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: a signal handler on the live thread may take it (expect_stop)
 _watched: _Watch | None = None
 _tokens = 0
 _watchdog: threading.Thread | None = None
 _sleep = time.sleep  # bound now: the watchdog thread never goes through a tripwire
 
 
+_window = 0  # counts live windows: an interrupt's deadline holds only for the window it was raised in
+_stop_deadline: tuple[int, float, int, str] | None = None  # (window, monotonic deadline, exit code, reason)
+
+
 def _watch_loop() -> None:
+    global _stop_deadline
     last: tuple[int, int] | None = None
     idle = 0.0
     while True:
         watch = _watched
         tick = 0.05 if watch is None else min(0.25, max(watch.seconds / 8, 0.01))
         _sleep(tick)
+        give_up: tuple[int, str, Callable[[], Any] | None] | None = None
         with _lock:
+            deadline = _stop_deadline
+            if deadline is not None:  # the user's interrupt: the window it hit must close within the grace
+                window, due, code, reason = deadline
+                if window != _window or not _live_thread:
+                    _stop_deadline = None
+                elif time.monotonic() >= due:  # this thread is never the live one: no tripwire here
+                    _stop_deadline = None
+                    give_up = (code, reason, None)
             watch = _watched
             if watch is None:
                 last, idle = None, 0.0
-                continue
-            key = (watch.token, int(getattr(watch.env, "steps", 0)))
-            if key != last:
-                last, idle = key, 0.0
-                continue
-            idle += tick
-            if idle >= watch.seconds and not watch.fired:
-                watch.fired = True
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(watch.thread), ctypes.py_object(RunStalled))
+            else:
+                key = (watch.token, int(getattr(watch.env, "steps", 0)))
+                if key != last:
+                    last, idle = key, 0.0
+                else:
+                    idle += tick
+                    if idle >= watch.seconds and not watch.fired:
+                        watch.fired = True
+                        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(watch.thread), ctypes.py_object(RunStalled))
+                    elif watch.fired and idle >= watch.seconds + Guards.grace_seconds and give_up is None:
+                        reason = "the driver could not be stopped: it swallowed the watchdog's interrupt and never yielded again"
+                        give_up = (EXIT_UNSTOPPABLE, reason, watch.stuck)
+        if give_up is not None:
+            _last_resort(*give_up)
+
+
+def _last_resort(code: int, reason: str, stuck: Callable[[], Any] | None) -> None:
+    """The thread running the world will never return: write what can be written, then end the process."""
+    try:
+        hook = Guards.last_resort
+        if hook is not None:
+            hook(code, reason, stuck)
+        else:
+            print(f"simharness: {reason}; exiting (code {code})", file=sys.stderr)
+    except BaseException as exc:  # noqa: BLE001 — the exit below must happen whatever the hook did
+        print(
+            f"simharness: {reason}; the report could not be written ({type(exc).__name__}: {exc}); exiting (code {code})", file=sys.stderr
+        )
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:  # noqa: BLE001, S110 — a closed pipe must not keep the process alive
+                pass
+        os._exit(code)
+
+
+def expect_stop(code: int, reason: str) -> None:
+    """The user's interrupt is being raised into a live run: if that run does not end within the grace
+    period (a driver that swallows it), the last resort ends the process with `code`."""
+    global _stop_deadline
+    if not _live_thread:
+        return
+    _ensure_watchdog()
+    with suspended():  # the harness's own clock read (from a signal handler on the live thread), not a decision
+        due = time.monotonic() + Guards.grace_seconds
+    with _lock:
+        _stop_deadline = (_window, due, code, reason)
+
+
+# --- whose Ctrl-C -------------------------------------------------------------------------------------------
+
+_user_interrupt = False
+
+
+def mark_user_interrupt() -> None:
+    """Called by a SIGINT/SIGTERM handler just before it raises KeyboardInterrupt on the user's behalf."""
+    global _user_interrupt
+    _user_interrupt = True
+
+
+def user_interrupted() -> bool:
+    """Whether a KeyboardInterrupt in flight is the user's (a driver raising its own is a verdict)."""
+    return _user_interrupt
+
+
+def _marking_int_handler(signum: int, frame: FrameType | None) -> None:
+    mark_user_interrupt()
+    expect_stop(128 + signum, "interrupted, but the driver would not let go of the interrupt")
+    signal.default_int_handler(signum, frame)
+
+
+def _mark_default_sigint() -> None:
+    """Swap Python's default SIGINT handler (which raises KeyboardInterrupt unmarked) for one that marks."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _marking_int_handler)
 
 
 def _ensure_watchdog() -> None:
@@ -253,28 +351,41 @@ def _env_seconds(name: str, default: float) -> float:
 
 
 class Guards:
-    """Process-wide settings: the CLI (`--no-tripwires`, `--stall-seconds`) and tests change them."""
+    """Process-wide settings: the CLI (`--no-tripwires`, `--stall-seconds`) and tests change them.
+
+    `last_resort(code, reason, stuck)` is called from the watchdog thread when a driver cannot be stopped;
+    `stuck` (or None) builds the stuck run's result. The process exits with `code` right after it returns."""
 
     tripwires: bool = True
     stall_seconds: float = _env_seconds("SIMHARNESS_STALL_SECONDS", DEFAULT_STALL_SECONDS)
+    grace_seconds: float = _env_seconds("SIMHARNESS_GRACE_SECONDS", DEFAULT_GRACE_SECONDS)
+    last_resort: Callable[[int, str, Callable[[], Any] | None], None] | None = None
 
 
 @contextmanager
-def live(env: Any = None, *, watch: bool = True) -> Iterator[None]:
+def live(env: Any = None, *, watch: bool = True, stuck: Callable[[], Any] | None = None) -> Iterator[None]:
     """The window in which a world runs: tripwires armed; with `env`, the watchdog watches its steps.
+    `stuck` builds the run's result if the driver cannot be stopped (for the last resort's report).
 
     Re-entrant (a nested window, e.g. a driver replaying a world, is part of the outer one).
     """
-    global _watched, _tokens
+    global _watched, _tokens, _live_thread, _window, _user_interrupt
     outer = _live_thread != 0
-    if not outer and Guards.tripwires:
-        _arm()
+    if not outer:
+        _user_interrupt = False  # a new run: no interrupt of the user's is in flight
+        _mark_default_sigint()
+        with _lock:
+            _window += 1
+        if Guards.tripwires:
+            _arm()
+        else:
+            _live_thread = threading.get_ident()
     watching = env is not None and watch and Guards.stall_seconds > 0 and not outer
     if watching:
         _ensure_watchdog()
         with _lock:
             _tokens += 1
-            _watched = _Watch(env, Guards.stall_seconds, threading.get_ident(), _tokens)
+            _watched = _Watch(env, Guards.stall_seconds, threading.get_ident(), _tokens, stuck)
     try:
         yield
     finally:
@@ -284,8 +395,11 @@ def live(env: Any = None, *, watch: bool = True) -> Iterator[None]:
                 _watched = None
             if fired:  # a stall that was injected but not yet raised must not escape the window
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(threading.get_ident()), ctypes.c_void_p(0))
-        if not outer and Guards.tripwires:
-            _disarm()
+        if not outer:
+            if Guards.tripwires:
+                _disarm()
+            else:
+                _live_thread = 0
 
 
 @contextmanager
@@ -316,4 +430,18 @@ def modules_with_early_bound_sources(modules: dict[str, ModuleType]) -> list[str
     return found
 
 
-__all__ = ["DEFAULT_STALL_SECONDS", "Guards", "RunStalled", "TripwireError", "culprit", "is_live", "live", "suspended"]
+__all__ = [
+    "DEFAULT_GRACE_SECONDS",
+    "DEFAULT_STALL_SECONDS",
+    "EXIT_UNSTOPPABLE",
+    "Guards",
+    "RunStalled",
+    "TripwireError",
+    "culprit",
+    "expect_stop",
+    "is_live",
+    "live",
+    "mark_user_interrupt",
+    "suspended",
+    "user_interrupted",
+]

@@ -18,9 +18,11 @@ from simpy.core import EmptySchedule
 
 from simharness import _errors as E
 from simharness._choice import ChoiceSource
+from simharness._contract import DriverContractError, caller, current_frame, drive, home_of, plain, read_attempt, shown, text
 from simharness._errors import JSError
 from simharness._oracle import category_of, coordination_kinds, root_depth, root_kind
-from simharness._scenario import Scenario, with_rest
+from simharness._scenario import Scenario
+from simharness._swarm import Swarm, choose_swarm
 from simharness._trace import Trace
 from simharness.targets._protocol import Target
 
@@ -199,6 +201,8 @@ class CallState:
     session: str
     file: SessionFile
     runs: int = 0
+    in_flight: str | None = None  # the candidate whose attempt is running (`run` is never driven twice at once)
+    breached: bool = False  # the driver broke the contract in a way that ends the call (recorded as driver.misuse)
 
 
 class _CallContext:
@@ -239,8 +243,17 @@ class World:
         # narrow it; the shipped mutant that compares sizes only shows `no-silent-overwrite` can fail.
         fields: tuple[str, ...] = getattr(target, "fingerprint_fields", FINGERPRINT_FIELDS)
         self.fingerprint_fields = FINGERPRINT_FIELDS if fields == FINGERPRINT_FIELDS else fields  # the fast path
-        self._providers = _plans_of(scenario)
-        self._runtime_plan = with_rest("none", scenario.runtime_faults)  # options and weights of `runtime.fault`
+        # Swarm testing: before anything else the run chooses which fault kinds and wrappers are on (recorded).
+        self.swarm = swarm = choose_swarm(scenario, choices)
+        self._providers = _plans_of(scenario, swarm)
+        self._runtime_plan = swarm.fault_options("runtime", "none", scenario.runtime_faults)  # `runtime.fault`
+        self._wrap_coordination_plan = _options(swarm.wrapping("wrap.coordination", scenario.wrap_coordination))
+        self._wrap_provider_plan = _options(swarm.wrapping("wrap.provider", scenario.wrap_provider))
+        self._explicit_plans = (
+            _options(swarm.shape("explicit.outer", scenario.explicit_outer)),
+            _options(swarm.shape("explicit.inner", scenario.explicit_inner)),
+            _options(swarm.shape("explicit.link", scenario.explicit_link)),
+        )
 
     @staticmethod
     def labels(values: tuple[int, ...], prefix: str, suffix: str) -> tuple[str, ...]:
@@ -251,7 +264,7 @@ class World:
         plan = self._providers.get(provider)
         if plan is None:
             spec = self.scenario.provider(provider)
-            kinds, weights = spec.outcome_weights()
+            kinds, weights = self.swarm.fault_options("fault", "success", spec.faults)
             plan = self._providers[provider] = _ProviderPlan(
                 spec.latency_ms,
                 spec.retry_after_s,
@@ -319,30 +332,68 @@ class World:
             yield from self._call(CallState(self._next_call, name, file))
 
     def _call(self, state: CallState) -> Generator[simpy.Event, Any, None]:
-        trace, env, name = self.trace, self.env, state.session
+        """One driver call. Whatever the driver does ends in a trace event `check()` judges (`drive`): a
+        contract breach is recorded where it happens (`driver.misuse`) and the call ends (`call.crash`)."""
+        trace, env, name, call = self.trace, self.env, state.session, state.call_id
         chain = self.scenario.chain
-        trace.add(env.now, name, "call.start", call=state.call_id, chain=[f"{p}/{m}" for p, m in chain])
+        trace.add(env.now, name, "call.start", call=call, chain=[f"{p}/{m}" for p, m in chain])
         ctx = _CallContext(self, state)
+        produced: list[Any] = []  # what this call's `run` returned: the only values the call may return
+
+        def breach(message: str, where: str | None) -> None:
+            if not state.breached:  # the first breach is the story; the call ends at the driver's next step
+                state.breached = True
+                trace.add(env.now, name, "driver.misuse", call=call, message=message, where=where)
 
         def run(provider: str, model: str) -> Generator[simpy.Event, Any, Any]:
-            return self._attempt(state, provider, model)
+            if not (isinstance(provider, str) and isinstance(model, str) and (provider, model) in chain):
+                named = isinstance(provider, str) and isinstance(model, str)
+                candidate = text(f"{provider}/{model}") if named else f"({shown(provider)}, {shown(model)})"
+                given = " → ".join(f"{p}/{m}" for p, m in chain)
+                breach(f"the driver ran {candidate}, which is not in its chain ({given})", caller(current_frame(1)))
+                raise DriverContractError(f"{candidate} is not in the chain")
+            if state.in_flight is not None:
+                message = f"the driver started run({provider}/{model}) while run({state.in_flight}) was still in flight"
+                breach(message, caller(current_frame(1)))
+                raise DriverContractError("run driven twice at once")
+            state.in_flight = f"{provider}/{model}"
+            try:
+                value = yield from self._attempt(state, provider, model)
+            finally:
+                state.in_flight = None
+            produced.append(value)
+            return value
 
         def on_error(attempt: dict[str, Any]) -> None:
-            trace.add(
-                env.now,
-                name,
-                "on_error",
-                call=state.call_id,
-                candidate=f"{attempt.get('provider')}/{attempt.get('model')}",
-                err=self.uid(attempt.get("error")),
-            )
+            read = read_attempt(attempt)
+            if isinstance(read, str):  # not an attempt record: judged, and the driver goes on
+                trace.add(env.now, name, "driver.misuse", call=call, message=read, where=caller(current_frame(1)))
+                return
+            trace.add(env.now, name, "on_error", call=call, candidate=read[0], err=self.uid(read[1]))
 
-        try:
-            value = yield from self.target.driver(ctx, list(chain), run, on_error)
-        except JSError as err:
-            trace.add(env.now, name, "call.raise", call=state.call_id, err=self.uid(err), name=err.name, message=err.message)
+        target = self.target
+        driver = target.driver
+        home = home_of(driver, target.spec)
+        outcome = yield from drive(driver, (ctx, list(chain), run, on_error), env, state, breach, home)
+        if outcome.crash is not None:
+            crash = outcome.crash
+            flags = {"recursion": True} if crash.recursion else {}
+            trace.add(env.now, name, "call.crash", call=call, type=crash.kind, message=crash.message, where=crash.where, **flags)
+        elif outcome.raised is not None:
+            err = outcome.raised
+            uid = self.uid(err)
+            extra: dict[str, Any] = {"where": home} if not state.runs else {}  # ended without running anything: `driver-contract`
+            if uid is None:  # the driver's own error: which error of the world it wraps (`summary-honest` reads it)
+                wrapped = next((u for u in map(self.uid, E.walk(err)) if u is not None), None)
+                if wrapped is not None:
+                    extra["wraps"] = wrapped
+            trace.add(env.now, name, "call.raise", call=call, err=uid, name=plain(err.name), message=plain(err.message), **extra)
         else:
-            trace.add(env.now, name, "call.return", call=state.call_id, value=str(value))
+            value = outcome.value
+            if any(value is v for v in produced):
+                trace.add(env.now, name, "call.return", call=call, value=plain(value))
+            else:  # a result no run produced: made up, or a swallowed failure (`driver-contract`)
+                trace.add(env.now, name, "call.return", call=call, value=plain(value), fabricated=True, where=home)
 
     def _attempt(self, state: CallState, provider: str, model: str) -> Generator[simpy.Event, Any, str]:
         """One embedded attempt: lock, write prompt, release for the prompt, call the provider, reacquire."""
@@ -416,9 +467,8 @@ class World:
 
     def _wrap_coordination(self, err: JSError) -> JSError:
         """The runtime between the lock and the driver wraps errors the way openclaw's layers do."""
-        options = self.scenario.wrap_coordination
-        how = options[self.choices.choose("wrap.coordination", [o for o, _ in options], [w for _, w in options])][0]
-        return self.register(_wrap(err, how))
+        names, weights = self._wrap_coordination_plan
+        return self.register(_wrap(err, names[self.choices.choose("wrap.coordination", names, weights)]))
 
     def _provider(self, state: CallState, provider: str, model: str) -> Generator[simpy.Event, Any, str]:
         sc, env, choices = self.scenario, self.env, self.choices
@@ -439,11 +489,24 @@ class World:
             self.trace.add(env.now, lane, "provider.reply", call=state.call_id, model=model)
             return f"reply:{provider}/{model}"
         retry_after = plan.retry_after[choices.choose(plan.retry_label, plan.retry_names)]
-        err = _provider_error(fault, retry_after or None, state.file.lock.path)
-        options = sc.wrap_provider
-        how = options[choices.choose("wrap.provider", [o for o, _ in options], [w for _, w in options])][0]
+        if fault == "explicit_nested_coordination":
+            err = self._explicit_nested(state, retry_after or None)
+        else:
+            err = _provider_error(fault, retry_after or None, state.file.lock.path)
+        names, weights = self._wrap_provider_plan
+        how = names[choices.choose("wrap.provider", names, weights)]
         self.trace.add(env.now, lane, "provider.fault", call=state.call_id, model=model, fault=fault)
         raise self.register(_wrap(err, how))
+
+    def _explicit_nested(self, state: CallState, retry_after: int | None) -> JSError:
+        """An explicit-metadata error (429/529/503) holding a coordination error of any kind behind a link:
+        which outer, which inner kind and which link are recorded choices (index 0: the reviewer's case)."""
+        choices = self.choices
+        (outers, outer_w), (inners, inner_w), (links, link_w) = self._explicit_plans
+        outer = outers[choices.choose("explicit.outer", outers, outer_w)]
+        inner = inners[choices.choose("explicit.inner", inners, inner_w)]
+        link = links[choices.choose("explicit.link", links, link_w)]
+        return E.explicit_wrapping(outer, _coordination(inner, state), link, retry_after_s=retry_after if outer == "rate_limit" else None)
 
     def _writer(self, name: str, spec: Any) -> Generator[simpy.Event, Any, None]:
         env, choices, trace = self.env, self.choices, self.trace
@@ -469,18 +532,34 @@ def _labels(values: tuple[int, ...], prefix: str, suffix: str) -> tuple[str, ...
     return tuple(f"{prefix}{v}{suffix}" for v in values)
 
 
-#: id(scenario) -> (scenario, provider plans): plans depend only on the scenario, so runs of one share them.
-#: The entry holds the scenario, so an id is never reused while its entry lives; bounded, so memory is flat.
-_PLANS: dict[int, tuple[Scenario, dict[str, _ProviderPlan]]] = {}
+#: (id(scenario), swarm) -> (scenario, provider plans): plans depend only on the scenario and the run's swarm,
+#: so runs of one share them. The entry holds the scenario, so an id is never reused while its entry lives;
+#: bounded, so memory is flat.
+_PLANS: dict[tuple[int, Swarm], tuple[Scenario, dict[str, _ProviderPlan]]] = {}
 
 
-def _plans_of(scenario: Scenario) -> dict[str, _ProviderPlan]:
-    entry = _PLANS.get(id(scenario))
+def _plans_of(scenario: Scenario, swarm: Swarm) -> dict[str, _ProviderPlan]:
+    key = (id(scenario), swarm)
+    entry = _PLANS.get(key)
     if entry is None or entry[0] is not scenario:
         if len(_PLANS) >= 256:
             _PLANS.clear()
-        entry = _PLANS[id(scenario)] = (scenario, {})
+        entry = _PLANS[key] = (scenario, {})
     return entry[1]
+
+
+def _options(weighted: tuple[tuple[str, float], ...]) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """A weighted table as the (names, weights) a choice point takes."""
+    return tuple(o for o, _ in weighted), tuple(w for _, w in weighted)
+
+
+def _coordination(kind: str, state: CallState) -> JSError:
+    """A coordination error of `kind` as the runtime of `state`'s session would raise it."""
+    if kind == "lock_timeout":
+        return E.session_write_lock_timeout(60_000, "pid=gateway", state.file.lock.path)
+    if kind == "takeover":
+        return E.session_takeover(state.file.path)
+    return E.coordination_error(kind, f"{state.session} {state.file.path}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -535,9 +614,9 @@ def _wrap(err: JSError, how: str) -> JSError:
         for level in range(25):
             err = E.wrap(err, link="cause", message=f"wrapped error (level {25 - level})")
         return err
-    if how == "code_only":  # a plain Error whose `error` link holds a code-only lock object (no class, no name)
-        if err.kind == "lock_timeout":
-            err = E.JSError(err.message, code=err.code, kind="lock_timeout", fields=err.fields)
+    if how == "code_only":  # a plain Error whose `error` link holds a code-only object (no class, no name)
+        if err.kind in E.CODE_RECOGNISED_KINDS and err.code is not None:  # elsewhere a nameless copy means nothing
+            err = E.JSError(err.message, code=err.code, kind=err.kind, fields=err.fields)
         return E.wrap(err, link="error")
     if how == "cycle":  # a cause cycle that holds the error (SDKs that link request and response errors)
         outer = E.wrap(err, link="cause", message=f"request failed: {err.message}")

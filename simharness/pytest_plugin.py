@@ -14,6 +14,11 @@ shrunk counterexample; junit.xml in `--sim-report-dir` still has one testcase pe
 One heavy scenario would leave xdist workers idle, so `--sim-split N` makes each scenario N items, each a
 shard of its runs (`simharness run --shard i/N`); the session report merges them like shard reports.
 
+**A crashed item is a failure in every report.** An item that raises instead of being judged (a target that
+cannot start, an error inside the harness) fails in pytest, and its document — no runs, listed under
+`errors` — goes into the session's report like any other: `ok: false`, a `<failure type="crash">` in
+junit.xml, a "crashed" section in summary.md and report.html, and the terminal summary says so.
+
 **Seeds.** The session seed is `--sim-seed` or a fresh random one; it is printed in the header. The
 controller hands it to xdist workers (`pytest_configure_node`, the pytest-randomly pattern), and each
 scenario's seed is `derive_seed(session seed, node id)`, so a verdict depends on neither the worker count
@@ -79,6 +84,7 @@ _settings_key = pytest.StashKey[Settings]()
 _docs_key = pytest.StashKey[list[dict[str, Any]]]()
 _targets_key = pytest.StashKey[dict[str, "Target"]]()
 _started_key = pytest.StashKey[float]()
+_merge_error_key = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -213,6 +219,7 @@ class ScenarioItem(pytest.Item):
         super().__init__(**kwargs)
         self.scenario = scenario
         self.shard = shard
+        self.judged = False  # its document reached the session's report; if it fails without one, it crashed
         self.add_marker("simharness")
 
     @property
@@ -229,15 +236,33 @@ class ScenarioItem(pytest.Item):
         doc = report_json(suite, s.report_dir)
         doc["scenarios"][0]["nodeid"] = self.scenario_id
         self.config.stash[_docs_key].append(doc)
+        self.judged = True
         if not doc["ok"]:
             raise ScenarioFailed(failure_text(doc, self, s))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        from simharness._report import visible
         from simharness.targets import TargetError
 
         if isinstance(excinfo.value, ScenarioFailed | TargetError):
-            return str(excinfo.value)
-        return str(super().repr_failure(excinfo, style=style))
+            return visible(str(excinfo.value))
+        return visible(str(super().repr_failure(excinfo, style=style)))
+
+    def crashed(self, message: str) -> None:
+        """Record that this item raised instead of being judged: a document with no runs and the error."""
+        from simharness._report import report_json, unicode_safe
+        from simharness._runner import ScenarioResult, SuiteResult
+
+        s = self.config.stash[_settings_key]
+        target = self.config.stash[_targets_key].get(s.target)
+        profile = target.profile.name if target is not None else "unknown"
+        suite = SuiteResult(s.target, profile, s.seed, s.budget, self.shard, strategy=s.strategy)
+        suite.scenarios.append(ScenarioResult(self.scenario))
+        doc = report_json(suite, s.report_dir)
+        doc["scenarios"][0]["nodeid"] = self.scenario_id
+        doc["errors"] = [{"scenario": self.scenario.name, "nodeid": self.nodeid, "message": unicode_safe(message[:4000])}]
+        self.config.stash[_docs_key].append(doc)
+        self.judged = True
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"scenario {self.name}"
@@ -306,7 +331,9 @@ def failure_text(doc: dict[str, Any], item: ScenarioItem, s: Settings) -> str:
         f"rerun this test:  pytest '{item.nodeid}' --sim-seed={s.seed} --sim-target={doc['target']} --sim-budget={doc['budget']}{split}",
         f"the same runs:    simharness run {item.path} --target {doc['target']} --seed {doc['seed']} --budget {doc['budget']}{shard}",
     ]
-    return "\n".join(out)
+    from simharness._report import visible
+
+    return visible("\n".join(out))
 
 
 # --- the session's report -------------------------------------------------------------------------------
@@ -331,29 +358,52 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     if not docs:
         return
-    from simharness._merge import combine
+    from simharness._merge import MergeError, combine
     from simharness._report import timing, write_docs
 
     s = config.stash[_settings_key]
     # in node-id order, whichever worker ran what: the report does not depend on -n
-    doc = combine(sorted(docs, key=lambda d: (str(d["scenarios"][0]["nodeid"]), d["shard"])))
+    try:
+        doc = combine(sorted(docs, key=lambda d: (str(d["scenarios"][0]["nodeid"]), d["shard"])))
+    except MergeError as exc:  # two scenario files share a name but not their contents
+        config.stash[_docs_key] = []
+        config.stash[_merge_error_key] = str(exc)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        return
     doc["seed"], doc["shard"] = s.seed, "1/1"
     doc["timing"] = timing(doc["runs"], time.perf_counter() - config.stash.get(_started_key, time.perf_counter()))
-    write_docs(doc, s.report_dir)
+    # every failed item's message points at its own counterexample schedule: those stay, older ones go
+    shown = [i["counterexample"]["schedule"] for d in docs for i in d["invariants"] if i["counterexample"]]
+    write_docs(doc, s.report_dir, keep_schedules=shown)
     config.stash[_docs_key] = [doc]  # the terminal summary reports on it
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    docs = config.stash.get(_docs_key, [])
-    if hasattr(config, "workerinput") or len(docs) != 1:
+    if hasattr(config, "workerinput"):
         return
+    merge_error = config.stash.get(_merge_error_key, None)
+    if merge_error:
+        terminalreporter.write_sep("-", "simharness")
+        terminalreporter.write_line(f"error: no report written: {merge_error}", red=True)
+        return
+    docs = config.stash.get(_docs_key, [])
+    if len(docs) != 1:
+        return
+    from simharness._report import headline, visible
+
     doc = docs[0]
-    violated = [i["id"] for i in doc["invariants"] if i["violated"]]
-    verdict = f"violated: {', '.join(violated)}" if violated else "every invariant held"
+    head = headline(doc)
     terminalreporter.write_sep("-", "simharness")
-    terminalreporter.write_line(f"{len(doc['scenarios'])} scenarios, {doc['runs']} runs against {doc['target']}: {verdict}")
+    terminalreporter.write_line(
+        visible(f"{len(doc['scenarios'])} scenarios, {doc['runs']} runs against {doc['target']}: {head.icon} {head.text}"),
+        **{"ok": {"green": True}, "unexercised": {"yellow": True}, "bad": {"red": True}}[head.level],
+    )
+    for error in doc.get("errors") or []:
+        terminalreporter.write_line(visible(f"crashed: {error['nodeid']}: {str(error['message']).splitlines()[0][:300]}"), red=True)
     for u in doc["unreached"]:
-        terminalreporter.write_line(f"warning: {u['scenario']}: expected situation {u['situation']!r} was never reached", yellow=True)
+        terminalreporter.write_line(
+            visible(f"warning: {u['scenario']}: expected situation {u['situation']!r} was never reached"), yellow=True
+        )
     terminalreporter.write_line(
         f"report: {config.stash[_settings_key].report_dir / 'report.html'} (also junit.xml, summary.md, report.json)"
     )
@@ -523,6 +573,9 @@ def sim(request: pytest.FixtureRequest) -> Sim:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    if isinstance(item, ScenarioItem) and report.failed and not item.judged:  # raised instead of being judged
+        excinfo = call.excinfo
+        item.crashed(excinfo.exconly() if excinfo is not None else str(report.longrepr))
     sim_ = getattr(item, "funcargs", {}).get("sim")
     if isinstance(sim_, Sim) and report.failed and call.when == "call" and sim_.failing:
         report.sections.append(("simharness", _sim_failure(item, sim_)))

@@ -321,7 +321,8 @@ def test_scenario_names_cannot_steer_files_out_of_the_report_dir(tmp_path: Path,
     from simharness._runner import run_suite
 
     scenario = parse_scenario(
-        {"name": name, "world": {"chain": ["a/x"], "max_steps": 300}, "providers": {"a": {"faults": {"auth": 1.0}}}}, "n.toml"
+        {"name": name, "swarm": False, "world": {"chain": ["a/x"], "max_steps": 300}, "providers": {"a": {"faults": {"auth": 1.0}}}},
+        "n.toml",
     )
     out = tmp_path / "deep" / "out"
 
@@ -338,3 +339,71 @@ def test_scenario_names_cannot_steer_files_out_of_the_report_dir(tmp_path: Path,
     written = [p.resolve() for p in tmp_path.rglob("*") if p.is_file()]
     assert written and all(out.resolve() in p.parents for p in written)
     assert "/" not in safe_name(name) and "\\" not in safe_name(name) and not safe_name(name).startswith(".")
+
+
+# --- every read is bounded by the bytes actually read -------------------------------------------------------
+
+
+def _limited(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The CLI with its address space capped at 1 GiB: a loader that trusts `st_size` (0 for /dev/zero) and reads
+    to the end dies of MemoryError (before: 8-15 GB and a traceback) instead of taking the machine with it."""
+    import resource
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    return subprocess.run(
+        [sys.executable, "-m", "simharness", *argv], cwd=cwd, capture_output=True, text=True, timeout=120, preexec_fn=cap, check=False
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_endless_inputs_are_refused_in_one_line_by_every_loader(tmp_path: Path) -> None:
+    (tmp_path / "scenario.toml").symlink_to("/dev/zero")
+    (tmp_path / "schedule.json").symlink_to("/dev/zero")
+    (tmp_path / "shard").mkdir()
+    (tmp_path / "shard" / "report.json").symlink_to("/dev/zero")
+    cases = {
+        "replay /dev/zero": (["replay", "/dev/zero"], "not a schedule (larger than 64 MiB)"),
+        "replay a symlink": (["replay", "schedule.json"], "not a schedule (larger than 64 MiB)"),
+        "run a symlink": (["run", "scenario.toml", "--report-dir", "out"], "not a scenario (larger than 4 MiB)"),
+        "schedules a symlink": (["schedules", "scenario.toml", "--out", "out"], "not a scenario (larger than 4 MiB)"),
+        "merge a symlink": (["report", "merge", "shard", "shard", "--out", "out"], "not a report (larger than 64 MiB)"),
+    }
+    for label, (argv, needle) in cases.items():
+        done = _limited(argv, tmp_path)
+        assert done.returncode == 2, (label, done.returncode, done.stderr[-500:])
+        assert done.stderr.count("\n") == 1 and done.stderr.startswith("simharness: error: ") and needle in done.stderr, (
+            label,
+            done.stderr,
+        )
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_bounded_read_reads_at_most_one_byte_past_its_limit(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    from simharness._io import InputTooLarge, read_bounded
+
+    fifo = tmp_path / "endless"
+    os.mkfifo(fifo)
+    written = []
+
+    def feed() -> None:  # an endless writer: stops only when the reader closes the pipe
+        try:
+            with open(fifo, "wb", buffering=0) as pipe:
+                while True:
+                    pipe.write(b"x" * 4096)
+                    written.append(4096)
+        except BrokenPipeError:
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    with pytest.raises(InputTooLarge, match="larger than 10,000 bytes"):
+        read_bounded(fifo, 10_000, "scenario")
+    writer.join(timeout=30)
+    assert not writer.is_alive()
+    (tmp_path / "small").write_bytes(b"y" * 10_000)
+    assert read_bounded(tmp_path / "small", 10_000) == b"y" * 10_000  # exactly the limit is fine

@@ -153,3 +153,56 @@ def test_report_renders_in_a_real_browser_with_the_swimlane_timeline(tmp_path: P
     assert painted > len(rows[::8]) * (len(rows[0]) // 24) * 0.05  # not a blank page
     red = sum(1 for row in rows for x in range(0, len(row), 3) if tuple(row[x : x + 3]) == RED)
     assert red > 200  # the dashed violation line across the lanes, its ring and label, the fault marks
+
+
+def test_statuses_crashes_and_any_text_render_honestly_in_a_real_browser(tmp_path: Path) -> None:
+    """An unexercised suite with a crashed item, a not-checked and an n/a invariant, and error text carrying a
+    lone surrogate, NUL and an ANSI escape: chromium parses the page, the banner is the warning colour, never
+    green, every status badge is there, and the text is shown (visibly) rather than breaking the page."""
+    from simharness._report import write_docs
+
+    _chromium()
+    counts = {"coordination-single-run": (0, 0, 6), "summary-honest": (0, 0, 0), "terminates": (6, 0, 0), "driver-contract": (0, 0, 0)}
+    doc = {
+        "tool": "simharness",
+        "version": "0",
+        "target": "py:x.py:f",
+        "profile": "p",
+        "strategy": "random",
+        "seed": 0,
+        "budget": 6,
+        "shard": "1/1",
+        "runs": 6,
+        "ok": True,
+        "complete": True,
+        "invariants": [
+            {"id": k, "description": k, "checked": c, "violated": v, "not_applicable": n, "counterexample": None}
+            for k, (c, v, n) in counts.items()
+        ],
+        "errors": [{"scenario": "s", "nodeid": "s.toml::s", "message": "RuntimeError: cut \ud83d emoji \x00 \x1b[31mred"}],
+        "scenarios": [
+            {"name": "s", "description": "d", "path": None, "seed": 0, "runs": 6, "failed_runs": 0, "situations": {}, "expect": []}
+        ],
+        "sometimes": [],
+        "unreached": [],
+        "timing": {"wall_seconds": 0.5, "runs_per_second": 12.0},
+    }
+    write_docs(doc, tmp_path / "report")
+    page = (tmp_path / "report" / "report.html").as_uri()
+    dom = _browser("--dump-dom", page)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    banner = dom.stdout.split('id="verdict"')[1].split("</div>")[0]
+    assert "✗" in banner and "crashed" in banner and "✓" not in banner  # a crashed item fails the page
+    for st in ("n/a", "not-checked", "held"):
+        assert f'data-status="{st}"' in dom.stdout
+    assert "cut \ufffd emoji ␀ ␛[31mred" in dom.stdout and "<script" not in dom.stdout.lower()
+
+    doc["errors"] = []  # the same suite without the crash: unexercised, shown in the warning colour
+    write_docs(doc, tmp_path / "quiet")
+    shot = tmp_path / "quiet.png"
+    result = _browser("--window-size=1000,400", f"--screenshot={shot}", (tmp_path / "quiet" / "report.html").as_uri())
+    assert result.returncode == 0 and shot.is_file(), result.stderr[-2000:]
+    _, _, rows = _pixels(shot.read_bytes())
+    colours = {tuple(row[x : x + 3]) for row in rows[:200] for x in range(0, len(row), 3)}
+    assert (0xFF, 0xF8, 0xC5) in colours  # the unexercised banner's yellow
+    assert (0xDA, 0xFB, 0xE1) not in colours  # the green "ok" banner and badge background: nowhere near the top

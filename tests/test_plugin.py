@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ def wrong_reason(ctx, candidates, run, on_error):
 STORM = """
 name = "storm"
 description = "every provider answers 429: every call exhausts the chain"
+swarm = false
 
 [world]
 sessions = 2
@@ -69,8 +71,10 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     """A project with two scenarios (one a wrong-reason driver always fails), drivers, and an ordinary test."""
     pytester.makepyfile(drivers=DRIVERS)
     scenarios = pytester.mkdir("scenarios")
-    for name in ("takeover-race", "success-after-rate-limit"):
-        (scenarios / f"{name}.toml").write_text((SCENARIOS / f"{name}.toml").read_text())
+    # the race without its background rate limits: a wrong summary reason must fail storm only, whatever the world does
+    race = (SCENARIOS / "takeover-race.toml").read_text()
+    (scenarios / "takeover-race.toml").write_text(re.sub(r"(?m)^faults = .*\n", "", race))
+    (scenarios / "success-after-rate-limit.toml").write_text((SCENARIOS / "success-after-rate-limit.toml").read_text())
     (scenarios / "storm.toml").write_text(STORM)
     pytester.mkdir("tests")
     (pytester.path / "tests" / "test_plain.py").write_text("def test_plain():\n    assert True\n")
@@ -234,7 +238,7 @@ def test_sim_fixture(project: pytest.Pytester) -> None:
             assert sim.run("scenarios/takeover-race.toml", target=GOOD).seed == sim.seed
 
         def test_inline_scenario_and_explore(sim):
-            storm = {{"name": "storm", "world": {{"chain": ["a/x", "b/y"]}}, "providers": {{"*": {{"faults": {{"rate_limit": 1.0}}}}}}}}
+            storm = {{"name": "storm", "swarm": False, "world": {{"chain": ["a/x", "b/y"]}}, "providers": {{"*": {{"faults": {{"rate_limit": 1.0}}}}}}}}
             found = sim.explore(storm, budget=10, target=WRONG)
             assert not found.ok and found.violated == {{"summary-honest": 10}} and found.runs == 10
             shrunk = found.counterexamples["summary-honest"]
@@ -265,3 +269,62 @@ def test_the_plugin_is_cheap_when_unused() -> None:
     code = "import sys, simharness.pytest_plugin; print(sorted(m for m in ('jinja2', 'simharness._report', 'simharness._shrink', 'simharness._html') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+# --- crashed items are failures in every report -----------------------------------------------------------------
+
+CRASHING_CONFTEST = '''
+import simharness.pytest_plugin as plugin
+
+_explore = plugin._explore
+
+
+def _crashing(s, scenarios, *args, **kwargs):
+    """The harness itself breaks on one scenario (not a driver failure: those are verdicts)."""
+    if scenarios[0].name == "storm":
+        raise RuntimeError("the harness broke on \\ud83d \\x1b[31m here")
+    return _explore(s, scenarios, *args, **kwargs)
+
+
+plugin._explore = _crashing
+'''
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_a_crashed_item_is_a_failure_in_every_report(project: pytest.Pytester, workers: str) -> None:
+    """Before: the crashed item was dropped; report.json said ok, junit failures="0", the summary "every invariant held"."""
+    (project.path / "conftest.py").write_text(CRASHING_CONFTEST)
+    result = project.runpytest_subprocess(
+        "-n", workers, "--sim-scenarios=scenarios", "scenarios", _target(project, "good"), "--sim-budget=10", "--sim-report-dir=out"
+    )
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*3 scenarios, 20 runs against py:*: ❌ 1 scenario item crashed instead of being judged",
+            "crashed: scenarios/storm.toml::storm: RuntimeError: the harness broke on \ufffd ␛[31m here",
+        ]
+    )
+    assert "every invariant held" not in result.stdout.str() and "all 9 invariants held" not in result.stdout.str()
+    out = project.path / "out"
+    doc = json.loads((out / "report.json").read_text())
+    assert doc["ok"] is False and doc["headline"]["level"] == "bad"
+    assert [e["nodeid"] for e in doc["errors"]] == ["scenarios/storm.toml::storm"]
+    assert "RuntimeError: the harness broke on \ufffd" in doc["errors"][0]["message"]
+    assert {s["name"]: s["runs"] for s in doc["scenarios"]}["storm"] == 0
+    root = ET.parse(out / "junit.xml").getroot()
+    assert int(root.get("failures") or 0) >= 1
+    crash = next(c for c in root.iter("testcase") if c.get("name") == "crashed")
+    assert crash.get("classname") == "simharness.storm" and crash.find("failure").get("type") == "crash"  # type: ignore[union-attr]
+    assert "❌ 1 crashed" in (out / "summary.md").read_text()
+    assert "Crashed" in (out / "report.html").read_text() and 'class="banner bad"' in (out / "report.html").read_text()
+
+
+def test_a_session_where_every_item_crashed_still_writes_a_failing_report(project: pytest.Pytester) -> None:
+    result = project.runpytest_inprocess(
+        "--sim-scenarios=scenarios", "scenarios", f"--sim-target=py:{project.path / 'missing.py'}:f", "--sim-report-dir=out"
+    )
+    result.assert_outcomes(failed=3)
+    doc = json.loads((project.path / "out" / "report.json").read_text())  # before: no report at all
+    assert doc["ok"] is False and len(doc["errors"]) == 3 and doc["runs"] == 0
+    root = ET.parse(project.path / "out" / "junit.xml").getroot()
+    assert root.get("failures") == "3"

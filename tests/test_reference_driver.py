@@ -1,5 +1,6 @@
-"""The reference driver (openclaw 2026.5.20) and the legacy one (2026.5.18) against DESIGN.md's ground truth,
-measured on the real releases: `run` always throws, chain openai/gpt-a → anthropic/claude-b → google/gemini-c."""
+"""The faithful ports of openclaw 2026.5.20 and 2026.5.18 (and the reference contract, where they agree) against
+DESIGN.md's ground truth, measured on the real releases: `run` always throws, chain openai/gpt-a →
+anthropic/claude-b → google/gemini-c."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from drive import CHAIN, drive
 
 from simharness import _errors as E
 from simharness._world import _wrap
-from simharness.drivers import legacy, reference
+from simharness.drivers import openclaw_2026_5_18 as legacy
+from simharness.drivers import openclaw_2026_5_20 as port_5_20
+from simharness.drivers import reference
 
 
 def lock() -> E.JSError:
@@ -38,10 +41,11 @@ COORDINATION = [
 ]
 
 
+@pytest.mark.parametrize("driver", [port_5_20.run_with_model_fallback, reference.run_with_model_fallback])
 @pytest.mark.parametrize("make", COORDINATION)
-def test_fixed_driver_runs_once_and_rethrows_the_same_object(make):
+def test_fixed_driver_runs_once_and_rethrows_the_same_object(make, driver):
     err = make()
-    out = drive(reference.run_with_model_fallback, err)
+    out = drive(driver, err)
     assert out.runs == CHAIN[:1]
     assert out.error is err
     assert out.on_errors == []
@@ -56,14 +60,14 @@ def test_legacy_driver_walks_the_whole_chain(make):
     assert out.error is err  # unclassified on the last candidate: the raw error
 
 
-@pytest.mark.parametrize("driver", [legacy.run_with_model_fallback, reference.run_with_model_fallback])
+@pytest.mark.parametrize("driver", [legacy.run_with_model_fallback, port_5_20.run_with_model_fallback, reference.run_with_model_fallback])
 def test_abort_whose_reason_is_a_lock_is_rethrown_after_one_run(driver):
     err = E.abort_error(reason=lock())
     out = drive(driver, err)
     assert len(out.runs) == 1 and out.error is err
 
 
-@pytest.mark.parametrize("driver", [legacy.run_with_model_fallback, reference.run_with_model_fallback])
+@pytest.mark.parametrize("driver", [legacy.run_with_model_fallback, port_5_20.run_with_model_fallback, reference.run_with_model_fallback])
 def test_429_wrapping_a_lock_advances_through_the_chain(driver):
     out = drive(driver, lambda n: E.rate_limit(cause=lock()))
     assert out.runs == CHAIN
@@ -96,7 +100,7 @@ def test_context_overflow_is_rethrown_not_advanced():
 
 def test_known_finding_abort_wrapped_takeover_walks_the_chain_in_2026_5_20():
     """Confirmed on the real 2026.5.20 through node: 3 runs, `All models failed (3): ... (timeout)`."""
-    out = drive(reference.run_with_model_fallback, lambda n: E.abort_error(reason=takeover()))
+    out = drive(port_5_20.run_with_model_fallback, lambda n: E.abort_error(reason=takeover()))
     assert len(out.runs) == 3
     assert out.error is not None and out.error.message.startswith("All models failed (3)")
     assert "This operation was aborted (timeout)" in out.error.message

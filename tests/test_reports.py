@@ -125,6 +125,8 @@ def test_cli_writes_every_report_and_junit_has_one_testcase_per_scenario_and_inv
             f"py:{drivers}:wrong_reason",
             "--budget",
             "20",
+            "--swarm",
+            "off",  # every run of the storm meets its 429s
             "--report-dir",
             str(out),
         ]
@@ -307,7 +309,7 @@ class _Terminal(io.StringIO):
 def test_progress_bar_draws_one_line_on_a_terminal_and_nothing_elsewhere(drivers: Path) -> None:
     from simharness._progress import Progress
 
-    scenario = parse_scenario(_toml(SCENARIOS / "rate-limit-storm.toml"))
+    scenario = parse_scenario({**_toml(SCENARIOS / "rate-limit-storm.toml"), "swarm": False})
     target = resolve_target(f"py:{drivers}:wrong_reason")
     piped, tty = io.StringIO(), _Terminal()
     for stream in (piped, tty):
@@ -335,3 +337,58 @@ def test_cli_progress_stays_off_when_stderr_is_not_a_terminal(drivers: Path, tmp
         ]
     )
     assert "\r" not in capsys.readouterr().err
+
+
+# --- merge compares scenario contents ---------------------------------------------------------------------------
+
+
+def test_merge_refuses_shards_whose_same_named_scenarios_differ(drivers: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = (SCENARIOS / "takeover-race.toml").read_text()
+    one, other = tmp_path / "one.toml", tmp_path / "other.toml"
+    one.write_text(source)
+    other.write_text(source.replace("latency_ms = [300, 800, 2500]", "latency_ms = [5, 10]"))  # same name, other race
+    assert other.read_text() != source
+    for i, path in ((1, one), (2, other)):
+        args = ["run", str(path), "--target", f"py:{drivers}:good", "--budget", "4", "--shard", f"{i}/2"]
+        assert cli([*args, "--report-dir", str(tmp_path / f"s{i}")]) == 0
+    capsys.readouterr()
+    code = cli(["report", "merge", str(tmp_path / "s1"), str(tmp_path / "s2"), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "scenario 'takeover-race' has different contents" in err, err
+    assert not (tmp_path / "out").exists()
+    # the aggregation every path shares (CLI scenarios, pytest items, matrix) refuses them too
+    from simharness._merge import MergeError, combine, load_report
+
+    with pytest.raises(MergeError, match="different contents"):
+        combine([load_report(tmp_path / "s1"), load_report(tmp_path / "s2")])
+    # the same contents merge: the digest is of the scenario, not of its file's path or name
+    assert (
+        cli(["run", str(one), "--target", f"py:{drivers}:good", "--budget", "4", "--shard", "2/2", "--report-dir", str(tmp_path / "s2b")])
+        == 0
+    )
+    assert cli(["report", "merge", str(tmp_path / "s1"), str(tmp_path / "s2b"), "--out", str(tmp_path / "out")]) == 0
+
+
+# --- stale counterexamples do not outlive their report ---------------------------------------------------------
+
+
+def test_a_new_report_removes_the_counterexample_schedules_it_does_not_reference(drivers: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    race = str(SCENARIOS / "takeover-race.toml")
+    assert cli(["run", race, "--target", f"py:{drivers}:legacy", "--budget", "30", "--report-dir", str(out)]) == 1
+    stale = sorted(p.name for p in (out / "schedules").glob("*--coordination-single-run--*.json"))
+    assert stale
+    keep = ["notes.json", "test-test_x--takeover-race--7.json", "takeover-race--differential--3.json", "takeover-race--target-failure.json"]
+    for name in keep:  # the sim fixture's, differential and target-failure schedules, anything else: not ours to remove
+        (out / "schedules" / name).write_text("{}")
+
+    assert cli(["run", race, "--target", f"py:{drivers}:good", "--budget", "30", "--report-dir", str(out)]) == 0
+    doc = json.loads((out / "report.json").read_text())
+    assert doc["ok"] and not any(i["counterexample"] for i in doc["invariants"])
+    assert sorted(p.name for p in (out / "schedules").iterdir()) == sorted(keep)
+
+    # a red report keeps exactly the schedules it references
+    assert cli(["run", race, "--target", f"py:{drivers}:legacy", "--budget", "30", "--report-dir", str(out)]) == 1
+    doc = json.loads((out / "report.json").read_text())
+    referenced = {Path(i["counterexample"]["schedule"]).name for i in doc["invariants"] if i["counterexample"]}
+    assert referenced and {p.name for p in (out / "schedules").iterdir()} == referenced | set(keep)

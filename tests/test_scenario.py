@@ -45,6 +45,18 @@ def test_shipped_scenarios_load(scenarios_dir):
         ("writers = 3", "writers: expected an array of tables"),
         ("[wrapping]\ncoordination = { teleport = 1.0 }", "wrapping.coordination.teleport: expected a known name"),
         ("[expect]\nsometimes = ['world_peace']", "expect.sometimes: expected known situations"),
+        ("swarm = 'yes'", "swarm: expected true or false, got 'yes'"),
+        ("[explicit]\nouter = { teapot = 1.0 }", "explicit.outer.teapot: expected a known name"),
+        ("[explicit]\ninner = { rate_limit = 1.0 }", "explicit.inner.rate_limit: expected a known name"),
+        ("[explicit]\nlink = { cause = 0.0 }", "explicit.link: expected at least one positive weight"),
+        ("[explicit]\nlink = { cause = 2 }", "explicit.link.cause: expected a probability"),
+        ("[explicit]\nwrapper = 1", "explicit.wrapper: unknown key"),
+        ("[runtime]\nany = 1.5", "runtime.any: expected a probability from 0 to 1, got 1.5"),
+        ("[runtime]\nany = true", "runtime.any: expected a probability"),
+        (
+            "[runtime]\nany = 0.8\nfaults = { active_turn_claim = 0.5 }",
+            "runtime.faults: expected probabilities that sum to at most 1 (with any)",
+        ),
     ],
 )
 def test_bad_scenarios_fail_with_one_clear_line(tmp_path, text, message):
@@ -71,3 +83,30 @@ def test_provider_wildcard_and_defaults():
     assert s.provider("b").latency_ms == (5,)
     kinds, weights = s.provider("a").outcome_weights()
     assert kinds[0] == "success" and weights[0] == 0.0
+
+
+def test_new_keys_default_to_every_shape_and_keep_old_keys_working():
+    from simharness import _errors as E
+
+    s = parse_scenario({"providers": {"*": {"faults": {"rate_limit_nested_lock": 0.5, "explicit_nested_coordination": 0.5}}}})
+    assert [o for o, _ in s.explicit_outer] == list(E.EXPLICIT_OUTERS)
+    assert [k for k, _ in s.explicit_inner] == list(E.coordination_kinds_in_order())
+    assert set(E.coordination_kinds_in_order()) == E.COORDINATION_KINDS  # new kinds flow in from the kind table
+    assert [k for k, _ in s.explicit_link] == ["cause", "error", "reason", "errors"]
+    spread = parse_scenario({"runtime": {"any": 0.6, "faults": {"active_turn_claim": 0.1}}}).runtime_faults
+    assert {k for k, _ in spread} == set(E.runtime_coordination_kinds())
+    share = 0.6 / len(E.runtime_coordination_kinds())
+    assert dict(spread)["active_turn_claim"] == pytest.approx(0.1 + share)
+    assert all(p == pytest.approx(share) for k, p in spread if k != "active_turn_claim")
+
+
+def test_swarm_setting_file_default_and_override(tmp_path):
+    from simharness._scenario import SWARM_DEFAULT
+
+    path = tmp_path / "s.toml"
+    path.write_text("swarm = false\n")
+    assert load_scenario(path).swarm is False
+    assert collect_scenarios([path], swarm=True)[0].swarm is True
+    assert collect_scenarios([path], swarm=True)[0].source["swarm"] is True
+    path.write_text("")
+    assert load_scenario(path).swarm is SWARM_DEFAULT

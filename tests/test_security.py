@@ -5,6 +5,7 @@ report; a schedule cannot make the harness load code.
 from __future__ import annotations
 
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -12,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import simharness
 from simharness import _errors as E
-from simharness._report import write_reports
+from simharness._report import write_docs, write_reports
 from simharness._runner import run_seed, run_suite
 from simharness._scenario import ScenarioError, parse_scenario
 from simharness._schedule import ScheduleError, load_schedule, replay_target, save_schedule
@@ -150,3 +153,124 @@ def test_hostile_scenario_provider_model_and_error_text_is_escaped_in_every_repo
     texts = " ".join(filter(None, [e.text for e in root.iter()] + [v for e in root.iter() for v in e.attrib.values()]))
     assert HOSTILE_NAME in texts  # carried as data, escaped by the XML writer
     assert "<script" not in junit and "<img" not in junit
+
+
+# --- any string survives into every report ------------------------------------------------------------------
+
+#: What the Node bridge can hand back as an error message: JS `.slice` cutting an emoji in half leaves a lone
+#: UTF-16 surrogate; control characters, NUL, an ANSI escape, a C1 control, a surrogate pair split in two.
+NASTY = "All models failed (2): \ud83d cut | \x00 nul \x1b[31mred\x1b[0m \x85 \x7f \ud83d\ude00 \udfff"
+
+SURROGATE_DRIVER = """
+from simharness._errors import JSError
+
+NASTY = MESSAGE
+
+
+def cut_emoji(ctx, candidates, run, on_error):
+    for i, (p, m) in enumerate(candidates):
+        try:
+            return (yield from run(p, m))
+        except JSError as err:
+            on_error({"provider": p, "model": m, "error": err, "attempt": i + 1, "total": len(candidates)})
+    raise JSError(NASTY, kind="summary")
+""".replace("MESSAGE", repr(NASTY))
+
+
+def _assert_reports_readable(out: Path) -> dict[str, Any]:
+    """Every report is valid UTF-8; report.json and junit.xml parse; no raw control character reaches the
+    human-read pages (summary.md, report.html)."""
+    texts = {name: (out / name).read_bytes().decode("utf-8") for name in ("report.json", "summary.md", "junit.xml", "report.html")}
+    doc = json.loads(texts["report.json"])
+    ET.fromstring(texts["junit.xml"].encode("utf-8"))
+    for name in ("summary.md", "report.html"):
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", texts[name]), name
+    return doc  # type: ignore[no-any-return]
+
+
+def test_a_lone_surrogate_and_control_characters_from_a_driver_reach_every_report(tmp_path: Path) -> None:
+    """Before: UnicodeEncodeError while writing report.json, and only schedules/ was left."""
+    from simharness.cli import main as cli
+
+    driver = tmp_path / "cut.py"
+    driver.write_text(SURROGATE_DRIVER)
+    scenario = tmp_path / "storm.toml"
+    scenario.write_text('name = "storm"\nswarm = false\n[world]\nchain = ["a/x", "b/y"]\n[providers."*"]\nfaults = { rate_limit = 1.0 }\n')
+    out = tmp_path / "r"
+    assert cli(["run", str(scenario), "--target", f"py:{driver}:cut_emoji", "--budget", "3", "--report-dir", str(out)]) == 1
+    doc = _assert_reports_readable(out)
+    assert doc["ok"] is False
+    ce = next(i["counterexample"] for i in doc["invariants"] if i["counterexample"])
+    told = json.dumps(ce["narrative"], ensure_ascii=False)
+    assert "\ufffd cut" in told and "\U0001f600" in told  # the lone half is U+FFFD, the split pair is joined
+    html = (out / "report.html").read_text()
+    assert "␀ nul ␛[31mred" in html  # shown, visibly: no escape sequence reaches a browser or a terminal
+    schedule = out / ce["schedule"]
+    assert load_schedule(schedule).values  # the schedule is written and loads back
+    import subprocess
+    import sys
+
+    # and replays on a real terminal's strict UTF-8 stdout (pytest's capture would forgive what a terminal does not)
+    replayed = subprocess.run(
+        [sys.executable, "-m", "simharness", "replay", str(schedule), "--target", f"py:{driver}:cut_emoji"],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"},
+        check=False,
+    )
+    assert replayed.returncode == 1 and b"Traceback" not in replayed.stderr, replayed.stderr[-800:]
+    assert "driver throws Error: “All models failed (2): \ufffd cut".encode() in replayed.stdout and b"\x1b" not in replayed.stdout
+
+
+@pytest.fixture(scope="module")
+def violating_doc(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    scenario = parse_scenario(
+        {"name": "s", "swarm": False, "world": {"chain": ["a/x", "b/y"]}, "providers": {"*": {"faults": {"rate_limit": 1.0}}}}, "s.toml"
+    )
+    suite = run_suite([scenario], PythonTarget("py:hostile", _hostile_driver), seed=0, budget=2, shrink=None)
+    assert not suite.ok
+    return write_reports(suite, tmp_path_factory.mktemp("base"))
+
+
+def _inject(value: Any, text: str) -> Any:
+    """Every string in a report document (keys that name fields excepted) with `text` appended."""
+    if isinstance(value, str):
+        return value + text
+    if isinstance(value, dict):
+        return {k: _inject(v, text) if k not in ("id", "schedule", "level", "status") else v for k, v in value.items()}
+    if isinstance(value, list):
+        return [_inject(v, text) for v in value]
+    return value
+
+
+ANY_TEXT = st.text(st.characters(codec=None), max_size=40) | st.text(
+    st.characters(categories=["Cs", "Cc", "Co", "Cn"]), min_size=1, max_size=8
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=ANY_TEXT)
+def test_any_string_anywhere_in_a_document_survives_into_every_report(
+    violating_doc: dict[str, Any], tmp_path_factory: pytest.TempPathFactory, text: str
+) -> None:
+    doc = _inject(json.loads(json.dumps(violating_doc)), text)
+    doc["errors"] = [{"scenario": "s" + text, "nodeid": "n" + text, "message": text}]
+    doc["unreached"] = [{"scenario": text, "situation": "takeover_detected"}]
+    out = tmp_path_factory.mktemp("any")
+    write_docs(doc, out)
+    written = _assert_reports_readable(out)
+    assert written["ok"] is False
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=ANY_TEXT)
+def test_any_string_in_a_run_survives_into_its_schedule(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    from simharness._invariants import Violation
+
+    scenario = parse_scenario({"name": "s", "world": {"chain": ["a/x"]}}, "s.toml")
+    result = run_seed(scenario, resolve_target("reference"), 1)
+    result.trace.add(0, "session-1", "call.raise", call=1, name="Error" + text, message=text)  # what a driver controls
+    result.verdicts.violations.append(Violation("summary-honest", text, 0, 1))
+    path = tmp_path_factory.mktemp("sched") / "s.json"
+    save_schedule(path, result, invariant="summary-honest")
+    path.read_bytes().decode("utf-8")  # ASCII JSON: every character escaped, none lost
+    assert load_schedule(path).values == tuple(c.value for c in result.choices)

@@ -77,7 +77,7 @@ INLINE: dict[str, dict[str, Any]] = {
 
 def shipped_sources() -> dict[str, Any]:
     """The sources to pin when regenerating: every shipped scenario file as it is now, plus `INLINE`."""
-    shipped = collect_scenarios([ROOT / "scenarios", ROOT / "scenarios" / "findings"])
+    shipped = collect_scenarios([ROOT / "scenarios"])
     return {s.name: dict(s.source) for s in shipped} | INLINE
 
 

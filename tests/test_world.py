@@ -6,11 +6,12 @@ import sys
 
 import pytest
 import simpy
+from oracle_driver import oracle_driver
 
 from simharness import _errors as E
 from simharness._choice import RandomChoices, ReplayChoices
 from simharness._runner import replay, run_seed
-from simharness._scenario import collect_scenarios, parse_scenario
+from simharness._scenario import COORDINATION_WRAPS, collect_scenarios, parse_scenario
 from simharness.targets import PythonTarget, resolve_target
 
 
@@ -155,27 +156,155 @@ def test_newer_runtime_coordination_errors_are_judged_by_the_targets_profile(sce
     from simharness._errors import walk
     from simharness._runner import run_suite
     from simharness.drivers import legacy
-    from simharness.targets._protocol import PROVIDER_KINDS, Profile
+    from simharness.targets._protocol import EMBEDDED_LOCK_PROFILE
 
     scenario = collect_scenarios([scenarios_dir / "runtime-coordination.toml"])[0]
-    names = {"GatewayDrainingError", "WorkerRunnerUnavailableError", "WorkerRunnerCapacityError", "ActiveTurnClaimError", "AgentHarnessSessionSupersededError"}
-    newer = Profile("coordination-set", PROVIDER_KINDS | {"gateway_draining", "worker_runner_unavailable", "worker_runner_capacity", "active_turn_claim", "session_superseded"})
+    samples = [E.coordination_error(kind, "") for kind in E.runtime_coordination_kinds()]
+    names = {e.name for e in samples if e.kind not in E.CODE_RECOGNISED_KINDS}
+    codes = {e.code for e in samples if e.kind in E.CODE_RECOGNISED_KINDS}
 
-    def by_name(ctx, candidates, run, on_error):  # a 2026.8+-style driver: coordination errors by name
+    def by_name(ctx, candidates, run, on_error):  # a 2026.8+-style driver: by name (or code), every link
         for i, (p, m) in enumerate(candidates):
             try:
                 return (yield from run(p, m))
             except E.JSError as err:
-                if any(node.name in names for node in walk(err)) or i == len(candidates) - 1:
+                if any(node.name in names or node.code in codes for node in walk(err)) or i == len(candidates) - 1:
                     raise
                 on_error({"provider": p, "model": m, "error": err, "attempt": i + 1, "total": len(candidates)})
 
-    ref = run_suite([scenario], resolve_target("reference"), seed=0, budget=60)
-    assert ref.invariants["coordination-single-run"].checked == 0
-    assert ref.invariants["coordination-single-run"].not_applicable > 0  # never counted as passed
+    # a runtime that cannot throw the 2026.8+ kinds is "not applicable" on them, never counted as passed
+    older = run_suite([scenario], PythonTarget("py:legacy", legacy.run_with_model_fallback, EMBEDDED_LOCK_PROFILE), seed=0, budget=60)
+    assert older.invariants["coordination-single-run"].checked == 0
+    assert older.invariants["coordination-single-run"].not_applicable > 0
 
-    walks = run_suite([scenario], PythonTarget("py:legacy", legacy.run_with_model_fallback, newer), seed=0, budget=60)
+    walks = run_suite([scenario], PythonTarget("py:legacy", legacy.run_with_model_fallback), seed=0, budget=60)
     assert walks.invariants["coordination-single-run"].violated > 0
 
-    fixed = run_suite([scenario], PythonTarget("py:by-name", by_name, newer), seed=0, budget=60)
+    fixed = run_suite([scenario], PythonTarget("py:by-name", by_name), seed=0, budget=60)
     assert fixed.invariants["coordination-single-run"].checked > 0 and fixed.ok
+
+
+# --- every shape for every kind, whatever a target handles ------------------------------------------------
+
+ORACLE = PythonTarget("py:oracle", oracle_driver)
+
+
+def _raised(result):
+    return [e for e in result.trace if e.kind == "run.raise"]
+
+
+@pytest.mark.parametrize("kind", E.coordination_kinds_in_order())
+def test_every_coordination_kind_behind_every_wrapper_is_coordination(kind):
+    from simharness._oracle import category_of, coordination_kinds
+    from simharness._world import CallState, SessionFile, World, _coordination, _wrap
+
+    world = World(parse_scenario({}), ORACLE, ReplayChoices([]))
+    state = CallState(1, "session-1", SessionFile("sess-a.jsonl", 1000, world))
+    for how in COORDINATION_WRAPS:
+        err = _wrap(_coordination(kind, state), how)
+        assert category_of(err) == "coordination", (kind, how, E.describe(err))
+        assert coordination_kinds(err) == {kind}, (kind, how)
+        assert category_of(E.from_graph(E.to_graph(err))) == "coordination", (kind, how)  # as the bridge sends it
+        if how == "code_only" and kind in E.CODE_RECOGNISED_KINDS:  # recognised by its code alone: no class, no name
+            assert err.error.name == "Error" and err.error.code and err.error.kind == kind
+
+
+@pytest.mark.parametrize("how", COORDINATION_WRAPS)
+def test_the_world_delivers_every_runtime_kind_behind_every_wrapper(how):
+    for kind in E.runtime_coordination_kinds():
+        scenario = parse_scenario({"runtime": {"faults": {kind: 1.0}}, "wrapping": {"coordination": {how: 1.0}}, "swarm": False})
+        raised = _raised(replay(scenario, ORACLE, [1]))  # the runtime refuses the first attempt
+        assert len(raised) == 1 and raised[0].data["category"] == "coordination" and raised[0].data["coord"] == [kind], (kind, how)
+        assert ("-->" in raised[0].data["shape"]) == (how != "none")
+
+
+def test_the_world_delivers_takeover_and_lock_behind_every_wrapper(scenarios_dir):
+    scenario = collect_scenarios([scenarios_dir / "nested-coordination.toml"], swarm=False)[0]
+    seen = set()
+    for seed in range(400):
+        result = run_seed(scenario, ORACLE, seed)
+        wraps = [c.taken for c in result.choices if c.label == "wrap.coordination"]
+        for how, e in zip(wraps, (e for e in _raised(result) if e.data["category"] == "coordination")):
+            seen.add((tuple(e.data["coord"]), how))
+        if len(seen) == 2 * len(COORDINATION_WRAPS):
+            break
+    assert seen == {(k, how) for k in (("lock_timeout",), ("takeover",)) for how in COORDINATION_WRAPS}
+
+
+@pytest.mark.parametrize("outer", E.EXPLICIT_OUTERS)
+def test_every_explicit_outer_holding_every_kind_behind_every_link_is_explicit(outer):
+    for inner in E.coordination_kinds_in_order():
+        for link in E.EXPLICIT_LINKS:
+            scenario = parse_scenario(
+                {
+                    "providers": {"*": {"faults": {"explicit_nested_coordination": 1.0}}},
+                    "explicit": {"outer": {outer: 1.0}, "inner": {inner: 1.0}, "link": {link: 1.0}},
+                    "swarm": False,
+                }
+            )
+            (raised,) = _raised(replay(scenario, ORACLE, [1]))  # the first request fails so
+            assert raised.data["category"] == "explicit" and raised.data["coord"] == [inner], (outer, inner, link)
+            assert raised.data["shape"].startswith(f"APIError --{link}{'[0]' if link == 'errors' else ''}--> "), raised.data["shape"]
+            assert raised.data["root"] == outer
+
+
+def test_explicit_nested_coordination_choices_start_with_the_reviewers_case():
+    scenario = parse_scenario({"providers": {"*": {"faults": {"explicit_nested_coordination": 1.0}}}, "swarm": False})
+    result = replay(scenario, ORACLE, [1])  # then every choice its simplest option: a 429 whose cause is the session lock
+    assert [c.label for c in result.choices][1:4] == ["explicit.outer", "explicit.inner", "explicit.link"]
+    assert _raised(result)[0].data["shape"] == "APIError --cause--> SessionWriteLockTimeoutError"
+
+
+# --- a green verdict is a promise: drivers written to be wrong are caught by the shipped suite -------------
+
+
+def _suite_fails(scenarios_dir, names, driver, invariant, budget=150):
+    from simharness._runner import run_suite
+
+    scenarios = [s for s in collect_scenarios([scenarios_dir]) if s.name in names]
+    assert len(scenarios) == len(names)
+    suite = run_suite(scenarios, PythonTarget("py:wrong", driver), seed=0, budget=budget)
+    return suite.invariants[invariant].violated > 0
+
+
+def _driver_with(is_coordination):
+    def driver(ctx, candidates, run, on_error):
+        for i, (p, m) in enumerate(candidates):
+            try:
+                return (yield from run(p, m))
+            except E.JSError as err:
+                if is_coordination(err) or i == len(candidates) - 1:
+                    raise
+                on_error({"provider": p, "model": m, "error": err, "attempt": i + 1, "total": len(candidates)})
+
+    return driver
+
+
+def _has(err, pred, links):
+    return any(pred(n) for n in E.walk(err, links=links))
+
+
+def _coord(n):
+    return n.kind in E.COORDINATION_KINDS
+
+
+def test_a_driver_that_walks_only_cause_and_error_is_caught_on_2026_8_kinds(scenarios_dir):
+    # 2026.8's shape: it walks error/cause/errors[], not reason or suppressed or an abort's reason
+    walks_some = _driver_with(
+        lambda e: _has(e, _coord, ("cause", "error", "errors")) and not _has(e, lambda n: n.status, ("cause", "error"))
+    )
+    assert _suite_fails(scenarios_dir, {"runtime-coordination"}, walks_some, "coordination-single-run")
+
+
+def test_a_driver_that_lets_any_nested_coordination_win_over_explicit_metadata_is_caught(scenarios_dir):
+    coordination_first = _driver_with(lambda e: _has(e, _coord, E.LINKS + ("errors",)))
+    assert _suite_fails(scenarios_dir, {"explicit-wraps-coordination"}, coordination_first, "explicit-metadata-advances")
+
+
+def test_a_driver_that_treats_an_abort_as_terminal_first_is_caught_by_the_shipped_suite(scenarios_dir):
+    # 2026.5.20's departure: an AbortError is a timeout failover before the coordination check runs
+    def abort_first(err):
+        return err.name != "AbortError" and _has(err, _coord, E.LINKS + ("errors",)) and not _has(err, lambda n: n.status, E.LINKS)
+
+    assert _suite_fails(scenarios_dir, {"abort-wrapped-takeover"}, _driver_with(abort_first), "coordination-single-run", budget=20)
+    assert _suite_fails(scenarios_dir, {"nested-coordination"}, _driver_with(abort_first), "coordination-single-run")

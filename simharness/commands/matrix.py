@@ -15,9 +15,10 @@ import time
 from collections import Counter
 from typing import Any
 
+from simharness._report import status
 from simharness.cli import positive, print_table, seed
 
-MARK = {"violated": "❌ violated", "holds": "✅ holds", "n/a": "➖ n/a", "unchecked": "⚠️ unchecked"}
+MARK = {"violated": "❌ violated", "held": "✅ held", "n/a": "➖ n/a", "not-checked": "⚠️ not checked"}
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -35,16 +36,6 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     matrix.add_argument("--budget", type=positive, default=100, help="runs per scenario and target (default 100)")
     matrix.add_argument("--report-dir", default="simharness-matrix", help="where the combined and per-target reports go")
     return matrix  # type: ignore[no-any-return]
-
-
-def _status(inv: dict[str, Any]) -> str:
-    if inv["violated"]:
-        return "violated"
-    if inv["checked"]:
-        return "holds"
-    if inv["not_applicable"]:
-        return "n/a"
-    return "unchecked"
 
 
 class _Behaviour:
@@ -129,7 +120,7 @@ def main(args: argparse.Namespace) -> int:
                 "report": f"{safe_name(spec)}/report.html",
                 "invariants": {
                     i["id"]: {
-                        "status": _status(i),
+                        "status": status(i),
                         "checked": i["checked"],
                         "violated": i["violated"],
                         "not_applicable": i["not_applicable"],
@@ -193,9 +184,9 @@ def matrix_md(m: dict[str, Any]) -> str:
             v = c["invariants"][inv]
             detail = {
                 "violated": f"{v['violated']} of {v['checked']} runs",
-                "holds": f"checked {v['checked']}",
+                "held": f"checked {v['checked']}",
                 "n/a": f"{v['not_applicable']} situations",
-                "unchecked": "never exercised",
+                "not-checked": "never exercised",
             }[v["status"]]
             cells.append(f"{MARK[v['status']]} ({detail})")
         lines.append(f"| `{inv}` | " + " | ".join(cells) + " |")

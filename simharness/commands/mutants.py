@@ -28,6 +28,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     cmd.add_argument("--seed", type=seed, default=0, help="master seed (default 0)")
     cmd.add_argument("--scenarios", default="scenarios", metavar="DIR", help="the shipped scenarios (default: ./scenarios)")
     cmd.add_argument("--out", default="simharness-report/mutants", metavar="DIR", help="where the matrix goes")
+    from simharness.commands.run import add_swarm_argument
+
+    add_swarm_argument(cmd)
     return cmd  # type: ignore[no-any-return]
 
 
@@ -46,7 +49,7 @@ def main(args: argparse.Namespace) -> int:
         raise TargetError(f"--mutant {unknown[0]}: unknown mutant (known: {', '.join(MUTANTS)})")
     if not Path(args.scenarios).is_dir():
         raise ScenarioError(f"{args.scenarios}: no such directory of shipped scenarios (use --scenarios DIR)")
-    scenarios = collect_scenarios([args.scenarios])
+    scenarios = collect_scenarios([args.scenarios], swarm=args.swarm)
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
 from typing import Any
 
 
@@ -30,13 +32,23 @@ def main(args: argparse.Namespace) -> int:
     from simharness._report import narrate
     from simharness._runner import replay
     from simharness._schedule import load_schedule, replay_target
+    from simharness._tripwire import Guards
     from simharness.targets import resolve_target
 
     schedule = load_schedule(args.schedule)
     target = resolve_target(replay_target(schedule, args.target, args.schedule))  # a schedule never picks code to load
+
+    def last_resort(code: int, reason: str, stuck: Callable[[], Any] | None) -> None:
+        """A driver that swallows the watchdog's interrupt: say the verdict before the process is ended."""
+        for v in stuck().verdicts.violations if stuck is not None else ():
+            print(f"VIOLATED {v.invariant}: {v.message}")
+        print(f"simharness: {reason}; exiting with code {code}", file=sys.stderr)
+
+    Guards.last_resort = last_resort
     try:
         result = replay(schedule.scenario, target, schedule.values, schedule.seed)
     finally:
+        Guards.last_resort = None
         target.close()
     print(f"replaying {args.schedule}: scenario {schedule.scenario.name}, target {target.spec}, {len(schedule.values)} choices")
     print("\n".join(narrate(result.trace, limit=10_000 if args.trace else 80, locks=args.trace)))

@@ -29,13 +29,12 @@ def main(args: argparse.Namespace) -> int:
     except MergeError as exc:
         print(f"simharness: error: {exc}", file=sys.stderr)
         return 2
-    violated = [i["id"] for i in doc["invariants"] if i["violated"]]
-    print(
-        f"merged {len(args.dirs)} shards: {doc['runs']} runs, "
-        + (f"violated: {', '.join(violated)}" if violated else "every invariant held")
-    )
+    from simharness._report import headline, visible
+
+    head = headline(doc)
+    print(visible(f"merged {len(args.dirs)} shards: {doc['runs']} runs: {head.icon} {head.text}"))
     for u in doc["unreached"]:
-        print(f"warning: {u['scenario']}: expected situation {u['situation']!r} was never reached")
+        print(visible(f"warning: {u['scenario']}: expected situation {u['situation']!r} was never reached"))
     print(f"report: {args.out}/report.html")
     if not doc["complete"]:
         return 130

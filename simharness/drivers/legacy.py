@@ -1,21 +1,5 @@
-"""openclaw up to 2026.5.18: the same driver without the coordination check (the #83510 bug).
+"""The pre-fix driver under its old name: `openclaw_2026_5_18.py` (kept so existing commands and schedules work)."""
 
-A takeover or a session write-lock timeout is an ordinary unclassified candidate failure: the driver walks the
-whole chain, calls `onError` for each, and rethrows the raw error from the last candidate.
-"""
+from simharness.drivers.openclaw_2026_5_18 import SIMHARNESS_PROFILE, run_with_model_fallback
 
-from __future__ import annotations
-
-from collections.abc import Generator, Sequence
-from typing import Any
-
-import simpy
-
-from simharness.drivers import reference
-from simharness.targets._protocol import CallContext, Candidate, OnErrorFn, RunFn
-
-
-def run_with_model_fallback(
-    ctx: CallContext, candidates: Sequence[Candidate], run: RunFn, on_error: OnErrorFn
-) -> Generator[simpy.Event, Any, Any]:
-    return reference.run_with_model_fallback(ctx, candidates, run, on_error, coordination_check=False)
+__all__ = ["SIMHARNESS_PROFILE", "run_with_model_fallback"]

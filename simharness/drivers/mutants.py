@@ -1,8 +1,8 @@
 """Mutant drivers: the reference driver with one realistic bug each — the harness's proof of strength.
 
-Every invariant has at least one mutant that violates it; `simharness mutants` runs every strategy against
-them and prints the kill matrix, and the test suite shows each one is caught. A mutant is a target like any
-other: `--target mutant:NAME`.
+Every invariant and every wrapper shape the world builds has at least one mutant that it catches; `simharness
+mutants` runs every strategy against them and prints the kill matrix, and the test suite shows each one is
+caught. A mutant is a target like any other: `--target mutant:NAME`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import simpy
 
 from simharness import _classifier as C
 from simharness._errors import JSError
-from simharness.drivers import legacy, reference
-from simharness.drivers.reference import summary_error
+from simharness.drivers import openclaw_2026_5_18, openclaw_2026_5_20, reference
+from simharness.drivers.openclaw_2026_5_20 import summary_error
+from simharness.drivers.reference import LINKS, is_coordination_node, reachable
 from simharness.targets._protocol import CallContext, Candidate, DriverFn, OnErrorFn, RunFn
 
 Gen = Generator[simpy.Event, Any, Any]
@@ -39,8 +40,7 @@ class Mutant:
 
 @dataclass(frozen=True, slots=True)
 class _Knobs:
-    is_coordination: Callable[[Any], bool] = C.is_coordination_error
-    coordination_first: bool = False  # check the raw error before classification (the PR's first version)
+    is_coordination: Callable[[Any], bool] = reference.is_coordination_error  # asked of the raw error
     on_error_before_rethrow: bool = False
     rethrow_copy: bool = False
     idle_before_rethrow_ms: int = 0
@@ -50,6 +50,9 @@ class _Knobs:
     wait_forever: bool = False
     summary_count_delta: int = 0
     max_depth: int = C.MAX_FAILOVER_CAUSE_DEPTH
+    retry_after_of_every_error: bool = False  # reads a 429's Retry-After from every error (KeyError elsewhere)
+    outside_chain_last_resort: Candidate | None = None  # a hard-coded model tried when the chain is exhausted
+    made_up_when_exhausted: str | None = None  # "degrades gracefully" with a canned reply
 
 
 def _driver(k: _Knobs) -> DriverFn:
@@ -66,12 +69,23 @@ def _driver(k: _Knobs) -> DriverFn:
             try:
                 result = yield from run(provider, model)
             except JSError as raw:
-                if k.coordination_first and (C.has_session_lock(raw) or C.has_nested(raw, C.is_takeover)):
-                    raise
+                if k.retry_after_of_every_error:
+                    _ = raw.fields["retryAfter"]  # only rate limits carry one: any other error is a KeyError
                 if k.break_lock_on_timeout and C.is_session_write_lock_timeout(raw) and not broke_lock:
                     ctx.break_lock()  # "the lock must be stale": delete it and try again
                     broke_lock = True
                     continue
+                report = {"provider": provider, "model": model, "error": raw, "attempt": i + 1, "total": total}
+                if k.is_coordination(raw):
+                    while k.wait_forever:  # "wait until the session is free again" — nothing ever says so
+                        yield ctx.env.timeout(5_000)
+                    if k.on_error_before_rethrow:
+                        on_error(report)
+                    if k.idle_before_rethrow_ms:
+                        yield ctx.env.timeout(k.idle_before_rethrow_ms)
+                    if k.rethrow_copy:
+                        raise JSError(raw.message, name=raw.name, code=raw.code, cause=raw, kind="wrapper") from None
+                    raise
                 coerced = C.coerce_to_failover_error(raw, provider, model, max_depth=k.max_depth)
                 if C.should_rethrow_abort(raw) and coerced is None:
                     raise
@@ -84,16 +98,6 @@ def _driver(k: _Knobs) -> DriverFn:
                 i += 1
                 continue
             report = {"provider": provider, "model": model, "error": err, "attempt": i + 1, "total": total}
-            if k.is_coordination(err):
-                while k.wait_forever:  # "wait until the session is free again" — nothing ever says so
-                    yield ctx.env.timeout(5_000)
-                if k.on_error_before_rethrow:
-                    on_error(report)
-                if k.idle_before_rethrow_ms:
-                    yield ctx.env.timeout(k.idle_before_rethrow_ms)
-                if k.rethrow_copy:
-                    raise JSError(err.message, name=err.name, code=err.code, cause=err, kind="wrapper")
-                raise err
             if C.is_likely_context_overflow(err.message):
                 raise err
             known = C.is_failover_error(err)
@@ -110,6 +114,10 @@ def _driver(k: _Knobs) -> DriverFn:
             i += 1
         if succeeded:
             return first_success
+        if k.outside_chain_last_resort is not None:
+            return (yield from run(*k.outside_chain_last_resort))
+        if k.made_up_when_exhausted is not None:
+            return k.made_up_when_exhausted
         summary = summary_error(attempts, last_error, total)
         if k.summary_count_delta and summary.name == "FallbackSummaryError":
             n = len(attempts)
@@ -119,18 +127,30 @@ def _driver(k: _Knobs) -> DriverFn:
     return run_with_model_fallback
 
 
-# --- broken coordination predicates ----------------------------------------------------------------------
+# --- broken coordination predicates (each one link, rule or name short of the contract's) ------------------
 
 
-def _predicate(links: tuple[str, ...], *, lock_by_name: bool = False) -> Callable[[Any], bool]:
-    is_lock = (
-        (lambda e: isinstance(e, JSError) and e.name == "SessionWriteLockTimeoutError") if lock_by_name else C.is_session_write_lock_timeout
-    )
+def _predicate(
+    links: Sequence[str] = LINKS,
+    *,
+    lock_by_name: bool = False,
+    max_depth: int = reference.MAX_DEPTH,
+    drop_name: str | None = None,
+    direct_only: str | None = None,
+    runtime_before_explicit: bool = False,
+) -> Callable[[Any], bool]:
+    names, _ = reference.runtime_coordination_marks()
+    known = names - {drop_name, direct_only}
+
+    def coordination(node: JSError) -> bool:
+        return is_coordination_node(node, lock_by_name=lock_by_name, names=known)
 
     def is_coordination(err: Any) -> bool:
-        if not C.has_nested(err, is_lock, links) and not C.has_nested(err, C.is_takeover, links):
-            return False
-        return not C.is_failover_error(err) and C.classify(err) is None
+        graph = reachable(err, links=links, max_depth=max_depth)
+        if runtime_before_explicit and any(node.name in names for node in graph):
+            return True  # the runtime's own coordination names, checked before any provider metadata
+        found = any(coordination(node) for node in graph) or (isinstance(err, JSError) and err.name == direct_only)
+        return found and not any(reference.has_explicit_metadata(node) for node in reachable(err))
 
     return is_coordination
 
@@ -139,17 +159,22 @@ def _no_seen_set(err: Any) -> bool:
     """The predicate walks links without a seen-set: a cycle recurses until JavaScript's stack overflows."""
 
     def has(node: Any) -> bool:
-        if C.is_session_write_lock_timeout(node) or C.is_takeover(node):
-            return True
         if not isinstance(node, JSError):
             return False
-        return has(node.cause) or has(node.error) or has(node.reason)
+        if is_coordination_node(node):
+            return True
+        return has(node.cause) or has(node.error) or has(node.reason) or has(node.suppressed) or any(has(e) for e in node.errors or ())
 
     try:
         found = has(err)
     except RecursionError:
         raise JSError("Maximum call stack size exceeded", name="RangeError", kind="plain") from None
-    return found and not C.is_failover_error(err) and C.classify(err) is None
+    return found and not any(reference.has_explicit_metadata(node) for node in reachable(err))
+
+
+def no(link: str) -> tuple[str, ...]:
+    """Every link but one."""
+    return tuple(x for x in LINKS if x != link)
 
 
 _SHORT = C.MAX_FAILOVER_CAUSE_DEPTH - 1  # depth-off-by-one's limit, in every classification it makes
@@ -162,28 +187,77 @@ def _all() -> dict[str, Mutant]:
             "openclaw ≤ 2026.5.18: no coordination check, a takeover walks the whole chain",
             "coordination-single-run",
             "takeover-race",
-            legacy.run_with_model_fallback,
+            openclaw_2026_5_18.run_with_model_fallback,
+        ),
+        Mutant(
+            "timeout-before-coordination",
+            "openclaw 2026.5.20: coerces an AbortError to a timeout before the coordination check, so a takeover behind its `reason` walks the chain",
+            "coordination-single-run",
+            "nested-coordination",
+            openclaw_2026_5_20.run_with_model_fallback,
         ),
         Mutant(
             "coordination-before-explicit",
-            "checks for a nested lock before classification, so a 429 wrapping a lock aborts the chain (the reviewer's edge case)",
+            "ignores explicit provider metadata when a lock is nested, so a 429 wrapping a lock aborts the chain (the reviewer's edge case)",
             "explicit-metadata-advances",
             "rate-limit-nested-lock",
-            _driver(_Knobs(coordination_first=True)),
+            _driver(_Knobs(is_coordination=partial(reference.is_coordination_error, explicit_wins=False))),
+        ),
+        Mutant(
+            "runtime-before-explicit",
+            "checks the runtime's coordination names before provider metadata (openclaw 2026.8+): a 429 wrapping an ActiveTurnClaimError stops the chain",
+            "explicit-metadata-advances",
+            "explicit-wraps-coordination",
+            _driver(_Knobs(is_coordination=_predicate(runtime_before_explicit=True))),
         ),
         Mutant(
             "no-cause-walk",
             "the coordination predicate does not follow `cause`",
             "coordination-single-run",
             "nested-coordination",
-            _driver(_Knobs(is_coordination=_predicate(("error", "reason")))),
+            _driver(_Knobs(is_coordination=_predicate(no("cause")))),
+        ),
+        Mutant(
+            "no-reason-walk",
+            "the coordination predicate does not follow `reason`",
+            "coordination-single-run",
+            "nested-coordination",
+            _driver(_Knobs(is_coordination=_predicate(no("reason")))),
+        ),
+        Mutant(
+            "no-aggregate-walk",
+            "the coordination predicate does not look inside an AggregateError's `errors[]`",
+            "coordination-single-run",
+            "runtime-coordination",
+            _driver(_Knobs(is_coordination=_predicate(no("errors")))),
+        ),
+        Mutant(
+            "no-suppressed-walk",
+            "the coordination predicate does not look inside a SuppressedError's `suppressed`",
+            "coordination-single-run",
+            "runtime-coordination",
+            _driver(_Knobs(is_coordination=_predicate(no("suppressed")))),
         ),
         Mutant(
             "lock-by-name-only",
             "recognizes a lock by its class name, missing code-only lock objects",
             "coordination-single-run",
             "nested-coordination",
-            _driver(_Knobs(is_coordination=_predicate(("error", "cause", "reason"), lock_by_name=True))),
+            _driver(_Knobs(is_coordination=_predicate(lock_by_name=True))),
+        ),
+        Mutant(
+            "superseded-direct-only",
+            "recognizes AgentHarnessSessionSupersededError only when it is thrown bare (`instanceof`, openclaw 2026.8+), not when wrapped",
+            "coordination-single-run",
+            "runtime-coordination",
+            _driver(_Knobs(is_coordination=_predicate(direct_only="AgentHarnessSessionSupersededError"))),
+        ),
+        Mutant(
+            "name-set-incomplete",
+            "the runtime's coordination name set leaves out ActiveTurnClaimError (the #83510 shape: a coordination error treated as a provider failure)",
+            "coordination-single-run",
+            "runtime-coordination",
+            _driver(_Knobs(is_coordination=_predicate(drop_name="ActiveTurnClaimError"))),
         ),
         Mutant(
             "no-seen-set",
@@ -197,7 +271,7 @@ def _all() -> dict[str, Mutant]:
             "the classifier stops one level short of openclaw's depth limit (24, not 25)",
             "summary-honest",
             "sdk-wrapped-faults",
-            _driver(_Knobs(is_coordination=partial(C.is_coordination_error, max_depth=_SHORT), max_depth=_SHORT)),
+            _driver(_Knobs(is_coordination=_predicate(max_depth=_SHORT), max_depth=_SHORT)),
         ),
         Mutant(
             "onError-before-rethrow",
@@ -212,13 +286,6 @@ def _all() -> dict[str, Mutant]:
             "coordination-single-run",
             "takeover-race",
             _driver(_Knobs(rethrow_copy=True)),
-        ),
-        Mutant(
-            "no-reason-walk",
-            "the coordination predicate does not follow `reason`",
-            "coordination-single-run",
-            "nested-coordination",
-            _driver(_Knobs(is_coordination=_predicate(("error", "cause")))),
         ),
         Mutant(
             "success-not-stopping",
@@ -269,6 +336,27 @@ def _all() -> dict[str, Mutant]:
             "terminates",
             "takeover-race",
             _driver(_Knobs(wait_forever=True)),
+        ),
+        Mutant(
+            "retry-after-keyerror",
+            "reads every error's Retry-After field, which only rate limits carry: any other error crashes the driver (KeyError)",
+            "driver-contract",
+            "takeover-race",
+            _driver(_Knobs(retry_after_of_every_error=True)),
+        ),
+        Mutant(
+            "last-resort-outside-chain",
+            "when every candidate failed, tries a hard-coded default model that is not in the chain",
+            "driver-contract",
+            "rate-limit-storm",
+            _driver(_Knobs(outside_chain_last_resort=("openai", "gpt-4o-mini"))),
+        ),
+        Mutant(
+            "canned-reply",
+            '"degrades gracefully": when every candidate failed, returns a canned reply that no model produced',
+            "driver-contract",
+            "rate-limit-storm",
+            _driver(_Knobs(made_up_when_exhausted="Sorry, I can't answer right now.")),
         ),
     ]
     return {x.name: x for x in m}

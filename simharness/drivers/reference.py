@@ -1,24 +1,120 @@
-"""The reference target: openclaw 2026.5.20's `runWithModelFallback`, as a simpy generator.
+"""The reference target: the contract of PR #83550 as a correct driver, and the quick start's default.
 
-Ported from the published dist (`dist/model-fallback-*.js`), keeping its order of checks exactly: the error
-comes back from `runFallbackCandidate` already coerced to a FailoverError when it classifies; a user abort is
-rethrown from there; then the coordination check (before any bookkeeping), the context-overflow rethrow, the
-unclassified-on-last-candidate rethrow, the recorded attempt, `onError`, and finally the summary.
+It is openclaw 2026.5.20's `runWithModelFallback` (`openclaw_2026_5_20.py`, a faithful port) with the one
+decision every real release gets wrong somewhere made as DESIGN.md states it: *is this a local coordination
+error?* A coordination error — the embedded takeover, the session write-lock timeout, or any 2026.8+ runtime
+coordination error (`ActiveTurnClaimError`, `GatewayDrainingError`, ...) — reached through any link an SDK
+or runtime uses (`cause`, `error`, `reason`, `errors[]`, `suppressed`, within openclaw's depth limit of 25),
+and with no explicit provider metadata anywhere in the graph, is rethrown at once: the same object, before
+the error is coerced, recorded or reported. Explicit metadata (an HTTP status, a provider code such as
+`RESOURCE_EXHAUSTED`) wins, even over a coordination error nested inside: the driver advances. Everything
+else is 2026.5.20's own loop: coercion, user-abort and context-overflow rethrows, attempts, `onError`, and
+the `All models failed (N): ...` summary.
 
-This file is also the template for your own driver: any Python file exposing a callable with this signature is
-a target (`--target py:path/to/file.py:run_with_model_fallback`).
+It recognizes errors the way a real driver can — by name, code and status — and never reads the world's
+`kind` labels. This file is also a template for your own driver: any Python file exposing a callable with
+this signature is a target (`--target py:path/to/file.py:run_with_model_fallback`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
+from functools import cache
 from typing import Any
 
 import simpy
 
 from simharness import _classifier as C
+from simharness import _errors as E
 from simharness._errors import JSError
+from simharness.drivers.openclaw_2026_5_20 import summary_error
 from simharness.targets._protocol import CallContext, Candidate, OnErrorFn, RunFn
+
+#: Every link SDKs and runtimes wrap errors with.
+LINKS = ("cause", "error", "reason", "errors", "suppressed")
+#: openclaw's classifiers stop walking at this depth.
+MAX_DEPTH = C.MAX_FAILOVER_CAUSE_DEPTH
+#: HTTP statuses that carry explicit failover metadata (a 400/422 is a request problem, not a provider state).
+_EXPLICIT_STATUS = frozenset({401, 402, 403, 408, 429}) | frozenset(range(500, 600))
+_EXPLICIT_CODES = frozenset({"OVERLOADED", "OVERLOADED_ERROR"}) | C._RATE_LIMIT_CODES
+
+
+#: JavaScript's own error names: they say nothing about which error it is.
+_GENERIC_NAMES = frozenset({"", "Error", "AbortError", "TypeError", "RangeError", "TimeoutError", "AggregateError", "SuppressedError"})
+
+
+@cache
+def runtime_coordination_marks() -> tuple[frozenset[str], frozenset[str]]:
+    """(names, codes) of the runtimes' own coordination errors: every kind the world knows, read from the
+    constructors a runtime's errors are built with (the takeover and lock have rules of their own)."""
+    names: set[str] = set()
+    codes: set[str] = set()
+    for kind in sorted(E.COORDINATION_KINDS - {"takeover", "lock_timeout"}):
+        sample = E.coordination_error(kind, "probe")
+        if sample.name not in _GENERIC_NAMES:  # e.g. the stale-lifecycle error is an "AbortError": its code says it
+            names.add(sample.name)
+        if sample.code:
+            codes.add(sample.code)
+    return frozenset(names), frozenset(codes)
+
+
+def is_coordination_node(node: JSError, *, lock_by_name: bool = False, names: frozenset[str] | None = None) -> bool:
+    """One node of the graph is a coordination error: a takeover (by name, as openclaw matches it), a
+    session write-lock timeout (by code or class, never by name alone) or a runtime coordination error."""
+    if node.name == "EmbeddedAttemptSessionTakeoverError":
+        return True
+    if lock_by_name:
+        if node.name == "SessionWriteLockTimeoutError":
+            return True
+    elif node.code == C.SESSION_WRITE_LOCK_TIMEOUT_CODE:
+        return True
+    runtime_names, runtime_codes = runtime_coordination_marks()
+    return node.name in (runtime_names if names is None else names) or (node.code is not None and node.code in runtime_codes)
+
+
+def has_explicit_metadata(node: JSError) -> bool:
+    """A numeric provider status or a non-timeout provider code: the provider said what happened."""
+    if node.status is not None and node.status in _EXPLICIT_STATUS:
+        return True
+    return bool(node.code) and str(node.code).strip().upper() in _EXPLICIT_CODES
+
+
+def reachable(err: Any, *, links: Sequence[str] = LINKS, max_depth: int = MAX_DEPTH, seen_set: bool = True) -> list[JSError]:
+    """Every error reachable from `err` through `links`, breadth by depth, each once, at most `max_depth` deep."""
+    out: list[JSError] = []
+    seen: set[int] = set()
+    frontier: list[Any] = [err]
+    for _ in range(max_depth + 1):
+        nxt: list[Any] = []
+        for node in frontier:
+            if not isinstance(node, JSError) or (seen_set and id(node) in seen):
+                continue
+            seen.add(id(node))
+            out.append(node)
+            for link in links:
+                child = getattr(node, link, None)
+                if link == "errors":
+                    nxt.extend(child or ())
+                elif child is not None:
+                    nxt.append(child)
+        if not nxt:
+            break
+        frontier = nxt
+    return out
+
+
+def is_coordination_error(err: Any, *, links: Sequence[str] = LINKS, max_depth: int = MAX_DEPTH, explicit_wins: bool = True) -> bool:
+    """The contract's predicate: a coordination error anywhere in the graph, and no explicit provider metadata."""
+    graph = reachable(err, links=links, max_depth=max_depth)
+    if not any(is_coordination_node(node) for node in graph):
+        return False
+    return not (explicit_wins and any(has_explicit_metadata(node) for node in reachable(err)))
+
+
+def failover_reason(err: Any) -> str:
+    """The reason openclaw's classifier gives a candidate failure (`rate_limit`, `auth`, `billing`,
+    `overloaded`, `timeout`, ...; `unknown` when it cannot tell): what a summary names per attempt."""
+    return C.describe_failover(err)[1]
 
 
 def run_with_model_fallback(
@@ -26,8 +122,6 @@ def run_with_model_fallback(
     candidates: Sequence[Candidate],
     run: RunFn,
     on_error: OnErrorFn,
-    *,
-    coordination_check: bool = True,
 ) -> Generator[simpy.Event, Any, Any]:
     attempts: list[tuple[str, str, str, str]] = []  # (provider, model, error text, reason)
     last_error: JSError | None = None
@@ -36,36 +130,20 @@ def run_with_model_fallback(
         try:
             result = yield from run(provider, model)
         except JSError as raw:
-            # runFallbackCandidate: coerce first; an abort that is not a timeout ends the call as it is
+            if is_coordination_error(raw):
+                raise  # a local coordination error: the same object, before coercion and any bookkeeping
             coerced = C.coerce_to_failover_error(raw, provider, model)
             if C.should_rethrow_abort(raw) and coerced is None:
-                raise
+                raise  # a user abort ends the call as it is
             err = coerced if coerced is not None else raw
         else:
             return result
-        if coordination_check and C.is_coordination_error(err):
-            raise err  # a local coordination error: the same object, before any bookkeeping
         if C.is_likely_context_overflow(err.message):
             raise err
-        known = C.is_failover_error(err)
-        if not known and i == total - 1:
+        if not C.is_failover_error(err) and i == total - 1:
             raise err
         last_error = err
         text, reason = C.describe_failover(err)
         attempts.append((provider, model, text, reason))
         on_error({"provider": provider, "model": model, "error": err, "attempt": i + 1, "total": total})
     raise summary_error(attempts, last_error, total)
-
-
-def summary_error(attempts: list[tuple[str, str, str, str]], last_error: JSError | None, total: int) -> JSError:
-    """`throwFallbackFailureSummary`: the raw last error for at most one attempt, else `All models failed`."""
-    if len(attempts) <= 1 and last_error is not None:
-        return last_error
-    parts = " | ".join(f"{p}/{m}: {text} ({reason})" for p, m, text, reason in attempts) or "unknown"
-    return JSError(
-        f"All models failed ({len(attempts) or total}): {parts}",
-        name="FallbackSummaryError",
-        cause=last_error,
-        kind="summary",
-        fields={"attempts": [{"provider": p, "model": m, "error": t, "reason": r} for p, m, t, r in attempts]},
-    )

@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from simharness._tripwire import user_interrupted
 from simharness.targets._protocol import (
-    EMBEDDED_LOCK_PROFILE,
+    ALL_KINDS_PROFILE,
     CallContext,
     DriverFn,
     Profile,
@@ -29,7 +30,7 @@ __all__ = ["CallContext", "DriverFn", "Profile", "PythonTarget", "Target", "Targ
 class PythonTarget:
     """A driver written in Python, run in-process as a simpy generator."""
 
-    def __init__(self, spec: str, driver: DriverFn, profile: Profile = EMBEDDED_LOCK_PROFILE) -> None:
+    def __init__(self, spec: str, driver: DriverFn, profile: Profile = ALL_KINDS_PROFILE) -> None:
         self.spec, self._driver, self.profile = spec, driver, profile
         self.fingerprint_fields: tuple[str, ...] = ("dev", "ino", "size", "mtimeNs", "ctimeNs")
 
@@ -57,13 +58,38 @@ def _load_python(spec: str) -> PythonTarget:
     sys.modules[module_name] = module
     try:
         loader_spec.loader.exec_module(module)
-    except Exception as exc:  # noqa: BLE001 — the user's file failed to import: say so in one line
-        raise TargetError(f"{spec}: importing {path} failed: {type(exc).__name__}: {exc}") from None
+    except BaseException as exc:  # even SystemExit: the user's file failed to import, say so in one line
+        del sys.modules[module_name]
+        if isinstance(exc, KeyboardInterrupt) and user_interrupted():
+            raise
+        raise TargetError(f"{spec}: importing {path} failed{_at(exc, path)}: {type(exc).__name__}: {_one_line(exc)}") from None
     driver: Any = getattr(module, attr, None)
     if not callable(driver):
         raise TargetError(f"{spec}: {path} has no callable {attr!r}")
-    profile = getattr(module, "SIMHARNESS_PROFILE", EMBEDDED_LOCK_PROFILE)
+    profile = getattr(module, "SIMHARNESS_PROFILE", ALL_KINDS_PROFILE)
     return PythonTarget(spec, driver, profile)
+
+
+def _at(exc: BaseException, path: Path) -> str:
+    """` at FILE:LINE`: the innermost line of the user's file in the traceback (or nothing)."""
+    found = ""
+    tb = exc.__traceback__
+    try:
+        mine = path.resolve()
+        while tb is not None:
+            if Path(tb.tb_frame.f_code.co_filename).resolve() == mine:
+                found = f" at {path.name}:{tb.tb_lineno}"
+            tb = tb.tb_next
+    except OSError:
+        pass
+    if not found and isinstance(exc, SyntaxError) and exc.lineno:
+        found = f" at {path.name}:{exc.lineno}"
+    return found
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def resolve_target(spec: str) -> Target:

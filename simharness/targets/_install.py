@@ -141,7 +141,7 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def _write_marker(directory: Path, doc: dict[str, Any]) -> None:
-    tmp = directory / f"{MARKER}.tmp"
+    tmp = directory / f"{MARKER}.{os.getpid()}.tmp"  # per process: a re-scan may rewrite the marker beside an install
     tmp.write_text(json.dumps({"schema": MARKER_SCHEMA, **doc}, indent=1) + "\n", encoding="utf-8")
     with open(tmp, "rb") as handle:
         os.fsync(handle.fileno())
@@ -270,9 +270,24 @@ def installed(version: str) -> Installed | None:
     try:
         located = Located.from_json(marker["located"])
         node = NodeBinary(**marker["node"])
-        return Installed(f"openclaw@{version}", directory, directory / "package", located, node, str(marker.get("mode", "light")))
     except (KeyError, TypeError):
         return None
+    if not located.current:
+        located = _relocate(directory, marker, f"openclaw@{version}")
+    return Installed(f"openclaw@{version}", directory, directory / "package", located, node, str(marker.get("mode", "light")))
+
+
+def _relocate(directory: Path, marker: dict[str, Any], spec: str) -> Located:
+    """A cache scanned by an older simharness (other kinds, no real-class symbols): scan again and keep it.
+
+    The package itself is unchanged, so the install stays complete; only the marker's `located` is renewed
+    (atomically; a read-only cache is scanned on every use instead)."""
+    located = locate(directory / "package", spec)
+    try:
+        _write_marker(directory, {**{k: v for k, v in marker.items() if k != "schema"}, "located": located.to_json()})
+    except OSError:
+        pass
+    return located
 
 
 def install(version: str, progress: Progress = stderr_progress, *, full: bool = False, force: bool = False) -> Installed:
@@ -376,11 +391,11 @@ def list_installed() -> list[dict[str, Any]]:
         if marker is None:
             rows.append({"spec": directory.name, "status": "incomplete", "directory": str(directory)})
             continue
-        located = marker.get("located", {})
-        try:
-            profile = Located.from_json(located).profile()
+        done = installed(directory.name[len("openclaw@") :]) if _VERSION.match(directory.name[len("openclaw@") :]) else None
+        if done is not None:
+            profile = done.located.profile()
             profile_text = f"{profile.name} ({profile.generation})"
-        except (KeyError, TypeError):
+        else:
             profile_text = "?"
         rows.append(
             {

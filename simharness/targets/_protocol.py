@@ -20,6 +20,8 @@ from typing import Any, Protocol
 
 import simpy
 
+from simharness._errors import COORDINATION_KINDS
+
 Candidate = tuple[str, str]
 RunFn = Callable[[str, str], Generator[simpy.Event, Any, Any]]
 OnErrorFn = Callable[[dict[str, Any]], None]
@@ -67,8 +69,11 @@ class Profile:
 PROVIDER_KINDS = frozenset(
     {"rate_limit", "overloaded", "server_error", "auth", "billing", "timeout", "context_overflow", "abort", "wrapper", "plain"}
 )
-#: The 2026.5.19 - 2026.7.x runtimes (and the reference model): embedded takeover and session write lock.
-EMBEDDED_LOCK_PROFILE = Profile("embedded-lock", PROVIDER_KINDS | {"takeover", "lock_timeout"}, "2026.5.19+")
+#: The 2026.5.x - 2026.7.x runtimes: embedded takeover and session write lock.
+EMBEDDED_LOCK_PROFILE = Profile("embedded-lock", PROVIDER_KINDS | {"takeover", "lock_timeout"}, "2026.5.x-2026.7.x")
+#: The simulated world itself: every kind it can build. The reference contract and Python drivers that
+#: declare nothing narrower are judged on all of them (a driver that never met a kind is not excused from it).
+ALL_KINDS_PROFILE = Profile("all-kinds", PROVIDER_KINDS | COORDINATION_KINDS, "every kind the world builds")
 
 
 class CallContext(Protocol):

@@ -8,17 +8,22 @@
 //   -> run    {call, provider, model}                        the driver called run(): Python plays the attempt
 //   <- result {call, ok, value | error: graph, now}          its outcome (an error graph becomes real classes)
 //   -> onError {call, provider, model, attempt, total, error: graph, ref}
-//   -> done   {call, ok, value | error: graph, ref}          the driver returned or threw
+//   -> done   {call, ok, value, valueRef | error: graph, ref} the driver returned or threw
 //   <- cancel {call}                                         Python abandoned the call (its world ended)
 //
 // `ref` is the index of the attempt whose thrown object is *identical* to the one reported (or null): the
-// Python side then hands back its own object, so identity survives the process boundary.
+// Python side then hands back its own object, so identity survives the process boundary. `valueRef` does the
+// same for a returned value: the index of the run() resolution it is (Object.is), or null for a made-up one.
+// Coordination errors are built as the release's own classes (config.classes: name -> exported symbol), so
+// `instanceof` checks see the real thing; a class the dist does not export becomes an Error subclass of that
+// exact name. If our parent dies (even by SIGKILL) we end too: see the parent watch below.
 // We only act on input: after a message about call X, everything we print concerns call X until it waits
 // again (on a run) or ends. `Date.now()` and `new Date()` read the virtual clock sent with each message.
 
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
 
 const config = JSON.parse(process.argv[2]);
 const VERBOSE = Boolean(process.env.SIMHARNESS_BRIDGE_VERBOSE);
@@ -67,6 +72,21 @@ const setNow = (ms) => {
   if (typeof ms === "number" && Number.isFinite(ms)) NOW = EPOCH + ms;
 };
 
+// --- parent watch: a target stuck in a busy loop never reads stdin's end, so a separate thread checks that our
+// parent is alive and kills the whole process when it is gone (Python also asks Linux for SIGKILL on its death).
+if (config.parentPid) {
+  const watch = `
+    const { workerData } = require("node:worker_threads");
+    setInterval(() => {
+      let gone = process.ppid !== workerData.parent;
+      try { process.kill(workerData.parent, 0); } catch (e) { if (e.code === "ESRCH") gone = true; }
+      if (gone) process.kill(process.pid, "SIGKILL");
+    }, 250);`;
+  try {
+    new Worker(watch, { eval: true, workerData: { parent: config.parentPid } }).unref();
+  } catch {}
+}
+
 process.on("uncaughtException", (err) => die(`uncaught exception in the target: ${err?.stack ?? err}`));
 process.on("unhandledRejection", (err) => die(`unhandled rejection in the target: ${err?.stack ?? err}`));
 
@@ -104,6 +124,23 @@ try {
 } catch (err) {
   if (VERBOSE) process.stderr.write(`plugin snapshot not published: ${err?.stack ?? err}\n`);
 }
+// Every coordination class the world builds, as the release defines it (instanceof) or by exact name.
+const realClasses = new Map();
+const namedClasses = new Map();
+for (const name of config.classes ?? []) {
+  if (!config.symbols[name]) continue;
+  try {
+    const value = await load(name);
+    if (typeof value === "function") realClasses.set(name, value);
+  } catch (err) {
+    // A chunk that cannot load under this install (a dependency the light install left out): by name.
+    if (VERBOSE) process.stderr.write(`${name}: not loaded (${err?.message ?? err}); built by name\n`);
+  }
+}
+function namedClass(name) {
+  if (!namedClasses.has(name)) namedClasses.set(name, { [name]: class extends Error {} }[name]);
+  return namedClasses.get(name);
+}
 if (!TakeoverError) {
   // Not exported by the dist (it lives inside a large chunk): recognized by name, so a class of that name
   // and shape is the real thing as far as any classifier can tell.
@@ -126,6 +163,12 @@ function build(node) {
     err = new SessionWriteLockTimeoutError({ timeoutMs: f.timeoutMs, owner: f.owner, lockPath: f.lockPath });
   } else if (node.name === "EmbeddedAttemptSessionTakeoverError") {
     err = new TakeoverError(f.sessionFile ?? "");
+  } else if ((config.classes ?? []).includes(node.name)) {
+    // A true Error object whose prototype is the release's class; its constructor (whose signature differs
+    // from class to class and release to release) is not run: name, message, code and fields are set as it would.
+    err = Reflect.construct(Error, [node.message], realClasses.get(node.name) ?? namedClass(node.name));
+    err.name = node.name;
+    for (const [k, v] of Object.entries(f)) err[k] = v;
   } else if (node.name === "FailoverError" && FailoverError) {
     err = new FailoverError(node.message, { reason: f.reason ?? "unknown", provider: f.provider, model: f.model, status: node.status, code: node.code });
   } else if (node.name === "AggregateError") {
@@ -198,6 +241,11 @@ function refOf(state, err) {
   return i >= 0 ? i : null;
 }
 
+function valueRefOf(state, value) {
+  const i = state.values.findIndex((v) => Object.is(v, value));
+  return i >= 0 ? i : null;
+}
+
 function resultValue(ret) {
   // openclaw returns {result, provider, model, attempts}; the simulated run's value is `result`.
   if (isObj(ret) && "result" in ret) return ret.result;
@@ -205,7 +253,7 @@ function resultValue(ret) {
 }
 
 function start(msg) {
-  const state = { thrown: [], pending: null };
+  const state = { thrown: [], values: [], pending: null };
   calls.set(msg.call, state);
   const [[provider, model], ...rest] = msg.chain;
   const call = msg.call;
@@ -227,7 +275,9 @@ function start(msg) {
           if (live()) send({ t: "onError", call, provider: a?.provider, model: a?.model, attempt: a?.attempt, total: a?.total, error: toGraph(a?.error), ref: refOf(state, a?.error) });
         },
       });
-      out = { t: "done", call, ok: true, value: resultValue(ret) ?? null };
+      const value = resultValue(ret);
+      const plain = value instanceof String || value instanceof Number || value instanceof Boolean ? value.valueOf() : value;
+      out = { t: "done", call, ok: true, value: plain ?? null, valueRef: valueRefOf(state, value) };
     } catch (err) {
       out = { t: "done", call, ok: false, error: toGraph(err), ref: refOf(state, err) };
     }
@@ -248,8 +298,13 @@ function handle(msg) {
     if (!state || !state.pending) die(`result for call ${msg.call}, which is not waiting on run()`);
     const { resolve, reject } = state.pending;
     state.pending = null;
-    if (msg.ok) resolve(msg.value);
-    else {
+    if (msg.ok) {
+      // A primitive has no identity in JS (a made-up "reply" is Object.is the real one), so run() resolves
+      // with a boxed copy: only the very object handed out compares identical. openclaw keeps results opaque.
+      const value = msg.value !== null && typeof msg.value !== "object" ? Object(msg.value) : msg.value;
+      state.values.push(value);
+      resolve(value);
+    } else {
       const err = fromGraph(msg.error);
       state.thrown.push(err);
       reject(err);
@@ -294,4 +349,6 @@ send({
     FailoverError: Boolean(FailoverError),
     EmbeddedAttemptSessionTakeoverError: config.symbols.EmbeddedAttemptSessionTakeoverError ? "exported" : "by name",
   },
+  classes: Object.fromEntries((config.classes ?? []).map((n) => [n, realClasses.has(n) ? "real" : "by name"])),
+  parentWatch: Boolean(config.parentPid),
 });

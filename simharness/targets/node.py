@@ -10,19 +10,29 @@ next message from Node concerns call X.
 Identity crosses the boundary by reference: when Node reports that the error it rethrew (or passed to
 `onError`) is the very object `run` threw at attempt k, the Python side raises *its own* object of attempt
 k — the world's uid matches and `coordination-single-run` can judge identity. Anything else is rebuilt from
-its graph as a new object.
+its graph as a new object. Returned values likewise: the very value a `run` resolved with comes back as the
+world's own object (`driver-contract` judges "a result `run` did not produce" by identity); a made-up one as
+a new object.
+
+A harness killed outright (SIGKILL) leaves no Node behind: on Linux the child asks the kernel for SIGKILL
+when its parent dies (`PR_SET_PDEATHSIG`), and everywhere the bridge watches its parent from a thread of its own.
 """
 
 from __future__ import annotations
 
 import atexit
+import ctypes
+import ctypes.util
 import json
 import math
 import os
 import select
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
+import threading
 import weakref
 from collections.abc import Generator, Sequence
 from pathlib import Path
@@ -33,7 +43,7 @@ import simpy
 from simharness._errors import JSError, from_graph, to_graph
 from simharness._tripwire import RunStalled
 from simharness.targets._install import NodeBinary, find_node, install, installed, quiet, stderr_progress
-from simharness.targets._locate import Located, dist_dir, locate
+from simharness.targets._locate import TAKEOVER_NAME, Located, coordination_marks, dist_dir, locate
 from simharness.targets._protocol import CallContext, Candidate, OnErrorFn, Profile, RunFn, TargetError
 
 BRIDGE = Path(__file__).with_name("bridge.mjs")
@@ -74,6 +84,32 @@ def plugins() -> str:
     return value
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> Any:
+    """A `preexec_fn` (Linux): SIGKILL this child when the thread that started it dies, even by SIGKILL.
+
+    The kernel ties the signal to the forking *thread*, so it is used only from the main thread (a worker
+    thread may end while the harness lives on); the bridge's own parent watch covers every other case."""
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
+        return None
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return None
+    try:
+        prctl = ctypes.CDLL(libc_name, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+    def arm() -> None:  # runs in the child between fork and exec: no Python objects allocated beyond this
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the request took hold
+            os._exit(1)
+
+    return arm
+
+
 def _kill(proc: subprocess.Popen[bytes], home: str, stderr: Any) -> None:
     if proc.poll() is None:
         proc.kill()
@@ -99,7 +135,13 @@ class Bridge:
         self.timeout = timeout if timeout is not None else _timeout()
         self._home = tempfile.mkdtemp(prefix="simharness-node-home-")
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 — closed by close(); a file, so Node never blocks on stderr
-        config = {"dist": located.dist, "symbols": {k: {"file": v.file, "export": v.export} for k, v in located.symbols.items()}}
+        classes = sorted({*coordination_marks()[0], TAKEOVER_NAME})  # built as the release's own classes
+        config = {
+            "dist": located.dist,
+            "symbols": {k: {"file": v.file, "export": v.export} for k, v in located.symbols.items()},
+            "classes": classes,
+            "parentPid": os.getpid(),
+        }
         # A scrubbed environment: the user's OPENCLAW_* settings, auth profiles and NODE_OPTIONS stay out; an
         # empty HOME means no auth-profile store, so no cooldown logic runs and nothing is read from ~.
         env = {
@@ -124,6 +166,7 @@ class Bridge:
                 env=env,
                 cwd=self._home,
                 start_new_session=True,  # Ctrl-C reaches us, not Node: we end it ourselves
+                preexec_fn=_die_with_parent(os.getpid()),  # noqa: PLW1509 — only prctl between fork and exec
             )
         except OSError as exc:
             self._stderr.close()
@@ -318,6 +361,7 @@ class NodeTarget:
             raise
         wire = bridge.new_call()
         thrown: list[JSError] = []  # what `run` threw, by attempt: Node's `ref` indexes this
+        produced: list[Any] = []  # what `run` returned, by success: Node's `valueRef` indexes this
         finished = False
         env = ctx.env
         try:
@@ -331,7 +375,8 @@ class NodeTarget:
                         thrown.append(err)
                         reply = {"t": "result", "call": wire, "ok": False, "error": to_graph(err), "now": env.now}
                     else:
-                        reply = {"t": "result", "call": wire, "ok": True, "value": value, "now": env.now}
+                        produced.append(value)
+                        reply = {"t": "result", "call": wire, "ok": True, "value": _wire_value(value), "now": env.now}
                     msg = bridge.request(wire, reply)
                 elif kind == "onError":
                     error = self._error(bridge, msg, thrown)
@@ -348,7 +393,10 @@ class NodeTarget:
                 elif kind == "done":
                     finished = True
                     if msg.get("ok"):
-                        return msg.get("value")
+                        ref = msg.get("valueRef")
+                        if isinstance(ref, int) and not isinstance(ref, bool) and 0 <= ref < len(produced):
+                            return produced[ref]  # the very value `run` produced: identity preserved
+                        return _fresh(msg.get("value"), produced)
                     raise self._error(bridge, msg, thrown)
                 else:
                     bridge._fail(f"protocol error: unexpected {bridge._short(msg)}")
@@ -370,6 +418,30 @@ class NodeTarget:
             return from_graph(graph) if isinstance(graph, dict) else JSError("(no error)", name="NonError")
         except (KeyError, TypeError, IndexError):
             bridge._fail(f"protocol error: malformed error graph {bridge._short(graph)}")
+
+
+def _wire_value(value: Any) -> Any:
+    """`value` as JSON can carry it (a world's value that JSON cannot hold travels as its repr)."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+    return value
+
+
+class MadeUpValue(str):
+    """A driver's made-up result that equals (as text) a value `run` produced: a distinct object, never `is`."""
+
+    __slots__ = ()
+
+
+def _fresh(value: Any, produced: list[Any]) -> Any:
+    """A value the driver made up, as a new object: never identical to one `run` produced (CPython shares
+    one-character strings, so an equal made-up string is wrapped). JSON's singletons (None, True, False)
+    cannot be told apart; the world's values are strings."""
+    if isinstance(value, str) and any(value is p for p in produced):
+        return MadeUpValue(value)
+    return value
 
 
 def smoke_test(spec: str, located: Located, node: NodeBinary) -> str | None:
