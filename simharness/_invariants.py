@@ -61,6 +61,7 @@ class Violation:
     at: int  # virtual ms of the offending event
     call: int | None = None
     event: int | None = None  # index into the trace
+    shape: str = ""  # the error graph it is about ("AbortError --reason--> ActiveTurnClaimError"): the departure's class
 
 
 @dataclass(slots=True)
@@ -208,8 +209,16 @@ def check(trace: Trace, profile: Profile) -> Verdicts:
     return v
 
 
-def _fail(v: Verdicts, invariant: str, message: str, event: Event, call: int | None) -> None:
-    v.violations.append(Violation(invariant, message, event.t, call))
+def _shape(outcome: Event) -> str:
+    """The class of a departure: the error graph as `describe` draws it (which stops after a few links) and
+    the kinds it holds, so a 25-deep wrapper of a takeover and of a lock are told apart."""
+    data = outcome.data
+    kinds = [data["root"], *(k for k in data["coord"] if k != data["root"])]
+    return f"{data['shape']} [{' > '.join(kinds)}]"
+
+
+def _fail(v: Verdicts, invariant: str, message: str, event: Event, call: int | None, shape: str = "") -> None:
+    v.violations.append(Violation(invariant, message, event.t, call, shape=shape))
 
 
 def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
@@ -258,6 +267,7 @@ def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
             v.checked["no-idle-burn"] += 1
             later = c.runs[i + 1 :]
             reported = [e for e in c.on_errors if e.data.get("err") == uid]
+            shape = _shape(outcome)
             what = f"{outcome.data['shape']} from {start.data['candidate']}"
             if later:
                 n = len(c.runs)
@@ -267,9 +277,10 @@ def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
                     f"call {c.call}: {what} did not stop the chain: run executed {n} times",
                     later[0][0],
                     c.call,
+                    shape,
                 )
             elif end.kind != "call.raise":
-                _fail(v, "coordination-single-run", f"call {c.call}: {what} was swallowed (the call returned)", end, c.call)
+                _fail(v, "coordination-single-run", f"call {c.call}: {what} was swallowed (the call returned)", end, c.call, shape)
             elif raised_uid != uid:
                 _fail(
                     v,
@@ -277,11 +288,12 @@ def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
                     f"call {c.call}: {what} was not rethrown as the same object; caller got {end.data.get('name')}: {end.data.get('message')}",
                     end,
                     c.call,
+                    shape,
                 )
             elif reported:
-                _fail(v, "coordination-single-run", f"call {c.call}: onError was called for {what}", reported[0], c.call)
+                _fail(v, "coordination-single-run", f"call {c.call}: onError was called for {what}", reported[0], c.call, shape)
             if end.t != outcome.t:
-                _fail(v, "no-idle-burn", f"call {c.call}: {what} at {outcome.t} ms, but the call ended at {end.t} ms", end, c.call)
+                _fail(v, "no-idle-burn", f"call {c.call}: {what} at {outcome.t} ms, but the call ended at {end.t} ms", end, c.call, shape)
             break
         if category == "terminal":
             stop_at = i
@@ -295,6 +307,7 @@ def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
                     f"call {c.call}: attempt {i + 1} ran {start.data['candidate']}, not {chain[i] if i < len(chain) else 'nothing'}",
                     start,
                     c.call,
+                    _shape(outcome),
                 )
             elif i + 1 < len(chain) and i + 1 >= len(c.runs):
                 _fail(
@@ -303,6 +316,7 @@ def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
                     f"call {c.call}: {outcome.data['shape']} from {start.data['candidate']} did not advance to {chain[i + 1]}",
                     end,
                     c.call,
+                    _shape(outcome),
                 )
             elif i + 1 < len(chain) and c.runs[i + 1][0].data["candidate"] != chain[i + 1]:
                 nxt = c.runs[i + 1][0]
@@ -312,6 +326,7 @@ def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
                     f"call {c.call}: after {start.data['candidate']} the driver ran {nxt.data['candidate']}, not {chain[i + 1]}",
                     nxt,
                     c.call,
+                    _shape(outcome),
                 )
 
     if end.kind == "call.raise":

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from simharness._io import MAX_REPORT_BYTES, InputTooLarge, read_bounded
-from simharness._report import timing
+from simharness._report import shapes_json, timing
 from simharness._schedule import replay_command
 
 Doc = dict[str, Any]
@@ -102,6 +102,11 @@ def combine(docs: Sequence[Doc]) -> Doc:
                 "counterexample": min(found, key=first_found) if found else None,
             }
         )
+        shapes: dict[str, int] = {}
+        for part in parts:
+            _add(shapes, {x["shape"]: x["runs"] for x in part.get("shapes") or []})
+        if shapes:
+            invariants[-1]["shapes"] = shapes_json(shapes)
     hits: dict[str, int] = {}
     for doc in docs:
         _add(hits, {s["id"]: s["hits"] for s in doc["sometimes"]})

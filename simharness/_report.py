@@ -37,7 +37,7 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -241,6 +241,16 @@ def scenario_digest(scenario: Scenario) -> str:
     return "sha256:" + hashlib.sha256(body.encode()).hexdigest()
 
 
+#: How many distinct error shapes an invariant lists (the rest are counted in `runs`, not named).
+MAX_SHAPES = 40
+
+
+def shapes_json(shapes: Mapping[str, int]) -> list[dict[str, Any]]:
+    """Every error shape that violated an invariant, most runs first: the departures, not just the first one."""
+    ranked = sorted(shapes.items(), key=lambda item: (-item[1], item[0]))
+    return [{"shape": shape, "runs": runs} for shape, runs in ranked[:MAX_SHAPES]]
+
+
 def report_json(suite: SuiteResult, out_dir: Path) -> dict[str, Any]:
     situations = suite.situation_totals()
     single = len(suite.scenarios) == 1  # then the suite's totals are the scenario's own
@@ -252,6 +262,7 @@ def report_json(suite: SuiteResult, out_dir: Path) -> dict[str, Any]:
             "violated": t.violated,
             "not_applicable": t.not_applicable,
             "counterexample": _counterexample(suite, inv, out_dir),
+            **({"shapes": shapes_json(t.shapes)} if t.shapes else {}),
         }
         for inv, t in suite.invariants.items()
     ]
@@ -412,6 +423,11 @@ def summary_md(doc: dict[str, Any]) -> str:
     for inv in violated:
         ce = inv["counterexample"]
         out += ["", f"## ❌ {_md(inv['id'])}: {inv['violated']} violating runs", "", f"> {_md(inv['description'])}", ""]
+        shapes = inv.get("shapes") or []
+        if shapes:
+            out += [f"Violated by {len(shapes)} error shape{'s' if len(shapes) != 1 else ''} (runs):", ""]
+            out += [f"- <code>{_h(x['shape'])}</code> ({x['runs']})" for x in shapes]
+            out += [""]
         if ce is None:
             continue
         run = f", run {ce['run']}" if ce.get("run") is not None else ""

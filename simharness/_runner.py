@@ -165,6 +165,7 @@ class InvariantTotals:
     checked: int = 0
     violated: int = 0
     not_applicable: int = 0
+    shapes: Counter[str] = field(default_factory=Counter)  # error shape -> violating runs: every departure, not just the first
     counterexample: RunResult | None = None
     shrunk: RunResult | None = None
 
@@ -230,6 +231,7 @@ def tally(suite: SuiteResult, sr: ScenarioResult, result: RunResult) -> None:
         for inv in sorted({v.invariant for v in verdicts.violations}):
             totals = suite.invariants[inv]
             totals.violated += 1
+            totals.shapes.update({v.shape for v in verdicts.violations if v.invariant == inv and v.shape})
             if totals.counterexample is None:
                 totals.counterexample = result
 

@@ -125,6 +125,7 @@ def main(args: argparse.Namespace) -> int:
                         "violated": i["violated"],
                         "not_applicable": i["not_applicable"],
                         **({"counterexample": _counterexample(i["counterexample"])} if i["counterexample"] else {}),
+                        **({"shapes": i["shapes"]} if i.get("shapes") else {}),
                     }
                     for i in doc["invariants"]
                 },
@@ -194,6 +195,10 @@ def matrix_md(m: dict[str, Any]) -> str:
     for c in cols:
         notes = []
         for inv, v in c["invariants"].items():
+            shapes = v.get("shapes") or []
+            if shapes:
+                notes.append(f"- `{inv}` violated by {len(shapes)} error shape{'s' if len(shapes) != 1 else ''} (violating runs):")
+                notes += [f"  - `{x['shape']}` ({x['runs']})" for x in shapes]
             ce = v.get("counterexample")
             if ce:
                 size = ce.get("size", {})
