@@ -29,7 +29,7 @@ from typing import Any, Protocol
 import simpy
 
 from simharness._errors import JSError
-from simharness._tripwire import RunStalled, TripwireError, user_interrupted
+from simharness._tripwire import ProcessExit, RunStalled, TripwireError, exit_attempts, user_interrupted
 from simharness.targets._protocol import TargetError
 
 
@@ -180,11 +180,22 @@ class Outcome:
 
 
 def _crash_of(exc: BaseException, home: str) -> Crash:
+    if isinstance(exc, ProcessExit):  # raised by the exit guard, not the driver's code: the guard knows where
+        for attempt in exit_attempts():
+            if attempt.source == exc.source and attempt.where == exc.where:
+                attempt.judged = True
+        return Crash("ProcessExit", f"{text(exc.source)} would have ended the harness's process", exc.where or home)
     if isinstance(exc, RecursionError):  # wherever the stack ran out, the driver's recursion filled it
         looped = recursed(exc.__traceback__)
         if looped is not None:
             return Crash("RecursionError", text(exc), looped, recursion=True)
     found, innermost = culprit(exc.__traceback__)
+    if isinstance(exc, RuntimeError) and isinstance(exc.__cause__, StopIteration):
+        # PEP 479: a StopIteration leaking out of a driver's generator (`next()` on an empty iterator) comes back
+        # as a RuntimeError the interpreter raises without the generator's frame: the cause has the driver's line
+        cause_found, cause_innermost = culprit(exc.__cause__.__traceback__)
+        if cause_innermost == "driver":
+            found, innermost = cause_found, cause_innermost
     if innermost != "driver":
         raise exc  # the world's or the harness's own exception (a bug, the choice source's StopTest): as it is
     return Crash(type(exc).__name__, text(exc), found or home)

@@ -28,6 +28,7 @@ INVARIANTS: dict[str, str] = {
     "terminates": "every driver call ends within the step and virtual-time budget",
     "driver-contract": "the driver ran the chain it was given: no exception or exit of its own, no result that `run` did not produce, "
     "no candidate outside the chain",
+    "terminal-stops": "a context overflow or a user abort ends the call at once: no later candidate runs",
 }
 
 #: `sometimes` assertions: situations a suite must reach for its passing verdict to mean something.
@@ -50,7 +51,8 @@ SITUATIONS: dict[str, str] = {
 }
 
 _SUMMARY = re.compile(r"^All models failed \((\d+)\): (.*)$", re.DOTALL)
-_HINT = re.compile(r"^(.* \([a-z_]+\))\. \S.*$", re.DOTALL)
+#: 2026.9.x appends an auth remedy to the last entry (`buildFailoverRemediationHint`): only that text is not an attempt.
+_HINT = re.compile(r"^(.* \((?:auth|auth_permanent)\))\. (?:Re-authenticate with: |Authenticate in Gemini CLI directly).*$", re.DOTALL)
 _PART = re.compile(r"^(?P<candidate>[^/\s]+/[^:\s]+): (?P<message>.*?)(?: \((?P<reason>[a-z_]+)\))?$", re.DOTALL)
 
 
@@ -85,6 +87,7 @@ class _Call:
     start: Event
     runs: list[tuple[Event, Event | None]] = field(default_factory=list)  # (run.start, run.ok|run.raise)
     on_errors: list[Event] = field(default_factory=list)
+    on_error_runs: list[int] = field(default_factory=list)  # how many runs had started when each onError came
     end: Event | None = None
     end_index: int | None = None
     misuse: tuple[int, Event] | None = None  # the first contract breach the world recorded (index, event)
@@ -122,6 +125,7 @@ def check(trace: Trace, profile: Profile) -> Verdicts:
                         c.runs[-1] = (c.runs[-1][0], e)
                     elif k == "on_error":
                         c.on_errors.append(e)
+                        c.on_error_runs.append(len(c.runs))
                     elif k in ("call.return", "call.raise", "call.crash"):
                         c.end, c.end_index = e, i
                     elif k == "driver.misuse" and c.misuse is None:
@@ -236,6 +240,7 @@ def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
     chain: list[str] = c.start.data["chain"]
     raised_uid = end.data.get("err") if end.kind == "call.raise" else None
     stop_at: int | None = None  # index of the run whose outcome must end the call
+    coordination_stop = False
 
     for i, (start, outcome) in enumerate(c.runs):
         if outcome is None:
@@ -258,7 +263,7 @@ def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
         category = outcome.data["category"]
         uid = outcome.data["err"]
         if category == "coordination":
-            stop_at = i
+            stop_at, coordination_stop = i, True
             if not set(outcome.data["coord"]) <= profile.kinds:
                 v.not_applicable["coordination-single-run"] += 1
                 v.not_applicable["no-idle-burn"] += 1
@@ -266,7 +271,8 @@ def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
             v.checked["coordination-single-run"] += 1
             v.checked["no-idle-burn"] += 1
             later = c.runs[i + 1 :]
-            reported = [e for e in c.on_errors if e.data.get("err") == uid]
+            # any onError once the coordination attempt ran, whatever it carries (a copy, None, a string)
+            reported = [e for e, runs in zip(c.on_errors, c.on_error_runs) if runs > i]
             shape = _shape(outcome)
             what = f"{outcome.data['shape']} from {start.data['candidate']}"
             if later:
@@ -297,6 +303,11 @@ def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
             break
         if category == "terminal":
             stop_at = i
+            v.checked["terminal-stops"] += 1
+            later = c.runs[i + 1 :]
+            if later:
+                message = f"call {c.call}: {outcome.data['shape']} from {start.data['candidate']} did not end the call: {later[0][0].data['candidate']} ran next"
+                _fail(v, "terminal-stops", message, later[0][0], c.call, _shape(outcome))
             break
         if category == "explicit":
             v.checked["explicit-metadata-advances"] += 1
@@ -331,6 +342,27 @@ def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
 
     if end.kind == "call.raise":
         _check_summary(c, end, stop_at, v)
+    if not coordination_stop:  # (after a coordination error any onError at all is coordination-single-run's)
+        _check_on_error(c, end, v)
+
+
+def _check_on_error(c: _Call, end: Event, v: Verdicts) -> None:
+    """onError reports each failed attempt once, in order, naming its candidate — the attempt log a summary is
+    built from. The last failure may go unreported when its own error is rethrown (openclaw rethrows an
+    unclassified error on the last candidate, or a context overflow, before recording it)."""
+    fails = [start.data["candidate"] for start, outcome in c.runs if outcome is not None and outcome.kind == "run.raise"]
+    if (not fails and not c.on_errors) or c.misuse is not None:  # a misused onError is driver-contract's verdict alone
+        return
+    told = [e.data.get("candidate") for e in c.on_errors]
+    raw = end.kind == "call.raise" and _SUMMARY.match(end.data.get("message", "")) is None
+    held = told == fails or (raw and told == fails[:-1])
+    if held and len(fails) < 2:
+        return  # one failure reported or not: nothing a fallback decided, so not counted as a check
+    v.checked["summary-honest"] += 1
+    if held:
+        return
+    message = f"call {c.call}: onError reported {', '.join(map(str, told)) or 'nothing'} but the failed attempts were {', '.join(fails)}"
+    _fail(v, "summary-honest", message, c.on_errors[0] if c.on_errors else end, c.call)
 
 
 def _check_summary(c: _Call, end: Event, stop_at: int | None, v: Verdicts) -> None:
@@ -351,7 +383,11 @@ def _check_summary(c: _Call, end: Event, stop_at: int | None, v: Verdicts) -> No
             # overflow as its FailoverError). Anything else cannot be read as either.
             v.checked["summary-honest"] += 1
             last = failed[-1][1].data
-            if end.data.get("wraps") != last.get("err") and str(last.get("message", "")) not in message:
+            # only an error that ended the call at once (a context overflow) may come back dressed as the driver's own
+            dressed = last.get("category") == "terminal" and (
+                end.data.get("wraps") == last.get("err") or str(last.get("message", "")) in message
+            )
+            if not dressed:
                 _fail(
                     v,
                     "summary-honest",
@@ -363,6 +399,9 @@ def _check_summary(c: _Call, end: Event, stop_at: int | None, v: Verdicts) -> No
         return
     v.checked["summary-honest"] += 1
     n = int(m.group(1))
+    if len(c.runs) == 1:  # one attempt: its own error, never a summary of one
+        _fail(v, "summary-honest", f"call {c.call}: a summary of a single attempt instead of that attempt's own error", end, c.call)
+        return
     parts = m.group(2).split(" | ")
     # 2026.9.x appends a remedy after the last reason ("… (auth). Re-authenticate with: …"): not an attempt
     parts[-1] = _HINT.sub(r"\1", parts[-1])
@@ -388,6 +427,9 @@ def _check_summary(c: _Call, end: Event, stop_at: int | None, v: Verdicts) -> No
             _fail(
                 v, "summary-honest", f"call {c.call}: summary entry {k + 1} misreports the error of {start.data['candidate']}", end, c.call
             )
+            return
+        if pm.group("reason") is None:
+            _fail(v, "summary-honest", f"call {c.call}: summary entry {k + 1} {part!r} names no reason", end, c.call)
             return
         want = EXPECTED_REASON.get(outcome.data["root"])
         # the reason must be right when the failure is reachable through error/cause within openclaw's depth limit

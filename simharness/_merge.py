@@ -116,6 +116,7 @@ def combine(docs: Sequence[Doc]) -> Doc:
     return {
         **{key: first[key] for key in ("tool", "version", "target", "seed", "budget", "shard")},
         "profile": judged["profile"],
+        **({"profile_lacks": judged["profile_lacks"]} if "profile_lacks" in judged else {}),
         "strategy": first.get("strategy", "random"),
         "runs": runs,
         "ok": all(i["violated"] == 0 for i in invariants) and not errors,

@@ -20,6 +20,7 @@ EXPECTED_REASON = {
     "billing": "billing",
     "overloaded": "overloaded",
     "stream_overloaded": "overloaded",
+    "timeout": "timeout",
 }
 
 #: openclaw's classifiers stop walking at this depth; the world never nests deeper.

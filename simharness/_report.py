@@ -19,7 +19,9 @@ same way in every report and on the CLI:
 - `n/a`: only situations whose fault kind the target's profile cannot throw.
 
 The headline (`headline()`) says "all invariants held" only when every one of them was checked and held; else
-it names what was and was not checked. A suite in which no *contract* invariant (one that judges how the
+it names what was and was not checked. When any situation was n/a (the target's profile lacks its fault kind,
+listed in report.json as `profile_lacks`), the headline says so with the kinds, at level `caveat` (⚠️, never
+the green tick); the exit code is unchanged. A suite in which no *contract* invariant (one that judges how the
 driver handles what `run` does: every invariant not in `BASELINE`) was checked at all is `unexercised`, and
 no report shows it with a green tick. Exit codes: `not-checked` and `unexercised` do not change the exit
 code by themselves (0); `--strict-coverage` makes an unexercised suite exit 1. Items that crashed (pytest
@@ -271,6 +273,7 @@ def report_json(suite: SuiteResult, out_dir: Path) -> dict[str, Any]:
         "version": __version__,
         "target": suite.target,
         "profile": suite.profile,
+        **({"profile_lacks": profile_lacks(suite.profile_kinds)} if suite.profile_kinds is not None else {}),
         "strategy": suite.strategy,
         "seed": suite.seed,
         "budget": suite.budget,
@@ -312,6 +315,13 @@ def report_json(suite: SuiteResult, out_dir: Path) -> dict[str, Any]:
     }
 
 
+def profile_lacks(kinds: Iterable[str]) -> list[str]:
+    """The fault kinds the world builds that a profile lacks: what its n/a verdicts stand for."""
+    from simharness.targets._protocol import ALL_KINDS_PROFILE
+
+    return sorted(ALL_KINDS_PROFILE.kinds - set(kinds))
+
+
 def timing(runs: int, wall_seconds: float) -> dict[str, Any]:
     return {"wall_seconds": round(wall_seconds, 3), "runs_per_second": round(runs / wall_seconds, 1) if wall_seconds else None}
 
@@ -350,14 +360,15 @@ def exercised(doc: dict[str, Any]) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Headline:
-    """The verdict in one line: `level` is ok | unexercised | bad; `text` carries no icon (renderers add theirs)."""
+    """The verdict in one line: `level` is ok | caveat | unexercised | bad; `text` carries no icon (renderers
+    add theirs). `caveat`: nothing violated, but some situations were n/a (kinds outside the target's profile)."""
 
     level: str
     text: str
 
     @property
     def icon(self) -> str:
-        return {"ok": "✅", "unexercised": "⚠️", "bad": "❌"}[self.level]
+        return {"ok": "✅", "caveat": "⚠️", "unexercised": "⚠️", "bad": "❌"}[self.level]
 
 
 def _ids(items: Sequence[str], limit: int = 6) -> str:
@@ -381,10 +392,26 @@ def headline(doc: dict[str, Any]) -> Headline:
         what = "no runs" if not doc.get("runs") else f"{len(held)} baseline invariant{'s' if len(held) != 1 else ''} held ({_ids(held)})"
         rest = ([f"not checked: {_ids(unchecked)}"] if unchecked else []) + ([f"n/a: {_ids(na)}"] if na else [])
         return Headline("unexercised", "nothing the fallback contract judges was checked: " + "; ".join([what, *rest]))
+    skipped = _not_applicable(doc)
     if len(held) == total:
+        if skipped:  # held, but not on every situation the world built: never a plain green "all held"
+            return Headline("caveat", f"all {total} invariants held where applicable; {skipped}")
         return Headline("ok", f"all {total} invariants held")
     rest = ([f"{len(unchecked)} not checked ({_ids(unchecked)})"] if unchecked else []) + ([f"{len(na)} n/a ({_ids(na)})"] if na else [])
-    return Headline("ok", f"{len(held)} of {total} invariants held; " + "; ".join(rest))
+    if skipped:
+        rest.append(skipped)
+    return Headline("caveat" if skipped else "ok", f"{len(held)} of {total} invariants held; " + "; ".join(rest))
+
+
+def _not_applicable(doc: dict[str, Any]) -> str:
+    """ "N situations n/a: kinds outside the target's profile (k, ...)" when any invariant skipped situations
+    as not applicable, else ""."""
+    n = sum(int(i.get("not_applicable") or 0) for i in doc["invariants"])
+    if not n:
+        return ""
+    lacks = doc.get("profile_lacks")
+    kinds = f" ({_ids(lacks)})" if lacks else ""
+    return f"{n} situation{'s' if n != 1 else ''} n/a: fault kinds outside the target's profile {doc.get('profile')}{kinds}"
 
 
 _MD_ICON = {"violated": "❌", "held": "✅", "n/a": "➖", "not-checked": "⚠️"}
@@ -404,7 +431,7 @@ def summary_md(doc: dict[str, Any]) -> str:
     out = [
         f"# simharness: {verdict}",
         "",
-        f"Target <code>{_h(doc['target'])}</code> (profile {_md(doc['profile'])}) · seed {doc['seed']} · {doc['runs']} runs"
+        f"Target <code>{_h(doc['target'])}</code> (profile {_md(doc['profile'])}{_lacks_md(doc)}) · seed {doc['seed']} · {doc['runs']} runs"
         f" ({doc['budget']} per scenario) · shard {_md(doc['shard'])}" + (f" · {seconds:g} s" if seconds else ""),
         *_strategy_md(doc),
         "",
@@ -450,6 +477,11 @@ def summary_md(doc: dict[str, Any]) -> str:
         out += ["", "**Never reached** (a passing verdict there proves less than it seems):", ""]
         out += [f"- {_md(u['scenario'])}: {_md(u['situation'])}" for u in doc["unreached"]]
     return "\n".join(out) + "\n"
+
+
+def _lacks_md(doc: dict[str, Any]) -> str:
+    lacks = doc.get("profile_lacks")
+    return f"; lacks {_md(', '.join(lacks))}: their situations are n/a" if lacks else ""
 
 
 def _strategy_md(doc: dict[str, Any]) -> list[str]:

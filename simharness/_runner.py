@@ -14,7 +14,7 @@ from simharness._contract import culprit, harness_control, text
 from simharness._invariants import INVARIANTS, SITUATIONS, Verdicts, Violation, check
 from simharness._scenario import Scenario
 from simharness._trace import Trace
-from simharness._tripwire import Guards, RunStalled, TripwireError, live
+from simharness._tripwire import Guards, ProcessExit, RunStalled, TripwireError, exit_attempts, live
 from simharness._tripwire import culprit as looping_at
 from simharness._world import LivenessError, World
 from simharness.targets._protocol import Target, TargetError, TargetRunFailure
@@ -51,6 +51,7 @@ def run_once(scenario: Scenario, target: Target, choices: ChoiceSource, seed: in
         with live(world.env, stuck=lambda: _unstoppable(world, seed)):  # tripwires armed, watchdog watching the world's steps
             trace = world.run()
             verdicts = check(trace, target.profile)
+            _judge_exits(world, verdicts)
     except RunStalled as exc:  # the driver looped without yielding: the watchdog stopped it
         # where the loop was caught varies from run to run: it goes in the message, never in the trace
         world.trace.add(world.env.now, "harness", "liveness.exceeded", reason="the driver never yielded to the simulation", watchdog=True)
@@ -64,6 +65,15 @@ def run_once(scenario: Scenario, target: Target, choices: ChoiceSource, seed: in
         world.trace.add(world.env.now, "harness", "tripwire", source=exc.source, where=f"{os.path.basename(exc.file)}:{exc.line}")
         result = _stopped(world, seed, Violation("deterministic", str(exc), world.env.now))
         result.verdicts.checked["deterministic"] += 1  # the tripwire checked this run: never more violated than checked
+        return result
+    except ProcessExit as exc:  # refused out of the world itself (a simpy process the driver started)
+        for attempt in exit_attempts():
+            attempt.judged = True
+        at = exc.where or "?"
+        message = f"the driver called {text(exc.source)}, which would have ended the harness's process, at {at}"
+        world.trace.add(world.env.now, "harness", "driver.crash", type="ProcessExit", message=text(exc.source), where=at)
+        result = _stopped(world, seed, Violation("driver-contract", message, world.env.now, event=len(world.trace) - 1))
+        result.verdicts.checked["driver-contract"] += 1
         return result
     except LivenessError as exc:
         world.trace.add(world.env.now, "harness", "liveness.exceeded", reason=str(exc))
@@ -86,6 +96,22 @@ def run_once(scenario: Scenario, target: Target, choices: ChoiceSource, seed: in
         result.verdicts.checked["driver-contract"] += 1
         return result
     return RunResult(scenario, target.spec, seed, tuple(choices.record), trace, verdicts)
+
+
+def _judge_exits(world: World, verdicts: Verdicts) -> None:
+    """A process exit the guard refused that no driver call's outcome recorded (made from a thread the driver
+    started, or swallowed by the driver): the run is still judged, `driver-contract` at the driver's line."""
+    unjudged = [attempt for attempt in exit_attempts() if not attempt.judged]
+    if not unjudged:
+        return
+    for attempt in unjudged:
+        attempt.judged = True
+    first = unjudged[0]  # one verdict per run, like any breach: the first exit is the story
+    where = first.where or "?"
+    message = f"the driver called {text(first.source)}, which would have ended the harness's process, at {where}"
+    world.trace.add(world.env.now, "harness", "driver.crash", type="ProcessExit", message=text(first.source), where=where)
+    verdicts.violations.append(Violation("driver-contract", message, world.env.now, event=len(world.trace) - 1))
+    verdicts.checked["driver-contract"] = max(verdicts.checked["driver-contract"], 1)  # its calls were checked already
 
 
 _INVALID_YIELD = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
@@ -194,6 +220,7 @@ class SuiteResult:
     complete: bool = True
     wall_seconds: float = 0.0
     strategy: str = "random"
+    profile_kinds: frozenset[str] | None = None  # the target's profile's kinds (None: not known, e.g. a crashed item)
 
     @property
     def runs(self) -> int:
@@ -264,7 +291,7 @@ def run_suite(
         from simharness.strategies.random import RandomStrategy
 
         strategy = RandomStrategy()
-    suite = SuiteResult(target.spec, target.profile.name, seed, budget, shard, strategy=strategy.name)
+    suite = SuiteResult(target.spec, target.profile.name, seed, budget, shard, strategy=strategy.name, profile_kinds=target.profile.kinds)
     if started is not None:
         started(suite)
     try:

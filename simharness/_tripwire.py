@@ -23,6 +23,17 @@ user's interrupt (`expect_stop`), the watchdog thread calls `Guards.last_resort`
 report, marked incomplete) and ends the process with `os._exit`: `EXIT_UNSTOPPABLE` for a stall, 128 + the
 signal for an interrupt.
 
+**Exit guards.** A driver is code in the harness's own process: `os._exit`, `os.abort` or a signal to its
+own process (`os.kill`, `os.killpg`, `signal.raise_signal`, `signal.pthread_kill`; signal 0 and other
+processes pass) would end the harness with no report and an exit code of the driver's choosing. From the
+first live window (or the first `py:` driver import, so `from os import _exit` binds the guard) those names
+are guards for the rest of the process. While a run is live, any call from this process raises
+`ProcessExit` on the live thread (the call's `driver-contract` crash, at the driver's line) or ends the
+calling thread quietly; either way it is recorded (`exit_attempts`), so the runner judges a run whose exit
+was swallowed or made from a thread. Outside a run they pass through, except during the interpreter's
+shutdown after `guard_exits_at_shutdown` (the pytest plugin), where code under test may not end the process
+(a driver's `atexit` hook). The CLI ends its own process with `hard_exit` right after the reports.
+
 **Whose Ctrl-C.** A `KeyboardInterrupt` a driver raises itself is a verdict; the user's is not. Every SIGINT
 handler the harness installs marks the interrupt it raises (`mark_user_interrupt`), so `user_interrupted()`
 tells them apart; a live window also swaps Python's default SIGINT handler for one that marks.
@@ -30,6 +41,7 @@ tells them apart; a live window also swaps Python's default SIGINT handler for o
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import datetime as _dt
 import os
@@ -210,6 +222,130 @@ def _disarm() -> None:
         setattr(owner, name, original)
 
 
+# --- exit guards -------------------------------------------------------------------------------------------
+
+#: The real process-ending calls, bound before any guard: the harness's own hard exits (`_last_resort`, the
+#: CLI's final exit) go through these, never through a guard.
+hard_exit = os._exit
+_ORIGINAL_EXITS: dict[str, Any] = {
+    name: getattr(owner, attr)
+    for name, owner, attr in (
+        ("os._exit", os, "_exit"),
+        ("os.abort", os, "abort"),
+        ("os.kill", os, "kill"),
+        ("os.killpg", os, "killpg"),
+        ("signal.raise_signal", signal, "raise_signal"),
+        ("signal.pthread_kill", signal, "pthread_kill"),
+    )
+    if hasattr(owner, attr)
+}
+
+
+class ProcessExit(SystemExit):
+    """Raised instead of ending the process: code under test called `os._exit`, `os.abort` or sent a signal to
+    its own process while the harness owned it (a live run, or the shutdown after the reports).
+
+    A `SystemExit`, so a driver's `except Exception` cannot swallow it and a thread it kills dies quietly;
+    `args` = (source, where) so simpy's copy of a failed process's exception keeps every field."""
+
+    def __init__(self, source: str, where: str | None) -> None:
+        super().__init__(source, where)
+        self.source, self.where = source, where
+
+    def __str__(self) -> str:
+        return f"{self.source} would have ended the harness's process"
+
+
+class ExitAttempt:
+    """One refused exit during a live window; `judged` once a driver call's outcome recorded it (`call.crash`)."""
+
+    __slots__ = ("judged", "source", "where")
+
+    def __init__(self, source: str, where: str | None) -> None:
+        self.source, self.where, self.judged = source, where, False
+
+
+_exit_attempts: list[ExitAttempt] = []  # refused during the current outermost live window
+_guard_pid = 0  # the process the guards protect (a forked child exits as it likes)
+_closing = False  # the harness is done but the process is not: a driver's atexit hook must not change the exit code
+
+
+def _driver_frame(frame: FrameType | None) -> FrameType | None:
+    """The nearest frame of code under test: not the standard library, not an installed package, not the harness."""
+    while frame is not None:
+        name = os.path.normcase(os.path.abspath(frame.f_code.co_filename)) if not frame.f_code.co_filename.startswith("<") else ""
+        harness = name.startswith(_PACKAGE + os.sep) and not name.startswith(_DRIVERS + os.sep)
+        if name and not harness and not _from_stdlib(frame) and "-packages" + os.sep not in name:
+            return frame
+        frame = frame.f_back
+    return None
+
+
+def _ends_us(source: str, args: tuple[Any, ...]) -> bool:
+    """Would this call end (or signal) this process? A signal to another process, or signal 0 (a liveness probe), passes."""
+    if source == "os.kill":
+        pid, sig = args[0], args[1]
+        return bool(sig) and pid in (os.getpid(), 0, -1, -os.getpgrp())
+    if source == "os.killpg":
+        return bool(args[1]) and args[0] in (0, os.getpgrp())
+    if source == "signal.pthread_kill":
+        return bool(args[1])  # a thread id is this process's own
+    return True
+
+
+def _exit_guard(source: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    def guard(*args: Any, **kwargs: Any) -> Any:
+        if os.getpid() == _guard_pid and (_live_thread or _closing) and _ends_us(source, args):
+            frame = _driver_frame(sys._getframe(1))
+            where = f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}" if frame is not None else None
+            if _live_thread:
+                attempt = ExitAttempt(f"{source}({', '.join(map(repr, args))})", where)
+                _exit_attempts.append(attempt)
+                if threading.get_ident() != _live_thread:
+                    raise SystemExit  # recorded for the run's verdict; the thread ends quietly (as `sys.exit` would end it)
+                raise ProcessExit(attempt.source, where)
+            if frame is not None:  # after the reports: only code under test is refused (not, say, execnet's)
+                raise ProcessExit(f"{source}({', '.join(map(repr, args))})", where)
+        return original(*args, **kwargs)
+
+    guard.__wrapped__ = original  # type: ignore[attr-defined]
+    guard.__name__ = getattr(original, "__name__", source)
+    return guard
+
+
+def install_exit_guards() -> None:
+    """Put the exit guards in place for the rest of the process (idempotent). Called before a driver module is
+    imported, so a driver's `from os import _exit` binds the guard too. Outside a live run they pass through."""
+    global _guard_pid
+    if _guard_pid == os.getpid():
+        return
+    _guard_pid = os.getpid()
+    for source, original in _ORIGINAL_EXITS.items():
+        owner, attr = source.split(".")
+        setattr(os if owner == "os" else signal, attr, _exit_guard(source, original))
+
+
+def exit_attempts() -> list[ExitAttempt]:
+    """The exits refused in the current live window (the runner turns unjudged ones into a verdict)."""
+    return list(_exit_attempts)
+
+
+def guard_exits_at_shutdown() -> None:
+    """For a process the harness does not end itself (pytest): when the interpreter shuts down, code under
+    test may not end it either, so a driver's atexit hook cannot turn the exit code into its own. An atexit
+    hook of ours, (re-)registered now so it runs before every hook registered earlier (atexit runs last in,
+    first out), turns the guards on for the rest of shutdown."""
+    if _guard_pid != os.getpid():
+        return  # no driver was loaded or run in this process
+    atexit.unregister(_closing_time)
+    atexit.register(_closing_time)
+
+
+def _closing_time() -> None:
+    global _closing
+    _closing = True
+
+
 # --- the watchdog ----------------------------------------------------------------------------------------
 
 
@@ -288,7 +424,7 @@ def _last_resort(code: int, reason: str, stuck: Callable[[], Any] | None) -> Non
                 stream.flush()
             except BaseException:  # noqa: BLE001, S110 — a closed pipe must not keep the process alive
                 pass
-        os._exit(code)
+        hard_exit(code)
 
 
 def expect_stop(code: int, reason: str) -> None:
@@ -373,6 +509,8 @@ def live(env: Any = None, *, watch: bool = True, stuck: Callable[[], Any] | None
     outer = _live_thread != 0
     if not outer:
         _user_interrupt = False  # a new run: no interrupt of the user's is in flight
+        install_exit_guards()
+        _exit_attempts.clear()
         _mark_default_sigint()
         with _lock:
             _window += 1
@@ -434,11 +572,17 @@ __all__ = [
     "DEFAULT_GRACE_SECONDS",
     "DEFAULT_STALL_SECONDS",
     "EXIT_UNSTOPPABLE",
+    "ExitAttempt",
     "Guards",
+    "ProcessExit",
     "RunStalled",
     "TripwireError",
     "culprit",
+    "exit_attempts",
     "expect_stop",
+    "guard_exits_at_shutdown",
+    "hard_exit",
+    "install_exit_guards",
     "is_live",
     "live",
     "mark_user_interrupt",

@@ -17,7 +17,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from simharness._io import OutputError
 from simharness._scenario import ScenarioError
@@ -102,6 +102,45 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a subcommand and return its exit code. As the console script (no `argv`), the process ends right
+    here with that code (`_end`): nothing a driver left behind may change it afterwards."""
+    if argv is not None:
+        return _main(argv)
+    try:
+        code = _main(None)
+    except SystemExit as exc:  # argparse's --help and usage errors
+        code = _exit_code(exc)
+    except BaseException:  # noqa: BLE001 — a harness bug: its traceback, then the same hard end
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    _end(code)
+
+
+def _exit_code(exc: SystemExit) -> int:
+    if exc.code is None or isinstance(exc.code, int):
+        return exc.code or 0
+    print(exc.code, file=sys.stderr)
+    return 1
+
+
+def _end(code: int) -> NoReturn:
+    """Flush and end the process with `code`, skipping interpreter shutdown. A driver is code loaded into this
+    process: at shutdown its atexit hooks, finalizers and left-over threads would run after the verdict is
+    printed, and one `os._exit(0)` there turns a violation into exit 0. The reports are written and the target
+    closed before `main` returns, so there is nothing left for shutdown to do."""
+    from simharness._tripwire import hard_exit  # bound before any guard: the real os._exit
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001, S110 — a closed pipe must not change the exit code
+            pass
+    hard_exit(code)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:

@@ -339,6 +339,13 @@ def failure_text(doc: dict[str, Any], item: ScenarioItem, s: Settings) -> str:
 # --- the session's report -------------------------------------------------------------------------------
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A driver's atexit hook must not rewrite pytest's exit code (`os._exit(0)` after the failures)."""
+    from simharness._tripwire import guard_exits_at_shutdown
+
+    guard_exits_at_shutdown()
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: object) -> None:
     """xdist controller: collect the documents a worker's scenarios produced."""
@@ -396,7 +403,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     terminalreporter.write_sep("-", "simharness")
     terminalreporter.write_line(
         visible(f"{len(doc['scenarios'])} scenarios, {doc['runs']} runs against {doc['target']}: {head.icon} {head.text}"),
-        **{"ok": {"green": True}, "unexercised": {"yellow": True}, "bad": {"red": True}}[head.level],
+        **{"ok": {"green": True}, "caveat": {"yellow": True}, "unexercised": {"yellow": True}, "bad": {"red": True}}[head.level],
     )
     for error in doc.get("errors") or []:
         terminalreporter.write_line(visible(f"crashed: {error['nodeid']}: {str(error['message']).splitlines()[0][:300]}"), red=True)

@@ -169,8 +169,11 @@ def test_headline_says_all_held_only_when_every_invariant_was_checked() -> None:
     assert headline(_doc(every)).text == "all 3 invariants held"
     some = {**every, "a-future-invariant": (0, 0, 0), "no-idle-burn": (0, 0, 3)}
     head = headline(_doc(some))
-    assert head.level == "ok" and "all" not in head.text
-    assert head.text == "3 of 5 invariants held; 1 not checked (a-future-invariant); 1 n/a (no-idle-burn)"
+    assert head.level == "caveat" and "all" not in head.text  # n/a situations: never the green tick
+    assert head.text == (
+        "3 of 5 invariants held; 1 not checked (a-future-invariant); 1 n/a (no-idle-burn); "
+        "3 situations n/a: fault kinds outside the target's profile " + str(_doc(some)["profile"])
+    )
     baseline_only = {inv: (5, 0, 0) for inv in BASELINE} | {"coordination-single-run": (0, 0, 7), "a-future-invariant": (0, 0, 0)}
     head = headline(_doc(baseline_only))
     assert head.level == "unexercised" and head.icon == "⚠️"

@@ -142,7 +142,7 @@ def test_cli_writes_every_report_and_junit_has_one_testcase_per_scenario_and_inv
     assert failed is not None and "simharness replay" in (failed.text or "") and "◀ violates summary-honest" in (failed.text or "")
     assert int(root.get("failures") or 0) == sum(1 for c in cases.values() if c.find("failure") is not None) >= 1
     storm = next(s for s in doc["scenarios"] if s["name"] == "rate-limit-storm")
-    assert storm["invariants"]["summary-honest"]["violated"] == storm["runs"] == 20
+    assert 0 < storm["invariants"]["summary-honest"]["violated"] <= storm["runs"] == 20  # runs whose whole chain failed
     md = (out / "summary.md").read_text()
     assert md.startswith("# simharness: ❌ 1 invariant violated")
     assert "<details><summary>" in md and "simharness replay" in md

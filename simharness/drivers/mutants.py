@@ -53,6 +53,7 @@ class _Knobs:
     retry_after_of_every_error: bool = False  # reads a 429's Retry-After from every error (KeyError elsewhere)
     outside_chain_last_resort: Candidate | None = None  # a hard-coded model tried when the chain is exhausted
     made_up_when_exhausted: str | None = None  # "degrades gracefully" with a canned reply
+    advance_on_context_overflow: bool = False  # "a bigger model may take it": goes on to the next candidate
 
 
 def _driver(k: _Knobs) -> DriverFn:
@@ -98,7 +99,7 @@ def _driver(k: _Knobs) -> DriverFn:
                 i += 1
                 continue
             report = {"provider": provider, "model": model, "error": err, "attempt": i + 1, "total": total}
-            if C.is_likely_context_overflow(err.message):
+            if C.is_likely_context_overflow(err.message) and not k.advance_on_context_overflow:
                 raise err
             known = C.is_failover_error(err)
             if not known and i == total - 1:
@@ -336,6 +337,13 @@ def _all() -> dict[str, Mutant]:
             "terminates",
             "takeover-race",
             _driver(_Knobs(wait_forever=True)),
+        ),
+        Mutant(
+            "advance-on-context-overflow",
+            'treats a context overflow as a candidate failure and tries the next model ("a bigger context window may take it")',
+            "terminal-stops",
+            "mixed-faults",
+            _driver(_Knobs(advance_on_context_overflow=True)),
         ),
         Mutant(
             "retry-after-keyerror",

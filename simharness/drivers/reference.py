@@ -117,6 +117,14 @@ def failover_reason(err: Any) -> str:
     return C.describe_failover(err)[1]
 
 
+def ends_the_call(err: Any) -> bool:
+    """A context overflow or a user abort (an AbortError that is not a timeout): no other model can do better,
+    so it is rethrown as it is, like openclaw does."""
+    if C.is_likely_context_overflow(C.error_message(err)):
+        return True
+    return C.should_rethrow_abort(err) and C.failover_reason(err) is None
+
+
 def run_with_model_fallback(
     ctx: CallContext,
     candidates: Sequence[Candidate],

@@ -14,9 +14,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from simharness._tripwire import user_interrupted
+from simharness._tripwire import install_exit_guards, user_interrupted
 from simharness.targets._protocol import (
     ALL_KINDS_PROFILE,
+    EMBEDDED_LOCK_PROFILE,
     CallContext,
     DriverFn,
     Profile,
@@ -56,6 +57,7 @@ def _load_python(spec: str) -> PythonTarget:
         raise TargetError(f"{spec}: cannot import {path}")
     module = importlib.util.module_from_spec(loader_spec)
     sys.modules[module_name] = module
+    install_exit_guards()  # before the import: a driver's `from os import _exit` binds the guard, not the exit
     try:
         loader_spec.loader.exec_module(module)
     except BaseException as exc:  # even SystemExit: the user's file failed to import, say so in one line
@@ -67,7 +69,49 @@ def _load_python(spec: str) -> PythonTarget:
     if not callable(driver):
         raise TargetError(f"{spec}: {path} has no callable {attr!r}")
     profile = getattr(module, "SIMHARNESS_PROFILE", ALL_KINDS_PROFILE)
+    problem = _profile_problem(profile)
+    if problem is not None:
+        raise TargetError(f"{spec}: SIMHARNESS_PROFILE in {path} {problem}")
+    if isinstance(profile.kinds, set):  # a set is accepted as written; the profile is frozen like any other
+        profile = Profile(profile.name, frozenset(profile.kinds), profile.generation)
     return PythonTarget(spec, driver, profile)
+
+
+def _profile_problem(profile: object) -> str | None:
+    """What is wrong with a module's declared profile (it would crash the runner mid-suite, or lie in the
+    report's header), or None."""
+    if not isinstance(profile, Profile):
+        return f"is {_shown(profile)}, not a simharness.Profile"
+    if not isinstance(profile.name, str) or not profile.name:
+        return f"has name {_shown(profile.name)}: expected a non-empty string"
+    if not isinstance(profile.kinds, (set, frozenset)):
+        return f"has kinds of type {type(profile.kinds).__name__}: expected a frozenset of fault-kind names"
+    odd = sorted(repr(k) for k in profile.kinds if not isinstance(k, str))
+    if odd:
+        return f"has kinds that are not strings: {', '.join(odd[:5])}"
+    unknown = sorted(profile.kinds - ALL_KINDS_PROFILE.kinds)
+    if unknown:  # a typo would quietly excuse the driver from the kind it meant
+        return f"names unknown fault kinds {', '.join(map(repr, unknown[:5]))} (known: {', '.join(sorted(ALL_KINDS_PROFILE.kinds))})"
+    if not isinstance(profile.generation, str):
+        return f"has generation {_shown(profile.generation)}: expected a string"
+    builtin = BUILTIN_PROFILES.get(profile.name)
+    if builtin is not None and frozenset(profile.kinds) != builtin.kinds:  # the report's header would vouch for kinds it lacks
+        lacks = sorted(builtin.kinds - profile.kinds)
+        extra = sorted(profile.kinds - builtin.kinds)
+        diff = "; ".join(([f"lacks {', '.join(lacks)}"] if lacks else []) + ([f"adds {', '.join(extra)}"] if extra else []))
+        return f"is named {profile.name!r} like the built-in profile but has other kinds ({diff}): give it a name of its own"
+    return None
+
+
+#: Profiles simharness defines: a declared profile may not borrow one's name for other kinds.
+BUILTIN_PROFILES = {p.name: p for p in (ALL_KINDS_PROFILE, EMBEDDED_LOCK_PROFILE)}
+
+
+def _shown(value: object) -> str:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        text = repr(value)
+        return text if len(text) <= 80 else text[:79] + "…"
+    return f"a {type(value).__name__}"
 
 
 def _at(exc: BaseException, path: Path) -> str:
