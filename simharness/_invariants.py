@@ -383,10 +383,12 @@ def _check_summary(c: _Call, end: Event, stop_at: int | None, v: Verdicts) -> No
             # overflow as its FailoverError). Anything else cannot be read as either.
             v.checked["summary-honest"] += 1
             last = failed[-1][1].data
-            # only an error that ended the call at once (a context overflow) may come back dressed as the driver's own
-            dressed = last.get("category") == "terminal" and (
-                end.data.get("wraps") == last.get("err") or str(last.get("message", "")) in message
-            )
+            # The last error may come back dressed as the driver's own (openclaw's FailoverError around it) only when it
+            # ended the call before the chain ran out — a context overflow, or what the driver took for coordination
+            # (whether stopping was right is the other invariants' call); an exhausted chain owes a summary.
+            chain = c.start.data["chain"]
+            stopped_early = last.get("category") == "terminal" or last.get("root") == "context_overflow" or len(c.runs) < len(chain)
+            dressed = stopped_early and (end.data.get("wraps") == last.get("err") or str(last.get("message", "")) in message)
             if not dressed:
                 _fail(
                     v,

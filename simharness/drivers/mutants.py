@@ -226,6 +226,13 @@ def _all() -> dict[str, Mutant]:
             _driver(_Knobs(is_coordination=_predicate(no("reason")))),
         ),
         Mutant(
+            "no-error-walk",
+            "the coordination predicate does not follow `error` (the link SDKs use for a wrapped response error)",
+            "coordination-single-run",
+            "nested-coordination",
+            _driver(_Knobs(is_coordination=_predicate(no("error")))),
+        ),
+        Mutant(
             "no-aggregate-walk",
             "the coordination predicate does not look inside an AggregateError's `errors[]`",
             "coordination-single-run",
