@@ -18,8 +18,10 @@ from simharness.targets._protocol import Profile
 
 INVARIANTS: dict[str, str] = {
     "coordination-single-run": "a pure coordination error runs `run` once and rethrows the very same error; no onError, no summary",
-    "explicit-metadata-advances": "an error with explicit provider metadata advances through the chain in order, each candidate once",
-    "summary-honest": "the final error names exactly the attempts made, in order, with their reasons and the right N",
+    "explicit-metadata-advances": "an error with explicit provider metadata advances through the chain in order, each candidate once, "
+    "even when a coordination error is nested inside",
+    "summary-honest": "the final error names exactly the attempts made, in order, with their reasons and the right N; "
+    "onError reports each failed attempt once, in order",
     "success-stops": "the first success is returned and no later candidate runs",
     "no-idle-burn": "a coordination error costs no more virtual time than the attempt that raised it",
     "lock-exclusive": "at no virtual instant do two non-stale holders own one session lock",
