@@ -19,7 +19,6 @@ import importlib.util
 import os
 import re
 import sys
-import sysconfig
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,7 +28,7 @@ from typing import Any, Protocol
 import simpy
 
 from simharness._errors import JSError
-from simharness._tripwire import ProcessExit, RunStalled, TripwireError, exit_attempts, user_interrupted
+from simharness._tripwire import ProcessExit, RunStalled, TripwireError, exit_attempts, in_stdlib, user_interrupted
 from simharness.targets._protocol import TargetError
 
 
@@ -43,9 +42,8 @@ def _package_dir(name: str) -> str | None:
     return os.path.dirname(spec.origin) if spec is not None and spec.origin else None
 
 
-#: Frames a culprit is never blamed on: the standard library, simpy, and Hypothesis (the hypothesis strategy's
-#: choice source). Other installed packages a driver calls into count as the driver's own code.
-_STDLIB = tuple(os.path.normcase(os.path.abspath(p)) + os.sep for p in {sysconfig.get_paths()["stdlib"], os.path.dirname(os.__file__)})
+#: Frames a culprit is never blamed on, besides the standard library (`in_stdlib`): simpy, and Hypothesis (the
+#: hypothesis strategy's choice source). Other installed packages a driver calls into count as the driver's own code.
 _LIBRARY = tuple(os.path.normcase(os.path.abspath(p)) + os.sep for p in {os.path.dirname(simpy.__file__), _package_dir("hypothesis")} if p)
 _PACKAGE = os.path.normcase(os.path.dirname(os.path.abspath(__file__))) + os.sep
 #: Driver code that ships inside the package: the reference, the ports of releases and the mutants.
@@ -95,7 +93,7 @@ def shown(value: object) -> str:
 def _kind_of(path: str) -> str:
     """library | support | world | harness | driver: who a frame in `path` belongs to."""
     path = os.path.normcase(os.path.abspath(path)) if not path.startswith("<") else path
-    if path.startswith(("<frozen", *_LIBRARY)) or (path.startswith(_STDLIB) and "-packages" + os.sep not in path):
+    if path.startswith(_LIBRARY) or in_stdlib(path):
         return "library"
     if path.startswith(_PACKAGE) and not path.startswith(_DRIVER_CODE):
         if path in _SUPPORT_CODE:

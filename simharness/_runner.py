@@ -71,10 +71,7 @@ def run_once(scenario: Scenario, target: Target, choices: ChoiceSource, seed: in
             attempt.judged = True
         at = exc.where or "?"
         message = f"the driver called {text(exc.source)}, which would have ended the harness's process, at {at}"
-        world.trace.add(world.env.now, "harness", "driver.crash", type="ProcessExit", message=text(exc.source), where=at)
-        result = _stopped(world, seed, Violation("driver-contract", message, world.env.now, event=len(world.trace) - 1))
-        result.verdicts.checked["driver-contract"] += 1
-        return result
+        return _crashed(world, seed, "ProcessExit", text(exc.source), at, message)
     except LivenessError as exc:
         world.trace.add(world.env.now, "harness", "liveness.exceeded", reason=str(exc))
         return _stopped(world, seed, Violation("terminates", str(exc), world.env.now))
@@ -91,11 +88,17 @@ def run_once(scenario: Scenario, target: Target, choices: ChoiceSource, seed: in
         if where is None:  # nothing of the driver's on the way: the harness broke, say so as it is
             raise
         message = f"a simpy process the driver started raised {type(exc).__name__}: {text(exc)} at {where}"
-        world.trace.add(world.env.now, "harness", "driver.crash", type=type(exc).__name__, message=text(exc), where=where)
-        result = _stopped(world, seed, Violation("driver-contract", message, world.env.now, event=len(world.trace) - 1))
-        result.verdicts.checked["driver-contract"] += 1
-        return result
+        return _crashed(world, seed, type(exc).__name__, text(exc), where, message)
     return RunResult(scenario, target.spec, seed, tuple(choices.record), trace, verdicts)
+
+
+def _crashed(world: World, seed: int | None, kind: str, what: str, where: str, message: str) -> RunResult:
+    """A run the driver ended from outside any call (an exit, a spawned process that failed): recorded in the
+    trace as `driver.crash` and judged `driver-contract`."""
+    world.trace.add(world.env.now, "harness", "driver.crash", type=kind, message=what, where=where)
+    result = _stopped(world, seed, Violation("driver-contract", message, world.env.now, event=len(world.trace) - 1))
+    result.verdicts.checked["driver-contract"] += 1
+    return result
 
 
 def _judge_exits(world: World, verdicts: Verdicts) -> None:

@@ -56,7 +56,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType, ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 #: Wall-clock seconds a live world may go without a simpy step before the watchdog stops it.
 DEFAULT_STALL_SECONDS = 10.0
@@ -68,7 +68,7 @@ EXIT_UNSTOPPABLE = 3
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 _DRIVERS = os.path.join(_PACKAGE, "drivers")
-_STDLIB = tuple(os.path.normcase(os.path.abspath(p)) + os.sep for p in {sysconfig.get_paths()["stdlib"], os.path.dirname(os.__file__)})
+STDLIB_DIRS = tuple(os.path.normcase(os.path.abspath(p)) + os.sep for p in {sysconfig.get_paths()["stdlib"], os.path.dirname(os.__file__)})
 
 
 class TripwireError(BaseException):
@@ -121,12 +121,16 @@ def _short(path: str) -> str:
     return path if rel.startswith(".." + os.sep + "..") else rel
 
 
-def _from_stdlib(frame: FrameType) -> bool:
-    name = frame.f_code.co_filename
-    if name.startswith("<frozen"):
+def in_stdlib(filename: str) -> bool:
+    """Is `filename` the standard library's own (frozen modules included, installed packages not)?"""
+    if filename.startswith("<frozen"):
         return True
-    path = os.path.normcase(name)
-    return path.startswith(_STDLIB) and "-packages" + os.sep not in path
+    path = os.path.normcase(filename)
+    return path.startswith(STDLIB_DIRS) and "-packages" + os.sep not in path
+
+
+def _from_stdlib(frame: FrameType) -> bool:
+    return in_stdlib(frame.f_code.co_filename)
 
 
 # --- tripwires ------------------------------------------------------------------------------------------
@@ -419,12 +423,18 @@ def _last_resort(code: int, reason: str, stuck: Callable[[], Any] | None) -> Non
             f"simharness: {reason}; the report could not be written ({type(exc).__name__}: {exc}); exiting (code {code})", file=sys.stderr
         )
     finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except BaseException:  # noqa: BLE001, S110 — a closed pipe must not keep the process alive
-                pass
-        hard_exit(code)
+        flush_and_exit(code)
+
+
+def flush_and_exit(code: int) -> NoReturn:
+    """Flush stdout and stderr, then end the process with `code` through the real `os._exit` (no guard, no
+    interpreter shutdown: nothing a driver left behind runs after this)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001, S110 — a closed pipe must not keep the process alive or change its code
+            pass
+    hard_exit(code)
 
 
 def expect_stop(code: int, reason: str) -> None:

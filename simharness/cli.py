@@ -130,14 +130,9 @@ def _end(code: int) -> NoReturn:
     process: at shutdown its atexit hooks, finalizers and left-over threads would run after the verdict is
     printed, and one `os._exit(0)` there turns a violation into exit 0. The reports are written and the target
     closed before `main` returns, so there is nothing left for shutdown to do."""
-    from simharness._tripwire import hard_exit  # bound before any guard: the real os._exit
+    from simharness._tripwire import flush_and_exit
 
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except BaseException:  # noqa: BLE001, S110 — a closed pipe must not change the exit code
-            pass
-    hard_exit(code)
+    flush_and_exit(code)
 
 
 def _main(argv: Sequence[str] | None) -> int:
