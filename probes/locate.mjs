@@ -1,5 +1,5 @@
 // Find runWithModelFallback and the error classes in an openclaw dist by scanning its chunks, the way
-// simharness/targets/_locate.py does (chunk names are content hashes, exports are minified aliases), but
+// simharness/targets/locate.py does (chunk names are content hashes, exports are minified aliases), but
 // written again here so a probe depends on nothing of the harness: evidence obtained outside the bridge.
 
 import fs from "node:fs";

@@ -42,7 +42,7 @@ process.stdout.write = (chunk, encoding, callback) => {
 };
 process.on("exit", () => fs.rmSync(process.env.HOME, { recursive: true, force: true }));
 
-// --- the coordination kinds (names as simharness/_errors.py calls them) --------------------------------
+// --- the coordination kinds (names as simharness/model/errors.py calls them) --------------------------------
 const SESSION = "/tmp/sessions/sess-a.jsonl";
 const KINDS = {
   takeover: { cls: "EmbeddedAttemptSessionTakeoverError", real: (C) => new C(SESSION), message: `session file changed while embedded prompt lock was released: ${SESSION}` },

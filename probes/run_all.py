@@ -38,7 +38,7 @@ def version_key(version: str) -> tuple[int, ...]:
 
 def targets(versions: Sequence[str], dists: Sequence[str]) -> list[tuple[str, str, str]]:
     """(label, dist, node) for each release asked for, or every installed one."""
-    from simharness.targets import _install as I
+    from simharness.targets import install as I
 
     out: list[tuple[str, str, str]] = []
     if not versions and not dists:

@@ -5,28 +5,28 @@ The public API is what this module re-exports; everything in `_private` modules 
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from simharness.model.version import VERSION as __version__
+
 if TYPE_CHECKING:
-    from simharness._choice import Choice, ChoiceSource, RandomChoices, ReplayChoices, derive_seed
-    from simharness._errors import JSError
-    from simharness._invariants import INVARIANTS, SITUATIONS, Verdicts, Violation
-    from simharness._runner import RunResult, SuiteResult, replay, run_once, run_seed, run_suite
-    from simharness._scenario import Scenario, ScenarioError, load_scenario, parse_scenario
-    from simharness._schedule import ScheduleError, load_schedule, save_schedule
+    from simharness.check.invariants import INVARIANTS, SITUATIONS, Verdicts, Violation
+    from simharness.engine.runner import RunResult, SuiteResult, replay, run_once, run_seed, run_suite
+    from simharness.engine.schedule import ScheduleError, load_schedule, save_schedule
+    from simharness.model.choice import Choice, ChoiceSource, RandomChoices, ReplayChoices, derive_seed
+    from simharness.model.errors import JSError
+    from simharness.model.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
     from simharness.targets import Profile, Target, TargetError, resolve_target
 
 # Imported on first use, so `import simharness` (the pytest plugin's entry point) stays cheap when unused.
 _WHERE = {
-    **dict.fromkeys(("Choice", "ChoiceSource", "RandomChoices", "ReplayChoices", "derive_seed"), "simharness._choice"),
-    "JSError": "simharness._errors",
-    **dict.fromkeys(("INVARIANTS", "SITUATIONS", "Verdicts", "Violation"), "simharness._invariants"),
-    **dict.fromkeys(("RunResult", "SuiteResult", "replay", "run_once", "run_seed", "run_suite"), "simharness._runner"),
-    **dict.fromkeys(("Scenario", "ScenarioError", "load_scenario", "parse_scenario"), "simharness._scenario"),
-    **dict.fromkeys(("ScheduleError", "load_schedule", "save_schedule"), "simharness._schedule"),
+    **dict.fromkeys(("Choice", "ChoiceSource", "RandomChoices", "ReplayChoices", "derive_seed"), "simharness.model.choice"),
+    "JSError": "simharness.model.errors",
+    **dict.fromkeys(("INVARIANTS", "SITUATIONS", "Verdicts", "Violation"), "simharness.check.invariants"),
+    **dict.fromkeys(("RunResult", "SuiteResult", "replay", "run_once", "run_seed", "run_suite"), "simharness.engine.runner"),
+    **dict.fromkeys(("Scenario", "ScenarioError", "load_scenario", "parse_scenario"), "simharness.model.scenario"),
+    **dict.fromkeys(("ScheduleError", "load_schedule", "save_schedule"), "simharness.engine.schedule"),
     **dict.fromkeys(("Profile", "Target", "TargetError", "resolve_target"), "simharness.targets"),
 }
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import simpy
 
-from simharness._errors import JSError
+from simharness.model.errors import JSError
 
 CHAIN = [("openai", "gpt-a"), ("anthropic", "claude-b"), ("google", "gemini-c")]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Generator, Sequence
 from typing import Any
 
-from simharness._errors import JSError
-from simharness._oracle import EXPECTED_REASON, category_of, root_kind
+from simharness.check.oracle import EXPECTED_REASON, category_of, root_kind
+from simharness.model.errors import JSError
 
 
 def oracle_driver(ctx: Any, candidates: Sequence[tuple[str, str]], run: Any, on_error: Any) -> Generator[Any, Any, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import simpy
 
-from simharness import _bench
+from simharness import bench as _bench
 from simharness.cli import main
 
 

@@ -1,6 +1,6 @@
 """The choice source: seeded, recorded, replayable, simplest-first."""
 
-from simharness._choice import RandomChoices, ReplayChoices, derive_seed, splitmix64
+from simharness.model.choice import RandomChoices, ReplayChoices, derive_seed, splitmix64
 
 
 def test_splitmix64_known_values():

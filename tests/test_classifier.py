@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from simharness import _classifier as C
-from simharness import _errors as E
+from simharness.drivers import classifier as C
+from simharness.model import errors as E
 
 
 def lock() -> E.JSError:

@@ -10,11 +10,11 @@ from collections.abc import Callable
 import pytest
 from drive import CHAIN, drive
 
-from simharness import _errors as E
-from simharness._oracle import category_of
-from simharness._world import _wrap
+from simharness.check.oracle import category_of
 from simharness.drivers import openclaw_2026_5_20 as port_5_20
 from simharness.drivers import reference
+from simharness.engine.world import _wrap
+from simharness.model import errors as E
 
 WRAPPERS = ("none", "cause", "error", "reason", "abort", "deep", "deep25", "cycle", "code_only", "aggregate", "suppressed")
 

@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from simharness import _errors as E
-from simharness._runner import run_suite
-from simharness._scenario import parse_scenario
-from simharness._shrink import shrink
+from simharness.engine.runner import run_suite
+from simharness.engine.shrink import shrink
+from simharness.model import errors as E
+from simharness.model.scenario import parse_scenario
 from simharness.targets import PythonTarget
 
 ROOT = Path(__file__).resolve().parent.parent

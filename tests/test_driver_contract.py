@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
-from simharness import _tripwire
-from simharness._invariants import INVARIANTS
-from simharness._runner import replay, run_seed, run_suite
-from simharness._scenario import collect_scenarios
-from simharness._shrink import shrink
+from simharness.check.invariants import INVARIANTS
 from simharness.cli import main
+from simharness.engine.runner import replay, run_seed, run_suite
+from simharness.engine.shrink import shrink
+from simharness.guard import tripwire as _tripwire
+from simharness.model.scenario import collect_scenarios
 from simharness.targets import PythonTarget, resolve_target
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -407,7 +407,7 @@ def test_an_unwaited_process_the_driver_spawns_that_fails_is_a_verdict(tmp_path:
 
 
 def test_the_differential_reports_a_crash_of_the_other_target(tmp_path: Path) -> None:
-    from simharness._differential import differential
+    from simharness.explore.differential import differential
 
     driver, _ = _write(
         tmp_path, '\ndef drv(ctx, candidates, run, on_error):\n    yield from run(*candidates[0])\n    raise ValueError("x")\n'

@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from simharness._errors import JSError
-from simharness._runner import run_seed
-from simharness._scenario import Scenario, ScenarioError, load_scenario, parse_scenario
-from simharness._schedule import Schedule, ScheduleError, integrity, load_schedule, save_schedule
+from simharness.engine.runner import run_seed
+from simharness.engine.schedule import Schedule, ScheduleError, integrity, load_schedule, save_schedule
+from simharness.model.errors import JSError
+from simharness.model.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
 from simharness.targets import PythonTarget, resolve_target
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -317,8 +317,8 @@ def test_bad_input_through_the_cli_is_one_line_exit_2_and_no_report(tmp_path: Pa
 
 @pytest.mark.parametrize("name", ["../../etc/x", "/etc/passwd", "..", "a/../../b", "C:\\x\\..\\y", "\x00x", "con"])
 def test_scenario_names_cannot_steer_files_out_of_the_report_dir(tmp_path: Path, name: str) -> None:
-    from simharness._report import safe_name, write_reports
-    from simharness._runner import run_suite
+    from simharness.engine.runner import run_suite
+    from simharness.report.document import safe_name, write_reports
 
     scenario = parse_scenario(
         {"name": name, "swarm": False, "world": {"chain": ["a/x"], "max_steps": 300}, "providers": {"a": {"faults": {"auth": 1.0}}}},
@@ -384,7 +384,7 @@ def test_a_bounded_read_reads_at_most_one_byte_past_its_limit(tmp_path: Path) ->
     import os
     import threading
 
-    from simharness._io import InputTooLarge, read_bounded
+    from simharness.model.io import InputTooLarge, read_bounded
 
     fifo = tmp_path / "endless"
     os.mkfifo(fifo)

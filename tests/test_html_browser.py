@@ -17,18 +17,18 @@ from pathlib import Path
 
 import pytest
 
-from simharness._report import write_reports
-from simharness._runner import run_suite
-from simharness._scenario import load_scenario, parse_scenario
-from simharness._shrink import shrink
+from simharness.engine.runner import run_suite
+from simharness.engine.shrink import shrink
+from simharness.model.scenario import load_scenario, parse_scenario
+from simharness.report.document import write_reports
 from simharness.targets import resolve_target
 
 ROOT = Path(__file__).resolve().parent.parent
 RED = (0xCF, 0x22, 0x2E)  # --bad: the violating step's line and ring, faults
 
 LEGACY = '''
-from simharness._errors import JSError
-from simharness._oracle import EXPECTED_REASON, category_of, root_kind
+from simharness.model.errors import JSError
+from simharness.check.oracle import EXPECTED_REASON, category_of, root_kind
 
 
 def legacy(ctx, candidates, run, on_error):
@@ -159,7 +159,7 @@ def test_statuses_crashes_and_any_text_render_honestly_in_a_real_browser(tmp_pat
     """An unexercised suite with a crashed item, a not-checked and an n/a invariant, and error text carrying a
     lone surrogate, NUL and an ANSI escape: chromium parses the page, the banner is the warning colour, never
     green, every status badge is there, and the text is shown (visibly) rather than breaking the page."""
-    from simharness._report import write_docs
+    from simharness.report.document import write_docs
 
     _chromium()
     counts = {"coordination-single-run": (0, 0, 6), "summary-honest": (0, 0, 0), "terminates": (6, 0, 0), "driver-contract": (0, 0, 0)}

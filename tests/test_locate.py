@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from simharness import _errors as E
-from simharness.targets import _install as I
-from simharness.targets._locate import LOCATE_SCHEMA, coordination_marks, defined_errors, locate, scan_key
+from simharness.model import errors as E
+from simharness.targets import install as I
+from simharness.targets.locate import LOCATE_SCHEMA, coordination_marks, defined_errors, locate, scan_key
 
 DRIVER = "async function runWithModelFallback(params) {\n  return params.run(params.provider, params.model);\n}\nexport { runWithModelFallback as r };\n"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from simharness._invariants import INVARIANTS
-from simharness._runner import run_suite
-from simharness._scenario import collect_scenarios
+from simharness.check.invariants import INVARIANTS
 from simharness.drivers.mutants import MUTANTS
+from simharness.engine.runner import run_suite
+from simharness.model.scenario import collect_scenarios
 from simharness.targets import resolve_target
 
 BUDGET = 150

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from simharness._killmatrix import DEFAULT_BUDGET, kill, matrix_markdown, run_matrix, scenario_order
-from simharness._runner import replay
-from simharness._scenario import collect_scenarios
-from simharness._schedule import load_schedule
 from simharness.cli import main as cli
 from simharness.drivers.mutants import MUTANTS
+from simharness.engine.runner import replay
+from simharness.engine.schedule import load_schedule
+from simharness.explore.killmatrix import DEFAULT_BUDGET, kill, matrix_markdown, run_matrix, scenario_order
+from simharness.model.scenario import collect_scenarios
 from simharness.targets import resolve_target
 
 ROOT = Path(__file__).resolve().parent.parent

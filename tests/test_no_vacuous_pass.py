@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from simharness._merge import combine
-from simharness._report import BASELINE, STATUSES, finalize, headline, status, write_docs
 from simharness.cli import main as cli
+from simharness.report.document import BASELINE, STATUSES, finalize, headline, status, write_docs
+from simharness.report.merge import combine
 
 # One candidate whose provider always hangs until the idle timeout: every call ends in a timeout the driver
 # rethrows as is. No contract invariant has anything to judge (no coordination error, no explicit metadata, no

@@ -21,14 +21,14 @@ import pytest
 import simpy
 from drive import CHAIN, drive
 
-from simharness import _errors as E
-from simharness._differential import first_difference, observe
-from simharness._runner import replay, run_seed, seeds_for
-from simharness._scenario import load_scenario
-from simharness._world import _wrap
 from simharness.drivers import openclaw_2026_5_18, openclaw_2026_5_20
+from simharness.engine.runner import replay, run_seed, seeds_for
+from simharness.engine.world import _wrap
+from simharness.explore.differential import first_difference, observe
+from simharness.model import errors as E
+from simharness.model.scenario import load_scenario
 from simharness.targets import TargetError, resolve_target
-from simharness.targets import _install as I
+from simharness.targets import install as I
 from simharness.targets.node import BridgeError, NodeTarget
 
 ROOT = Path(__file__).resolve().parent.parent

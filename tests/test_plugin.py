@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from simharness._choice import derive_seed
 from simharness.cli import main as cli
+from simharness.model.choice import derive_seed
 
 pytest_plugins = ["pytester"]
 
@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 
 DRIVERS = """
-from simharness._errors import JSError
-from simharness._oracle import EXPECTED_REASON, category_of, root_kind
+from simharness.model.errors import JSError
+from simharness.check.oracle import EXPECTED_REASON, category_of, root_kind
 
 
 def _fallback(candidates, run, on_error, reason):
@@ -266,7 +266,7 @@ def test_sim_fixture(project: pytest.Pytester) -> None:
 
 
 def test_the_plugin_is_cheap_when_unused() -> None:
-    code = "import sys, simharness.pytest_plugin; print(sorted(m for m in ('jinja2', 'simharness._report', 'simharness._shrink', 'simharness._html') if m in sys.modules))"
+    code = "import sys, simharness.pytest_plugin; print(sorted(m for m in ('jinja2', 'simharness.report.document', 'simharness.engine.shrink', 'simharness.report.html') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

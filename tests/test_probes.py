@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from simharness.targets import _install as I
+from simharness.targets import install as I
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = ("2026.5.18", "2026.5.20")

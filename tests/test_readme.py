@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from simharness._runner import run_suite
-from simharness._scenario import collect_scenarios
+from simharness.engine.runner import run_suite
+from simharness.model.scenario import collect_scenarios
 from simharness.targets import resolve_target
 
 ROOT = Path(__file__).parents[1]

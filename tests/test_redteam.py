@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
-from simharness import _tripwire
-from simharness._merge import merge_shards
-from simharness._report import finalize, headline, report_json, summary_md, write_reports
-from simharness._runner import run_suite
-from simharness._scenario import parse_scenario
 from simharness.cli import main
+from simharness.engine.runner import run_suite
+from simharness.guard import tripwire as _tripwire
+from simharness.model.scenario import parse_scenario
+from simharness.report.document import finalize, headline, report_json, summary_md, write_reports
+from simharness.report.merge import merge_shards
 from simharness.targets import resolve_target
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -298,7 +298,7 @@ def test_a_bad_profile_is_one_line_and_exit_2(case: str, tmp_path: Path, capsys:
     line, expected = PROFILES[case]
     driver = tmp_path / "drv.py"
     driver.write_text(
-        "from simharness import Profile\nfrom simharness.targets._protocol import ALL_KINDS_PROFILE, PROVIDER_KINDS\n"
+        "from simharness import Profile\nfrom simharness.model.target import ALL_KINDS_PROFILE, PROVIDER_KINDS\n"
         f"from simharness.drivers.reference import run_with_model_fallback as drv\n{line}\n"
     )
     (tmp_path / "redteam.toml").write_text(SCENARIO)
@@ -311,7 +311,7 @@ def test_a_bad_profile_is_one_line_and_exit_2(case: str, tmp_path: Path, capsys:
 def test_a_set_of_kinds_and_the_built_in_profiles_as_they_are_are_accepted(tmp_path: Path) -> None:
     driver = tmp_path / "drv.py"
     driver.write_text(
-        "from simharness import Profile\nfrom simharness.targets._protocol import EMBEDDED_LOCK_PROFILE\n"
+        "from simharness import Profile\nfrom simharness.model.target import EMBEDDED_LOCK_PROFILE\n"
         "from simharness.drivers.reference import run_with_model_fallback as drv\n"
         "SIMHARNESS_PROFILE = Profile('mine', {'takeover', 'rate_limit'})\n"
     )
@@ -325,7 +325,7 @@ def test_a_set_of_kinds_and_the_built_in_profiles_as_they_are_are_accepted(tmp_p
 
 NARROW = """
 from simharness import Profile
-from simharness.targets._protocol import PROVIDER_KINDS
+from simharness.model.target import PROVIDER_KINDS
 
 SIMHARNESS_PROFILE = Profile("provider-only", PROVIDER_KINDS, "declares no coordination kind")
 

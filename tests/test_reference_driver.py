@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from drive import CHAIN, drive
 
-from simharness import _errors as E
-from simharness._world import _wrap
 from simharness.drivers import openclaw_2026_5_18 as legacy
 from simharness.drivers import openclaw_2026_5_20 as port_5_20
 from simharness.drivers import reference
+from simharness.engine.world import _wrap
+from simharness.model import errors as E
 
 
 def lock() -> E.JSError:

@@ -20,13 +20,13 @@ from typing import Any
 import pytest
 
 import simharness
-from simharness import _errors as E
-from simharness import _tripwire
-from simharness._runner import replay, run_seed, run_suite, stalled
-from simharness._scenario import parse_scenario
-from simharness._shrink import shrink
-from simharness._tripwire import Guards, TripwireError, live
 from simharness.cli import main as cli
+from simharness.engine.runner import replay, run_seed, run_suite, stalled
+from simharness.engine.shrink import shrink
+from simharness.guard import tripwire as _tripwire
+from simharness.guard.tripwire import Guards, TripwireError, live
+from simharness.model import errors as E
+from simharness.model.scenario import parse_scenario
 from simharness.targets import PythonTarget
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,7 +105,7 @@ def test_the_standard_library_may_read_the_clock_for_its_own_bookkeeping() -> No
 
 
 def test_harness_code_reading_the_clock_is_a_harness_bug_raised_not_a_verdict() -> None:
-    import simharness._world as world_module
+    import simharness.engine.world as world_module
 
     namespace: dict[str, Any] = {}
     code = compile("import time\ndef now():\n    return time.time()\n", world_module.__file__, "exec")  # code "in" the harness
@@ -113,13 +113,13 @@ def test_harness_code_reading_the_clock_is_a_harness_bug_raised_not_a_verdict() 
 
     with pytest.raises(TripwireError) as info:
         run_seed(SCENARIO, PythonTarget("py:t", _driver(namespace["now"])), 0)
-    assert info.value.in_harness and info.value.where.endswith("_world.py:3")
+    assert info.value.in_harness and info.value.where.endswith("world.py:3")
 
 
 def test_the_progress_bar_and_report_timing_stay_outside_the_tripwire_window(tmp_path: Path) -> None:
     import io
 
-    from simharness._progress import Progress
+    from simharness.report.progress import Progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -227,7 +227,7 @@ def test_a_cause_cycle_walked_without_a_seen_set_is_caught_with_its_schedule(qui
     target = PythonTarget("py:cycle", _walks_cycle_without_seen_set)
     suite = run_suite([scenario], target, seed=0, budget=2)
     assert suite.invariants["terminates"].violated >= 1
-    from simharness._report import write_reports
+    from simharness.report.document import write_reports
 
     doc = write_reports(suite, tmp_path)
     ce = next(i["counterexample"] for i in doc["invariants"] if i["id"] == "terminates")
@@ -253,7 +253,7 @@ def test_unbounded_yielding_retry_hits_the_step_budget_deterministically() -> No
 
 SLOW_DRIVER = """
 import os
-from simharness._errors import JSError
+from simharness.model.errors import JSError
 
 MARK = {mark!r}
 LOOP_AT = {loop_at!r}

@@ -11,21 +11,21 @@ from typing import Any
 
 import pytest
 
-from simharness._html import timeline
-from simharness._report import events_from_json, narrate, report_json, write_reports
-from simharness._runner import run_suite, seeds_for
-from simharness._scenario import parse_scenario
-from simharness._shrink import shrink
 from simharness.cli import main as cli
+from simharness.engine.runner import run_suite, seeds_for
+from simharness.engine.shrink import shrink
+from simharness.model.scenario import parse_scenario
+from simharness.report.document import events_from_json, narrate, report_json, write_reports
+from simharness.report.html import timeline
 from simharness.targets import resolve_target
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 
 DRIVERS = '''
-from simharness._errors import JSError
-from simharness._oracle import EXPECTED_REASON, category_of, root_kind
-from simharness.targets._protocol import PROVIDER_KINDS, Profile
+from simharness.model.errors import JSError
+from simharness.check.oracle import EXPECTED_REASON, category_of, root_kind
+from simharness.model.target import PROVIDER_KINDS, Profile
 
 
 def _fallback(candidates, run, on_error, *, stop, reason):
@@ -190,7 +190,7 @@ def test_counterexample_carries_its_trace_run_index_and_the_violating_step(drive
 
 
 def test_narrative_keeps_the_violating_step_when_it_elides() -> None:
-    from simharness._trace import Trace
+    from simharness.model.trace import Trace
 
     trace = Trace()
     for i in range(300):
@@ -307,7 +307,7 @@ class _Terminal(io.StringIO):
 
 
 def test_progress_bar_draws_one_line_on_a_terminal_and_nothing_elsewhere(drivers: Path) -> None:
-    from simharness._progress import Progress
+    from simharness.report.progress import Progress
 
     scenario = parse_scenario({**_toml(SCENARIOS / "rate-limit-storm.toml"), "swarm": False})
     target = resolve_target(f"py:{drivers}:wrong_reason")
@@ -357,7 +357,7 @@ def test_merge_refuses_shards_whose_same_named_scenarios_differ(drivers: Path, t
     assert code == 2 and err.count("\n") == 1 and "scenario 'takeover-race' has different contents" in err, err
     assert not (tmp_path / "out").exists()
     # the aggregation every path shares (CLI scenarios, pytest items, matrix) refuses them too
-    from simharness._merge import MergeError, combine, load_report
+    from simharness.report.merge import MergeError, combine, load_report
 
     with pytest.raises(MergeError, match="different contents"):
         combine([load_report(tmp_path / "s1"), load_report(tmp_path / "s2")])

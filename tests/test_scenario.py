@@ -2,7 +2,7 @@
 
 import pytest
 
-from simharness._scenario import ScenarioError, collect_scenarios, load_scenario, parse_scenario
+from simharness.model.scenario import ScenarioError, collect_scenarios, load_scenario, parse_scenario
 
 
 def test_shipped_scenarios_load(scenarios_dir):
@@ -86,7 +86,7 @@ def test_provider_wildcard_and_defaults():
 
 
 def test_new_keys_default_to_every_shape_and_keep_old_keys_working():
-    from simharness import _errors as E
+    from simharness.model import errors as E
 
     s = parse_scenario({"providers": {"*": {"faults": {"rate_limit_nested_lock": 0.5, "explicit_nested_coordination": 0.5}}}})
     assert [o for o, _ in s.explicit_outer] == list(E.EXPLICIT_OUTERS)
@@ -101,7 +101,7 @@ def test_new_keys_default_to_every_shape_and_keep_old_keys_working():
 
 
 def test_swarm_setting_file_default_and_override(tmp_path):
-    from simharness._scenario import SWARM_DEFAULT
+    from simharness.model.scenario import SWARM_DEFAULT
 
     path = tmp_path / "s.toml"
     path.write_text("swarm = false\n")

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from simharness._runner import replay
-from simharness._schedule import load_schedule
 from simharness.cli import main as cli
-from simharness.strategies import STRATEGIES
+from simharness.engine.runner import replay
+from simharness.engine.schedule import load_schedule
+from simharness.explore import STRATEGIES
 from simharness.targets import resolve_target
 
 ROOT = Path(__file__).resolve().parent.parent

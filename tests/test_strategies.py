@@ -10,14 +10,15 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 
-from simharness import _errors as E
-from simharness._choice import ReplayChoices
-from simharness._runner import RunResult, run_once, run_seed, run_suite
-from simharness._scenario import Scenario, load_scenario, parse_scenario
-from simharness._shrink import shrink, size
-from simharness.strategies import STRATEGIES, Exploration, StrategyError, error_graphs, faults, resolve_strategy, worlds
-from simharness.strategies.exhaustive import ExhaustiveStrategy
-from simharness.strategies.pct import PCTChoices, PCTStrategy, detection_bound
+from simharness.engine.runner import RunResult, run_once, run_seed, run_suite
+from simharness.engine.shrink import shrink, size
+from simharness.explore import STRATEGIES, Exploration, StrategyError, resolve_strategy
+from simharness.explore.exhaustive import ExhaustiveStrategy
+from simharness.explore.pct import PCTChoices, PCTStrategy, detection_bound
+from simharness.model import errors as E
+from simharness.model.choice import ReplayChoices
+from simharness.model.scenario import Scenario, load_scenario, parse_scenario
+from simharness.strategies import error_graphs, faults, worlds
 from simharness.targets import Target, resolve_target
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,7 +231,7 @@ def test_the_suite_reports_the_strategy_and_shrinks_what_it_finds(strategy: str)
 
 
 def test_hypothesis_runs_past_its_draw_cap_take_the_simplest_options(monkeypatch: pytest.MonkeyPatch) -> None:
-    from simharness.strategies import hypothesis as hypothesis_strategy
+    from simharness.explore import hypothesis as hypothesis_strategy
 
     monkeypatch.setattr(hypothesis_strategy, "MAX_DRAWS", 3)
     runs, info = explore("hypothesis", budget=15)

@@ -7,13 +7,13 @@ import sys
 import pytest
 from oracle_driver import oracle_driver
 
-from simharness import _errors as E
-from simharness._choice import RandomChoices
-from simharness._runner import replay, run_once, run_seed
-from simharness._scenario import collect_scenarios, parse_scenario, with_swarm
-from simharness._schedule import load_schedule, save_schedule
-from simharness._shrink import shrink
-from simharness._swarm import features
+from simharness.engine.runner import replay, run_once, run_seed
+from simharness.engine.schedule import load_schedule, save_schedule
+from simharness.engine.shrink import shrink
+from simharness.faults.swarm import features
+from simharness.model import errors as E
+from simharness.model.choice import RandomChoices
+from simharness.model.scenario import collect_scenarios, parse_scenario, with_swarm
 from simharness.targets import PythonTarget
 
 ORACLE = PythonTarget("py:oracle", oracle_driver)
@@ -147,7 +147,7 @@ def test_cli_swarm_flag_reaches_the_runs_and_a_bad_value_is_one_line_exit_2(tmp_
         cmd = ["run", str(scenarios_dir / "rate-limit-storm.toml"), "--budget", "2", "--swarm", flag, "--report-dir", str(tmp_path / flag)]
         return subprocess.run([sys.executable, "-m", "simharness", *cmd], check=False, capture_output=True, text=True)
 
-    from simharness._report import scenario_digest
+    from simharness.report.document import scenario_digest
 
     assert run("off").returncode == 0
     doc = json.loads((tmp_path / "off" / "report.json").read_text())
@@ -172,7 +172,7 @@ def test_a_bad_new_key_is_one_line_and_exit_2(tmp_path, text):
 
 
 def test_a_switched_off_option_is_shared_by_the_options_left_on():
-    from simharness._swarm import Swarm
+    from simharness.faults.swarm import Swarm
 
     swarm = Swarm(frozenset({("fault", "rate_limit"), ("wrap.coordination", "cause"), ("wrap.coordination", "abort")}))
     names, weights = swarm.fault_options("fault", "success", (("rate_limit", 0.5), ("auth", 0.3)))

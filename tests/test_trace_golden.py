@@ -25,9 +25,9 @@ from typing import Any
 
 import pytest
 
-from simharness._choice import derive_seed
-from simharness._runner import RunResult, run_seed
-from simharness._scenario import Scenario, collect_scenarios, parse_scenario
+from simharness.engine.runner import RunResult, run_seed
+from simharness.model.choice import derive_seed
+from simharness.model.scenario import Scenario, collect_scenarios, parse_scenario
 from simharness.targets import resolve_target
 
 ROOT = Path(__file__).resolve().parent.parent

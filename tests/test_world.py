@@ -8,10 +8,10 @@ import pytest
 import simpy
 from oracle_driver import oracle_driver
 
-from simharness import _errors as E
-from simharness._choice import RandomChoices, ReplayChoices
-from simharness._runner import replay, run_seed
-from simharness._scenario import COORDINATION_WRAPS, collect_scenarios, parse_scenario
+from simharness.engine.runner import replay, run_seed
+from simharness.model import errors as E
+from simharness.model.choice import RandomChoices, ReplayChoices
+from simharness.model.scenario import COORDINATION_WRAPS, collect_scenarios, parse_scenario
 from simharness.targets import PythonTarget, resolve_target
 
 
@@ -111,7 +111,7 @@ def test_backoff_doubles_to_one_second():
 
 
 def test_fingerprint_changes_on_same_size_rewrite():
-    from simharness._world import SessionFile, World
+    from simharness.engine.world import SessionFile, World
 
     world = World(parse_scenario({}), resolve_target("reference"), ReplayChoices([]))
     f = SessionFile("s.jsonl", 1, world)
@@ -145,7 +145,7 @@ def test_driver_that_never_returns_is_a_liveness_violation():
 def test_random_and_replay_agree(reference, scenarios_dir):
     scenario = collect_scenarios([scenarios_dir / "mixed-faults.toml"])[0]
     src = RandomChoices(5)
-    from simharness._runner import run_once
+    from simharness.engine.runner import run_once
 
     a = run_once(scenario, reference, src)
     b = replay(scenario, reference, src.values())
@@ -153,10 +153,10 @@ def test_random_and_replay_agree(reference, scenarios_dir):
 
 
 def test_newer_runtime_coordination_errors_are_judged_by_the_targets_profile(scenarios_dir):
-    from simharness._errors import walk
-    from simharness._runner import run_suite
     from simharness.drivers import legacy
-    from simharness.targets._protocol import EMBEDDED_LOCK_PROFILE
+    from simharness.engine.runner import run_suite
+    from simharness.model.errors import walk
+    from simharness.model.target import EMBEDDED_LOCK_PROFILE
 
     scenario = collect_scenarios([scenarios_dir / "runtime-coordination.toml"])[0]
     samples = [E.coordination_error(kind, "") for kind in E.runtime_coordination_kinds()]
@@ -195,8 +195,8 @@ def _raised(result):
 
 @pytest.mark.parametrize("kind", E.coordination_kinds_in_order())
 def test_every_coordination_kind_behind_every_wrapper_is_coordination(kind):
-    from simharness._oracle import category_of, coordination_kinds
-    from simharness._world import CallState, SessionFile, World, _coordination, _wrap
+    from simharness.check.oracle import category_of, coordination_kinds
+    from simharness.engine.world import CallState, SessionFile, World, _coordination, _wrap
 
     world = World(parse_scenario({}), ORACLE, ReplayChoices([]))
     state = CallState(1, "session-1", SessionFile("sess-a.jsonl", 1000, world))
@@ -259,7 +259,7 @@ def test_explicit_nested_coordination_choices_start_with_the_reviewers_case():
 
 
 def _suite_fails(scenarios_dir, names, driver, invariant, budget=150):
-    from simharness._runner import run_suite
+    from simharness.engine.runner import run_suite
 
     scenarios = [s for s in collect_scenarios([scenarios_dir]) if s.name in names]
     assert len(scenarios) == len(names)

@@ -6,7 +6,7 @@
 Mutants: `_killmatrix.kill` (exactly what `simharness mutants --strategy random --seed S --budget B --swarm on|off`
 does per cell: the mutant's own scenario first, then the others by name; runs counted across scenarios).
 The variants in the tables (swarm-to-rest, half the runs all-on, p(off) = 1/4) were selected by temporary
-environment switches in simharness/_swarm.py (SIMHARNESS_SWARM_FREED / _ALL / _OFF), removed once measured: the
+environment switches in simharness/faults/swarm.py (SIMHARNESS_SWARM_FREED / _ALL / _OFF), removed once measured: the
 code keeps the "share" variant only, so today this script measures "off" vs "swarm" (TAG names the output).
 
 Releases: per shipped scenario, the index (1-based) of the first violating run of `simharness run` (random strategy,
@@ -19,13 +19,13 @@ import sys
 import time
 from pathlib import Path
 
-from simharness._runner import run_seed, seeds_for
-from simharness._scenario import collect_scenarios
+from simharness.engine.runner import run_seed, seeds_for
+from simharness.model.scenario import collect_scenarios
 
 mode = sys.argv[1]
 out = {}
 if mode == "mutants":
-    from simharness._killmatrix import kill
+    from simharness.explore.killmatrix import kill
     from simharness.drivers.mutants import MUTANTS
 
     seeds, budget = int(sys.argv[2]), int(sys.argv[3])

@@ -15,12 +15,12 @@ from typing import Any
 
 import simpy
 
-from simharness import _classifier as C
-from simharness._errors import JSError
+from simharness.drivers import classifier as C
 from simharness.drivers import openclaw_2026_5_18, openclaw_2026_5_20, reference
 from simharness.drivers.openclaw_2026_5_20 import summary_error
 from simharness.drivers.reference import LINKS, is_coordination_node, reachable
-from simharness.targets._protocol import CallContext, Candidate, DriverFn, OnErrorFn, RunFn
+from simharness.model.errors import JSError
+from simharness.model.target import CallContext, Candidate, DriverFn, OnErrorFn, RunFn
 
 Gen = Generator[simpy.Event, Any, Any]
 

@@ -24,11 +24,11 @@ from typing import Any
 
 import simpy
 
-from simharness import _classifier as C
-from simharness import _errors as E
-from simharness._errors import JSError
+from simharness.drivers import classifier as C
 from simharness.drivers.openclaw_2026_5_20 import summary_error
-from simharness.targets._protocol import CallContext, Candidate, OnErrorFn, RunFn
+from simharness.model import errors as E
+from simharness.model.errors import JSError
+from simharness.model.target import CallContext, Candidate, OnErrorFn, RunFn
 
 #: Every link SDKs and runtimes wrap errors with.
 LINKS = ("cause", "error", "reason", "errors", "suppressed")

@@ -1,7 +1,7 @@
 """Targets: the fallback drivers simharness can judge, named by a spec string.
 
 - `reference`                      the embedded Python model of openclaw 2026.5.20 (the default)
-- `py:PATH/TO/FILE.py:ATTR`        any Python file exposing a driver (see `_protocol.py` for the protocol)
+- `py:PATH/TO/FILE.py:ATTR`        any Python file exposing a driver (see `simharness/model/target.py` for the protocol)
 - `mutant:NAME`                    one of the shipped faulty drivers (`simharness mutants` lists them)
 - `openclaw@VERSION`               a published openclaw release, installed from npm, run by Node
 - `node-dist:PATH`                 an unpacked openclaw package or dist directory (a user's own build)
@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from simharness._tripwire import install_exit_guards, user_interrupted
-from simharness.targets._protocol import (
+from simharness.guard.tripwire import install_exit_guards, user_interrupted
+from simharness.model.target import (
     ALL_KINDS_PROFILE,
     EMBEDDED_LOCK_PROFILE,
     CallContext,

@@ -40,11 +40,11 @@ from typing import Any, NoReturn
 
 import simpy
 
-from simharness._errors import JSError, from_graph, to_graph
-from simharness._tripwire import RunStalled
-from simharness.targets._install import NodeBinary, find_node, install, installed, quiet, stderr_progress
-from simharness.targets._locate import TAKEOVER_NAME, Located, coordination_marks, dist_dir, locate
-from simharness.targets._protocol import CallContext, Candidate, OnErrorFn, Profile, RunFn, TargetError
+from simharness.guard.tripwire import RunStalled
+from simharness.model.errors import JSError, from_graph, to_graph
+from simharness.model.target import CallContext, Candidate, OnErrorFn, Profile, RunFn, TargetError
+from simharness.targets.install import NodeBinary, find_node, install, installed, quiet, stderr_progress
+from simharness.targets.locate import TAKEOVER_NAME, Located, coordination_marks, dist_dir, locate
 
 BRIDGE = Path(__file__).with_name("bridge.mjs")
 BRIDGE_PROTOCOL = 1
@@ -446,7 +446,7 @@ def _fresh(value: Any, produced: list[Any]) -> Any:
 
 def smoke_test(spec: str, located: Located, node: NodeBinary) -> str | None:
     """Start a bridge and make one driver call whose `run` throws a takeover; None if it ran, else the problem."""
-    from simharness._errors import session_takeover
+    from simharness.model.errors import session_takeover
 
     try:
         bridge = Bridge(spec, located, node, timeout=60)
@@ -478,8 +478,8 @@ def measure_throughput(spec: str, scenario_path: str, runs: int = 200, *, seed: 
     """
     import time
 
-    from simharness._runner import run_seed, seeds_for
-    from simharness._scenario import load_scenario
+    from simharness.engine.runner import run_seed, seeds_for
+    from simharness.model.scenario import load_scenario
     from simharness.targets import resolve_target
 
     scenario = load_scenario(scenario_path)

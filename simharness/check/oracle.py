@@ -1,0 +1,85 @@
+"""Ground truth about an error the world built, read from the `kind` labels the world attached.
+
+This is the specification the invariants judge against (DESIGN.md, "Domain model"). It deliberately does
+not reuse any driver's classifier: it knows what the world made, not what a driver can infer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simharness.model.errors import COORDINATION_KINDS, JSError, walk
+
+#: Provider failures that carry explicit failover metadata (a numeric HTTP status or provider code).
+EXPLICIT_KINDS = frozenset({"rate_limit", "overloaded", "server_error", "auth", "billing"})
+
+#: The reason a correct driver names for a root error of this kind in its "All models failed" summary.
+EXPECTED_REASON = {
+    "rate_limit": "rate_limit",
+    "auth": "auth",
+    "billing": "billing",
+    "overloaded": "overloaded",
+    "stream_overloaded": "overloaded",
+    "timeout": "timeout",
+}
+
+#: openclaw's classifiers stop walking at this depth; the world never nests deeper.
+MAX_DEPTH = 25
+
+
+def category_of(err: Any) -> str:
+    """One of: explicit, coordination, terminal, timeout, unknown.
+
+    - terminal: context overflow, or a user abort with nothing coordination-like inside (rethrown, not advanced)
+    - explicit: explicit provider metadata (429/5xx status, provider code) anywhere in the graph wins, even over a
+      nested coordination error of any kind (the reviewer's case on PR #83550, for every kind and link)
+    - coordination: any coordination kind (`COORDINATION_KINDS`: takeover, write lock, every runtime's own), bare
+      or behind any link — cause, error, reason, an AbortError's reason, errors[], suppressed, cycles — within
+      the classifier depth limit: run once, the same object rethrown
+    """
+    if not isinstance(err, JSError):
+        return "unknown"
+    if err.kind == "context_overflow":
+        return "terminal"
+    kinds = {node.kind for node in walk(err, max_depth=MAX_DEPTH)}
+    if kinds & EXPLICIT_KINDS:
+        return "explicit"
+    if kinds & COORDINATION_KINDS:
+        return "coordination"
+    if err.kind == "abort":
+        return "terminal"
+    if "timeout" in kinds:
+        return "timeout"
+    return "unknown"
+
+
+def coordination_kinds(err: Any) -> frozenset[str]:
+    """Which coordination kinds an error graph holds (for profile applicability)."""
+    return frozenset(node.kind for node in walk(err, max_depth=MAX_DEPTH)) & COORDINATION_KINDS
+
+
+def root_depth(err: Any) -> int:
+    """How many `error`/`cause` links lie between `err` and its first non-wrapper node (-1: none, or only
+    reachable through other links). Within `MAX_DEPTH`, a driver can and must classify the root's reason."""
+    frontier: list[Any] = [err]
+    seen: set[int] = set()
+    depth = 0
+    while frontier and depth <= MAX_DEPTH:
+        nxt: list[Any] = []
+        for node in frontier:
+            if not isinstance(node, JSError) or id(node) in seen:
+                continue
+            seen.add(id(node))
+            if node.kind not in ("wrapper", "plain"):
+                return depth
+            nxt.extend((node.error, node.cause))
+        frontier, depth = nxt, depth + 1
+    return -1
+
+
+def root_kind(err: Any) -> str:
+    """The kind that names the failure: the first non-wrapper node along the links."""
+    for node in walk(err, max_depth=MAX_DEPTH):
+        if node.kind not in ("wrapper", "plain"):
+            return node.kind
+    return "plain"

@@ -1,0 +1,41 @@
+"""`simharness report merge DIR... --out DIR`: merge shard reports into the report of the whole run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    report = sub.add_parser("report", help="work with report directories (merge shards)")
+    actions = report.add_subparsers(dest="report_command", required=True, parser_class=type(report))
+    merge = actions.add_parser(
+        "merge",
+        help="merge the report directories of `run --shard i/n` (every shard once) into one",
+        description="Merge shard reports of one run into one whose verdicts equal an unsharded run's. "
+        "The shards must share target, seed and budget, and cover every shard exactly once.",
+    )
+    merge.add_argument("dirs", nargs="+", metavar="DIR", help="report directories of the shards")
+    merge.add_argument("--out", required=True, metavar="DIR", help="where the merged reports go")
+    return report  # type: ignore[no-any-return]
+
+
+def main(args: argparse.Namespace) -> int:
+    from simharness.report.merge import MergeError, merge_dirs
+
+    try:
+        doc = merge_dirs(args.dirs, args.out)
+    except MergeError as exc:
+        print(f"simharness: error: {exc}", file=sys.stderr)
+        return 2
+    from simharness.report.document import headline, visible
+
+    head = headline(doc)
+    print(visible(f"merged {len(args.dirs)} shards: {doc['runs']} runs: {head.icon} {head.text}"))
+    for u in doc["unreached"]:
+        print(visible(f"warning: {u['scenario']}: expected situation {u['situation']!r} was never reached"))
+    print(f"report: {args.out}/report.html")
+    if not doc["complete"]:
+        return 130
+    return 0 if doc["ok"] else 1

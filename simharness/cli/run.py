@@ -1,0 +1,312 @@
+"""`simharness run PATHS...`: run scenarios against a target and check every invariant."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
+
+if TYPE_CHECKING:
+    from simharness.engine.runner import RunResult
+
+from simharness.cli.args import number_in, positive, print_table, seed, shard
+from simharness.cli.strategy_args import (
+    add_coverage_argument,
+    add_strategy_arguments,
+    describe_strategy,
+    report_coverage,
+    strategy_from_args,
+)
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    run = sub.add_parser("run", help="run scenario files against a target and check every invariant")
+    run.add_argument("paths", nargs="+", help="scenario files or directories of *.toml")
+    run.add_argument("--target", default="reference", help="reference | py:FILE.py:FUNC | mutant:NAME | openclaw@VERSION | node-dist:PATH")
+    run.add_argument("--seed", type=seed, default=0, help="master seed; each run's seed derives from it (default 0)")
+    run.add_argument("--budget", type=positive, default=200, help="runs per scenario (default 200)")
+    run.add_argument(
+        "--report-dir", default="simharness-report", help="where report.json, summary.md, junit.xml, report.html and schedules go"
+    )
+    run.add_argument("--shard", type=shard, default=(1, 1), help="run only shard I of N of every scenario's runs")
+    run.add_argument("--check-determinism", action="store_true", help="replay every run and compare trace hashes")
+    run.add_argument("--no-shrink", action="store_true", help="report counterexamples as found, unshrunk")
+    run.add_argument(
+        "--shrink-seconds",
+        type=number_in(0, 86_400, float, "a number of seconds"),
+        default=30.0,
+        help="wall-clock budget for shrinking one counterexample; the smallest schedule found by then is reported (default 30)",
+    )
+    run.add_argument("--progress", action="store_true", help="show a progress bar on stderr (only when it is a terminal)")
+    run.add_argument(
+        "--differential", metavar="TARGET", help="also replay every run's schedule on TARGET; any observable difference is a finding"
+    )
+    add_strategy_arguments(run)
+    add_swarm_argument(run)
+    add_coverage_argument(run)
+    run.add_argument(
+        "--tripwires",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="fail a run that reads the wall clock, random, uuid4 or os.urandom (default: on; costs a few %%)",
+    )
+    run.add_argument(
+        "--stall-seconds",
+        type=stall,
+        default=None,
+        help="stop a run whose driver takes no simulation step for this many wall seconds (default 10; 0: off)",
+    )
+    return run  # type: ignore[no-any-return]
+
+
+stall = number_in(0, 86_400, float, "a number of seconds")
+
+
+def add_swarm_argument(parser: argparse.ArgumentParser) -> None:
+    """`--swarm on|off`: swarm testing (each run first chooses which fault kinds and wrappers are on)."""
+    parser.add_argument(
+        "--swarm",
+        type=on_off,
+        metavar="on|off",
+        default=None,
+        help="swarm testing: each run first switches fault kinds and wrappers on or off (default: each scenario's `swarm`, off)",
+    )
+
+
+def on_off(text: str) -> bool:
+    if text not in ("on", "off"):
+        raise argparse.ArgumentTypeError(f"expected on or off, got {text!r}")
+    return text == "on"
+
+
+class GracefulStop:
+    """Ctrl-C (SIGINT) during a run: the first stops after the run in flight, so every verdict already
+    judged reaches the report (marked incomplete); a second one interrupts at once. SIGTERM (a CI job being
+    cancelled) interrupts at once. Either way the report is written whole, atomically, and the exit code is
+    128 + the signal (130, 143)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.signum = signal.SIGINT
+        self._hard = False
+        self._previous: dict[int, Any] = {}
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if (self.requested or signum == signal.SIGTERM) and self._hard:
+            from simharness.guard.tripwire import expect_stop, mark_user_interrupt
+
+            self.requested, self.signum = True, signal.Signals(signum)
+            mark_user_interrupt()  # the user's interrupt, not the driver's own: it passes through the driver call
+            expect_stop(128 + signum, f"{self.signum.name} received, but the driver would not let go of the interrupt")
+            raise KeyboardInterrupt
+        if not self.requested:
+            self.requested, self.signum = True, signal.Signals(signum)
+            print("simharness: stopping after the run in flight (Ctrl-C again to stop at once)", file=sys.stderr)
+
+    @contextmanager
+    def interruptible(self) -> Iterator[None]:
+        """While runs are in flight a second Ctrl-C interrupts at once; elsewhere (writing reports) it waits."""
+        self._hard = True
+        try:
+            if self.requested:
+                raise KeyboardInterrupt
+            yield
+        finally:
+            self._hard = False
+
+    def after(self, callback: Callable[[RunResult], None]) -> Callable[[RunResult], None]:
+        def on_run(result: RunResult) -> None:
+            callback(result)
+            if self.requested:
+                raise KeyboardInterrupt  # run_suite keeps what it judged and marks the suite incomplete
+
+        return on_run
+
+    def __enter__(self) -> Self:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+
+
+def main(args: argparse.Namespace) -> int:
+    from simharness.engine.runner import SuiteResult, run_suite, tally
+    from simharness.engine.shrink import shrink
+    from simharness.guard.tripwire import Guards
+    from simharness.model.io import ensure_writable_dir
+    from simharness.model.scenario import collect_scenarios
+    from simharness.model.target import TargetRunFailure
+    from simharness.report.document import report_json, timing, write_docs
+    from simharness.report.merge import combine
+    from simharness.report.progress import Progress
+    from simharness.targets import resolve_target
+
+    scenarios = collect_scenarios(args.paths, swarm=args.swarm)
+    out = ensure_writable_dir(args.report_dir)  # before a long run, not after it
+    Guards.tripwires = args.tripwires
+    if args.stall_seconds is not None:
+        Guards.stall_seconds = args.stall_seconds
+    target = resolve_target(args.target)
+    strategy = strategy_from_args(args, Path(args.report_dir))
+    index, count = args.shard
+    docs: list[dict[str, Any]] = []
+    current: list[SuiteResult] = []  # the suite in flight, for the last resort
+    # One suite per scenario, combined like shards and pytest items are: the same aggregation everywhere,
+    # and every scenario's own verdict counts (junit.xml reports scenario × invariant).
+    started = time.perf_counter()  # wall time for the report's timing section only, never inside a run
+
+    def last_resort(code: int, reason: str, stuck: Callable[[], RunResult] | None) -> None:
+        """On the watchdog thread, while a driver that cannot be stopped holds the main one: write what was
+        judged (the stuck run included, as the `terminates` violation it is), marked incomplete."""
+        part = list(docs)
+        if current:
+            suite = current[-1]
+            if stuck is not None and suite.scenarios:
+                tally(suite, suite.scenarios[-1], stuck())
+            suite.complete = False
+            part.append(report_json(suite, out))
+        if part:
+            doc = combine(part)
+            doc["complete"] = False
+            doc["timing"] = timing(doc["runs"], time.perf_counter() - started)
+            write_docs(doc, out)
+            said = f"the report ({out / 'report.html'}) holds what was judged and is marked incomplete"
+        else:
+            said = "nothing was judged yet, so no report was written"
+        print(f"simharness: {reason}; {said}; exiting with code {code}", file=sys.stderr)
+
+    Guards.last_resort = last_resort
+    shrinker = None if args.no_shrink else partial(shrink, max_seconds=args.shrink_seconds)
+    with GracefulStop() as stop:  # Ctrl-C: finish with what was judged, write it whole
+        try:
+            with Progress(len(scenarios) * len(range(index - 1, args.budget, count)), enabled=args.progress) as progress:
+                for scenario in scenarios:
+                    began = time.perf_counter()
+                    with stop.interruptible():
+                        suite = run_suite(
+                            [scenario],
+                            target,
+                            seed=args.seed,
+                            budget=args.budget,
+                            shard=args.shard,
+                            check_determinism=args.check_determinism,
+                            shrink=shrinker,
+                            strategy=strategy,
+                            on_run=stop.after(progress),
+                            started=current.append,
+                        )
+                    suite.wall_seconds = time.perf_counter() - began
+                    docs.append(report_json(suite, out))
+                    current.clear()
+                    if not suite.complete or stop.requested:
+                        docs[-1]["complete"] = False
+                        break
+            differential_report = run_differential(args, scenarios, target, out)
+        except TargetRunFailure as exc:  # a real target's bridge died mid-run: say so, with the schedule
+            raise exc.saved(out) from None
+        finally:
+            Guards.last_resort = None
+            target.close()
+        doc = combine(docs)
+        wall_seconds = time.perf_counter() - started
+        doc["timing"] = timing(doc["runs"], wall_seconds)
+        write_docs(doc, out)
+
+    print_results(doc, out, wall_seconds, differential_report, strict=args.strict_coverage)
+    print_liveness_notes(doc)
+    if not doc["complete"]:
+        return 128 + int(stop.signum)  # 130 for Ctrl-C, 143 for SIGTERM
+    differs = len(differential_report) > 1
+    uncovered = doc["unreached"] or not doc["exercised"]  # --strict-coverage: a suite that tested nothing fails too
+    return 0 if doc["ok"] and not differs and not (args.strict_coverage and uncovered) else 1
+
+
+def print_results(doc: dict[str, Any], out: Path, wall_seconds: float, differential_report: list[str], *, strict: bool) -> None:
+    """The run's results on stdout: scenarios, every invariant with its status, counterexamples, the headline.
+
+    The headline is the reports' (`_report.headline`): never "all invariants held" for invariants no run
+    checked. Text from the code under test goes through `visible`: no escape sequence reaches the terminal."""
+    from simharness.report.document import headline, status, visible
+
+    lines = [f"target {doc['target']} (profile {doc['profile']}), seed {doc['seed']}, {doc['runs']} runs in {wall_seconds:.2f}s"]
+    lines += describe_strategy(doc)
+    print(visible("\n".join(lines)))
+    print_table(
+        [(visible(s["name"]), s["runs"], s["failed_runs"], len(s["situations"])) for s in doc["scenarios"]],
+        ("scenario", "runs", "failed", "situations"),
+    )
+    print()
+    print_table(
+        [
+            (("✗ " if i["violated"] else "  ") + i["id"], status(i), i["checked"], i["violated"], i["not_applicable"])
+            for i in doc["invariants"]
+        ],
+        ("invariant", "status", "checked", "violated", "n/a"),
+    )
+    for error in doc.get("errors") or []:
+        print(visible(f"\n✗ {error.get('scenario')} crashed: {error.get('message')}"))
+    for inv in doc["invariants"]:
+        ce = inv["counterexample"]
+        if ce:
+            print(visible(f"\n{inv['id']} violated in {ce['scenario']}: {ce['message']}"))
+            print(visible(f"  shrunk {ce['size']['original']} → {ce['size']['shrunk']} non-trivial choices; reproduce: {ce['replay']}"))
+    if differential_report:
+        print(visible("\n".join(differential_report)))
+    head = headline(doc)
+    print(visible(f"\n{head.icon} {head.text}"))
+    if head.level == "unexercised":
+        level = "error" if strict else "WARNING"
+        print(
+            f"simharness: {level}: no run checked an invariant of the fallback contract: this is not a pass"
+            + ("" if strict else " (--strict-coverage makes this fail)"),
+            file=sys.stderr,
+        )
+    report_coverage(doc, strict=strict)
+    if not doc["complete"]:
+        print("interrupted: the report holds the runs completed so far and is marked incomplete", file=sys.stderr)
+    print(visible(f"\nreport: {out / 'report.html'} (also report.json, summary.md, junit.xml)"))
+
+
+def print_liveness_notes(doc: dict[str, Any]) -> None:
+    """What the engine cut short to stay fast: runs skipped after a stall, shrinking stopped on its budget."""
+    for s in doc["scenarios"]:
+        if s.get("skipped_after_stall"):
+            print(
+                f"simharness: {s['name']}: the driver stalled (stopped by the watchdog); its other "
+                f"{s['skipped_after_stall']} runs were skipped, each would have waited out the watchdog again",
+                file=sys.stderr,
+            )
+    for inv in doc["invariants"]:
+        ce = inv.get("counterexample") or {}
+        if ce.get("shrink_stopped"):
+            print(f"simharness: shrinking the {inv['id']} counterexample {ce['shrink_stopped']} (the schedule replays)", file=sys.stderr)
+
+
+def run_differential(args: argparse.Namespace, scenarios: Any, target: Any, out: Path) -> list[str]:
+    """`--differential OTHER`: the lines to print (a header, then one per finding); [] without the flag."""
+    if not args.differential:
+        return []
+    from simharness.explore.differential import differential, write_findings
+    from simharness.targets import resolve_target
+
+    other = resolve_target(args.differential)
+    try:
+        runs, findings = differential(scenarios, target, other, seed=args.seed, budget=args.budget, report_dir=out)
+    finally:
+        other.close()
+    path = write_findings(out, target.spec, other.spec, runs, findings)
+    lines = [f"\ndifferential {target.spec} vs {other.spec}: {runs} schedules, {len(findings)} with an observable difference ({path})"]
+    for f in findings[:20]:
+        lines.append("  " + f.line(target.spec, other.spec) + (f"\n    schedule: {f.schedule}" if f.schedule else ""))
+    return lines

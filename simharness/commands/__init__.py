@@ -1,1 +1,0 @@
-"""One module per `simharness` subcommand: `add_parser(subparsers)` and `main(args) -> int`."""

@@ -1,0 +1,334 @@
+"""Running worlds: one run, and a suite of runs (scenarios × seeds) aggregated into verdicts."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from simharness.check.invariants import INVARIANTS, SITUATIONS, Verdicts, Violation, check
+from simharness.engine.world import LivenessError, World
+from simharness.guard.contract import culprit, harness_control, text
+from simharness.guard.tripwire import Guards, ProcessExit, RunStalled, TripwireError, exit_attempts, live
+from simharness.guard.tripwire import culprit as looping_at
+from simharness.model.choice import Choice, ChoiceSource, RandomChoices, ReplayChoices, derive_seed
+from simharness.model.scenario import Scenario
+from simharness.model.target import Target, TargetError, TargetRunFailure
+from simharness.model.trace import Trace
+
+if TYPE_CHECKING:
+    from simharness.explore import Exploration, Strategy
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """One run: what was chosen, what happened, and what the invariants said."""
+
+    scenario: Scenario
+    target: str
+    seed: int | None
+    choices: tuple[Choice, ...]
+    trace: Trace
+    verdicts: Verdicts
+    shrink_stopped: str | None = None  # why shrinking this counterexample stopped early (its wall-clock budget)
+
+    @property
+    def ok(self) -> bool:
+        return self.verdicts.ok
+
+    @property
+    def trace_sha256(self) -> str:
+        return self.trace.sha256()
+
+
+def run_once(scenario: Scenario, target: Target, choices: ChoiceSource, seed: int | None = None) -> RunResult:
+    """Play one world to its end and judge it. A run that never ends is a `terminates` violation."""
+    world = World(scenario, target, choices)
+    try:
+        with live(world.env, stuck=lambda: _unstoppable(world, seed)):  # tripwires armed, watchdog watching the world's steps
+            trace = world.run()
+            verdicts = check(trace, target.profile)
+            _judge_exits(world, verdicts)
+    except RunStalled as exc:  # the driver looped without yielding: the watchdog stopped it
+        # where the loop was caught varies from run to run: it goes in the message, never in the trace
+        world.trace.add(world.env.now, "harness", "liveness.exceeded", reason="the driver never yielded to the simulation", watchdog=True)
+        message = (
+            f"the driver never yielded to the simulation: no step for {Guards.stall_seconds:g} s of wall time, looping at {looping_at(exc)}"
+        )
+        return _stopped(world, seed, Violation("terminates", message + "; stopped by the watchdog", world.env.now))
+    except TripwireError as exc:
+        if exc.in_harness:  # the harness itself broke determinism: a bug to fix, not a verdict
+            raise
+        world.trace.add(world.env.now, "harness", "tripwire", source=exc.source, where=f"{os.path.basename(exc.file)}:{exc.line}")
+        result = _stopped(world, seed, Violation("deterministic", str(exc), world.env.now))
+        result.verdicts.checked["deterministic"] += 1  # the tripwire checked this run: never more violated than checked
+        return result
+    except ProcessExit as exc:  # refused out of the world itself (a simpy process the driver started)
+        for attempt in exit_attempts():
+            attempt.judged = True
+        at = exc.where or "?"
+        message = f"the driver called {text(exc.source)}, which would have ended the harness's process, at {at}"
+        return _crashed(world, seed, "ProcessExit", text(exc.source), at, message)
+    except LivenessError as exc:
+        world.trace.add(world.env.now, "harness", "liveness.exceeded", reason=str(exc))
+        return _stopped(world, seed, Violation("terminates", str(exc), world.env.now))
+    except TargetError as exc:  # the target itself broke (a real target's Node bridge died): keep the schedule
+        raise TargetRunFailure(str(exc), _stopped(world, seed, Violation("terminates", str(exc), world.env.now))) from None
+    except RecursionError:
+        world.trace.add(world.env.now, "harness", "liveness.exceeded", reason="unbounded recursion in the driver")
+        message = "the driver recursed without bound (a cycle walked without a seen-set?)"
+        return _stopped(world, seed, Violation("terminates", message, world.env.now))
+    except BaseException as exc:  # out of the world itself: a process the driver spawned failed, unwaited
+        if harness_control(exc):
+            raise
+        where = _spawned_culprit(exc)
+        if where is None:  # nothing of the driver's on the way: the harness broke, say so as it is
+            raise
+        message = f"a simpy process the driver started raised {type(exc).__name__}: {text(exc)} at {where}"
+        return _crashed(world, seed, type(exc).__name__, text(exc), where, message)
+    return RunResult(scenario, target.spec, seed, tuple(choices.record), trace, verdicts)
+
+
+def _crashed(world: World, seed: int | None, kind: str, what: str, where: str, message: str) -> RunResult:
+    """A run the driver ended from outside any call (an exit, a spawned process that failed): recorded in the
+    trace as `driver.crash` and judged `driver-contract`."""
+    world.trace.add(world.env.now, "harness", "driver.crash", type=kind, message=what, where=where)
+    result = _stopped(world, seed, Violation("driver-contract", message, world.env.now, event=len(world.trace) - 1))
+    result.verdicts.checked["driver-contract"] += 1
+    return result
+
+
+def _judge_exits(world: World, verdicts: Verdicts) -> None:
+    """A process exit the guard refused that no driver call's outcome recorded (made from a thread the driver
+    started, or swallowed by the driver): the run is still judged, `driver-contract` at the driver's line."""
+    unjudged = [attempt for attempt in exit_attempts() if not attempt.judged]
+    if not unjudged:
+        return
+    for attempt in unjudged:
+        attempt.judged = True
+    first = unjudged[0]  # one verdict per run, like any breach: the first exit is the story
+    where = first.where or "?"
+    message = f"the driver called {text(first.source)}, which would have ended the harness's process, at {where}"
+    world.trace.add(world.env.now, "harness", "driver.crash", type="ProcessExit", message=text(first.source), where=where)
+    verdicts.violations.append(Violation("driver-contract", message, world.env.now, event=len(world.trace) - 1))
+    verdicts.checked["driver-contract"] = max(verdicts.checked["driver-contract"], 1)  # its calls were checked already
+
+
+_INVALID_YIELD = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
+
+
+def _spawned_culprit(exc: BaseException) -> str | None:
+    """file:line of the driver code behind an exception that escaped the world (None: not the driver's)."""
+    found, innermost = culprit(exc.__traceback__)
+    if innermost == "driver":
+        return found
+    if isinstance(exc, RuntimeError) and "Invalid yield value" in str(exc):  # raised by simpy, from the world's step
+        m = _INVALID_YIELD.search(str(exc))  # simpy names the generator that yielded it
+        if m is not None:
+            return f"{os.path.basename(m.group('file'))}:{m.group('line')}"
+    return None  # the world's or the harness's own exception (a bug, Hypothesis's StopTest): raised as it is
+
+
+def _unstoppable(world: World, seed: int | None) -> RunResult:
+    """The run of a driver that swallowed the watchdog's interrupt (built by the last resort, off-thread)."""
+    world.trace.add(
+        world.env.now, "harness", "liveness.exceeded", reason="the driver never yielded and could not be stopped", watchdog=True
+    )
+    message = (
+        f"the driver never yielded to the simulation and swallowed the watchdog's interrupt: no step for {Guards.stall_seconds:g} s "
+        f"+ {Guards.grace_seconds:g} s of wall time; the process was ended"
+    )
+    return _stopped(world, seed, Violation("terminates", message, world.env.now))
+
+
+def _stopped(world: World, seed: int | None, violation: Violation) -> RunResult:
+    """A run the harness stopped: its calls did not end because we stopped them, so only `violation` says why."""
+    verdicts = check(world.trace, world.target.profile)
+    verdicts.violations[:] = [v for v in verdicts.violations if v.invariant != "terminates"] + [violation]
+    return RunResult(world.scenario, world.target.spec, seed, tuple(world.choices.record), world.trace, verdicts)
+
+
+def _recheck_counterexamples(suite: SuiteResult, sr: ScenarioResult, target: Target) -> None:
+    for inv, totals in list(suite.invariants.items()):
+        shown = totals.shrunk or totals.counterexample
+        if shown is None or shown.scenario is not sr.scenario or stalled(shown):
+            continue
+        values = [c.value for c in shown.choices]
+        hashes = [replay(shown.scenario, target, values, shown.seed).trace_sha256 for _ in range(2)]
+        # not counted as checks: a shard finds other counterexamples than the whole run, and merged shards
+        # must equal the unsharded report; a mismatch is counted as the violation it is
+        if hashes != [shown.trace_sha256] * 2:
+            sr.determinism_failed += 1
+            suite.invariants["deterministic"].violated += 1
+            message = f"the {inv} counterexample's schedule does not replay to the same trace twice (a flaky counterexample)"
+            shown.verdicts.violations.append(Violation("deterministic", message, 0))
+            if suite.invariants["deterministic"].counterexample is None:
+                suite.invariants["deterministic"].counterexample = shown
+
+
+def stalled(result: RunResult) -> bool:
+    """The watchdog stopped this run (replaying it costs the stall time again: not worth shrinking)."""
+    return any(e.kind == "liveness.exceeded" and e.data.get("watchdog") for e in result.trace.events[-1:])
+
+
+def replay(scenario: Scenario, target: Target, values: Sequence[int], seed: int | None = None) -> RunResult:
+    return run_once(scenario, target, ReplayChoices(values), seed)
+
+
+def run_seed(scenario: Scenario, target: Target, seed: int) -> RunResult:
+    return run_once(scenario, target, RandomChoices(seed), seed)
+
+
+def seeds_for(scenario: Scenario, master_seed: int, budget: int, shard: tuple[int, int] = (1, 1)) -> Iterator[int]:
+    """The seeds of a scenario's runs. Shard i/n takes runs i-1, i-1+n, ... so shards partition the space."""
+    index, count = shard
+    for i in range(index - 1, budget, count):
+        yield derive_seed(master_seed, scenario.name, i)
+
+
+@dataclass(slots=True)
+class InvariantTotals:
+    checked: int = 0
+    violated: int = 0
+    not_applicable: int = 0
+    shapes: Counter[str] = field(default_factory=Counter)  # error shape -> violating runs: every departure, not just the first
+    counterexample: RunResult | None = None
+    shrunk: RunResult | None = None
+
+
+@dataclass(slots=True)
+class ScenarioResult:
+    scenario: Scenario
+    runs: int = 0
+    failed_runs: int = 0
+    skipped_after_stall: int = 0  # runs not made: the driver stalled once, and every stall costs the stall time again
+    situations: Counter[str] = field(default_factory=Counter)
+    determinism_checked: int = 0
+    determinism_failed: int = 0
+    exploration: Exploration | None = None  # what the strategy reported (bound, exhausted, distinct traces)
+
+
+@dataclass(slots=True)
+class SuiteResult:
+    target: str
+    profile: str
+    seed: int
+    budget: int
+    shard: tuple[int, int]
+    invariants: dict[str, InvariantTotals] = field(default_factory=lambda: {k: InvariantTotals() for k in INVARIANTS})
+    scenarios: list[ScenarioResult] = field(default_factory=list)
+    complete: bool = True
+    wall_seconds: float = 0.0
+    strategy: str = "random"
+    profile_kinds: frozenset[str] | None = None  # the target's profile's kinds (None: not known, e.g. a crashed item)
+
+    @property
+    def runs(self) -> int:
+        return sum(s.runs for s in self.scenarios)
+
+    @property
+    def ok(self) -> bool:
+        return all(t.violated == 0 for t in self.invariants.values())
+
+    def unreached(self) -> list[tuple[str, str]]:
+        """(scenario, situation) pairs a scenario promised (`expect.sometimes`) but never reached."""
+        return [(s.scenario.name, name) for s in self.scenarios for name in s.scenario.expect_sometimes if not s.situations[name]]
+
+    def situation_totals(self) -> Counter[str]:
+        total: Counter[str] = Counter(dict.fromkeys(SITUATIONS, 0))
+        for s in self.scenarios:
+            total.update(s.situations)
+        return total
+
+
+Shrinker = Callable[[RunResult, Target, str], RunResult]
+
+
+def tally(suite: SuiteResult, sr: ScenarioResult, result: RunResult) -> None:
+    """Count one judged run into its scenario and the suite; its first violation per invariant is kept."""
+    verdicts = result.verdicts
+    sr.runs += 1
+    sr.situations.update(verdicts.situations)
+    for inv, count in verdicts.checked.items():
+        suite.invariants[inv].checked += count
+    for inv, count in verdicts.not_applicable.items():
+        suite.invariants[inv].not_applicable += count
+    if verdicts.violations:
+        sr.failed_runs += 1
+        for inv in sorted({v.invariant for v in verdicts.violations}):
+            totals = suite.invariants[inv]
+            totals.violated += 1
+            totals.shapes.update({v.shape for v in verdicts.violations if v.invariant == inv and v.shape})
+            if totals.counterexample is None:
+                totals.counterexample = result
+
+
+def run_suite(
+    scenarios: Sequence[Scenario],
+    target: Target,
+    *,
+    seed: int,
+    budget: int,
+    shard: tuple[int, int] = (1, 1),
+    check_determinism: bool = False,
+    shrink: Shrinker | None = None,
+    on_run: Callable[[RunResult], None] | None = None,
+    strategy: Strategy | None = None,
+    started: Callable[[SuiteResult], None] | None = None,
+) -> SuiteResult:
+    """Run each scenario `budget` times (this shard's share) with `strategy` (default: random) and aggregate
+    the verdicts.
+
+    Passing runs are dropped as soon as they are judged (memory stays flat); the first violating run per
+    invariant is kept as the counterexample, and shrunk if a shrinker is given (starting from the strategy's
+    own minimization, if it made one). Every scenario's first run (in shard 1 only, so merged shards check what
+    an unsharded run checks) is replayed to check determinism; `check_determinism` replays every run.
+
+    A run the watchdog had to stop ends its scenario: the remaining runs are counted as `skipped_after_stall`.
+    `started` receives the suite as soon as it exists (the run command's last resort reports on it).
+    """
+    if strategy is None:
+        from simharness.explore.random import RandomStrategy
+
+        strategy = RandomStrategy()
+    suite = SuiteResult(target.spec, target.profile.name, seed, budget, shard, strategy=strategy.name, profile_kinds=target.profile.kinds)
+    if started is not None:
+        started(suite)
+    try:
+        for scenario in scenarios:
+            sr = ScenarioResult(scenario)
+            suite.scenarios.append(sr)
+
+            def visit(result: RunResult, sr: ScenarioResult = sr, scenario: Scenario = scenario) -> bool:
+                n, run_seed_value = sr.runs, result.seed
+                verdicts = result.verdicts
+                was_stalled = stalled(result)
+                # the global first run, once per suite, not once per shard; a stall is not replayed (it costs the stall again)
+                if (check_determinism or (n == 0 and shard[0] == 1)) and not was_stalled:
+                    again = replay(scenario, target, [c.value for c in result.choices], run_seed_value)
+                    sr.determinism_checked += 1
+                    suite.invariants["deterministic"].checked += 1
+                    if again.trace_sha256 != result.trace_sha256:
+                        sr.determinism_failed += 1
+                        verdicts.violations.append(Violation("deterministic", f"replaying seed {run_seed_value} gave a different trace", 0))
+                tally(suite, sr, result)
+                if on_run is not None:
+                    on_run(result)
+                if was_stalled:  # the driver stalls here: more runs would each wait out the watchdog again
+                    sr.skipped_after_stall = max(0, len(range(shard[0] - 1, budget, shard[1])) - sr.runs)
+                    return True
+                return False
+
+            sr.exploration = strategy.explore(scenario, target, seed=seed, budget=budget, shard=shard, visit=visit)
+            for inv, totals in suite.invariants.items():  # shrink the counterexamples this scenario found
+                found = totals.counterexample
+                if shrink is not None and found is not None and found.scenario is scenario and not stalled(found):
+                    totals.shrunk = shrink(sr.exploration.shrunk.get(inv, found), target, inv)
+            if check_determinism:  # the schedules a report hands out must replay: each one twice more
+                _recheck_counterexamples(suite, sr, target)
+    except KeyboardInterrupt:
+        suite.complete = False  # keep what was judged; the report says it is incomplete
+    return suite

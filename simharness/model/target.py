@@ -1,0 +1,101 @@
+"""What a target is: a model-fallback driver plus the profile of fault kinds its runtime knows.
+
+The driver protocol (users write their own drivers against it, see README):
+
+    def run_with_model_fallback(ctx, candidates, run, on_error):
+        # a simpy generator; `candidates` is a list of (provider, model) in chain order
+        result = yield from run(provider, model)   # one simulated attempt; raises a JSError on failure
+        on_error({"provider": p, "model": m, "error": err, "attempt": i, "total": n})
+        return result                              # or raise
+
+`ctx` is a `CallContext`. A driver must take every decision from its arguments: no wall clock, no `random`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import simpy
+
+from simharness.model.errors import COORDINATION_KINDS
+
+Candidate = tuple[str, str]
+RunFn = Callable[[str, str], Generator[simpy.Event, Any, Any]]
+OnErrorFn = Callable[[dict[str, Any]], None]
+DriverFn = Callable[["CallContext", Sequence[Candidate], RunFn, OnErrorFn], Generator[simpy.Event, Any, Any]]
+
+
+class TargetError(Exception):
+    """A target cannot be resolved, installed or started. str() is one line for the user (exit code 2)."""
+
+
+class TargetRunFailure(TargetError):
+    """The target itself broke in the middle of a run (a real target's Node bridge crashed, hung or spoke
+    garbage). `result` is the run up to that point, so its schedule can be saved and replayed."""
+
+    def __init__(self, message: str, result: Any) -> None:
+        super().__init__(message)
+        self.result = result
+
+    def saved(self, report_dir: str | Path) -> TargetError:
+        """Save the run's schedule under `report_dir/schedules/`; the one-line error that says where."""
+        from simharness.engine.schedule import save_schedule
+
+        result = self.result
+        path = Path(report_dir) / "schedules" / f"{result.scenario.name}--target-failure.json"
+        try:
+            save_schedule(path, result)
+        except OSError as exc:
+            return TargetError(f"{self} (scenario {result.scenario.name}; its schedule could not be saved: {exc})")
+        return TargetError(f"{self} (scenario {result.scenario.name}; schedule saved: simharness replay {path} --target {result.target})")
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """Which fault kinds a target's runtime can throw, detected from the target itself (never a version table)."""
+
+    name: str
+    kinds: frozenset[str]
+    generation: str = ""
+
+    def knows(self, kind: str) -> bool:
+        return kind in self.kinds
+
+
+#: Kinds every runtime can meet: provider faults and SDK wrappers.
+PROVIDER_KINDS = frozenset(
+    {"rate_limit", "overloaded", "server_error", "auth", "billing", "timeout", "context_overflow", "abort", "wrapper", "plain"}
+)
+#: The 2026.5.x - 2026.7.x runtimes: embedded takeover and session write lock.
+EMBEDDED_LOCK_PROFILE = Profile("embedded-lock", PROVIDER_KINDS | {"takeover", "lock_timeout"}, "2026.5.x-2026.7.x")
+#: The simulated world itself: every kind it can build. The reference contract and Python drivers that
+#: declare nothing narrower are judged on all of them (a driver that never met a kind is not excused from it).
+ALL_KINDS_PROFILE = Profile("all-kinds", PROVIDER_KINDS | COORDINATION_KINDS, "every kind the world builds")
+
+
+class CallContext(Protocol):
+    """What a driver may see of the world for one `runWithModelFallback` call."""
+
+    @property
+    def env(self) -> simpy.Environment: ...
+    @property
+    def session(self) -> str: ...
+    @property
+    def call_id(self) -> int: ...
+    def break_lock(self) -> None:
+        """Forcibly remove the session's write lock (what a careless driver might do on a lock timeout)."""
+
+
+class Target(Protocol):
+    """A driver under test. `spec` is how the user named it (`reference`, `py:FILE:ATTR`, `openclaw@V`)."""
+
+    spec: str
+    profile: Profile
+
+    @property
+    def driver(self) -> DriverFn: ...
+
+    def close(self) -> None: ...

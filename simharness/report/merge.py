@@ -1,0 +1,232 @@
+"""Combining report.json documents: shards of one run, the scenarios of a CLI run, the items of a pytest session.
+
+One aggregation serves all three, so their verdicts agree by construction. Counts add up; `sometimes` hits
+add up; `unreached` is recomputed from the merged hits. Of several counterexamples for one invariant the one
+an unsharded, sequential run would have kept wins: the earliest scenario (in the order scenarios first
+appear), then the lowest run index. Shrinking is a deterministic function of that run, so the merged
+counterexample is the unsharded run's, byte for byte.
+
+Scenarios are matched by name, and merged only when their contents agree (`digest`, the sha256 of the parsed
+scenario): two shards that ran different versions of one scenario are refused, not added up. Crashed items
+(`errors`) carry over; statuses and the headline
+are recomputed from the merged counts when the document is written (`_report.finalize`).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from simharness.engine.schedule import replay_command
+from simharness.model.io import MAX_REPORT_BYTES, InputTooLarge, read_bounded
+from simharness.report.document import shapes_json, timing
+
+Doc = dict[str, Any]
+_SAME = ("tool", "version", "target", "profile", "strategy", "seed", "budget")
+
+
+class MergeError(ValueError):
+    """Reports that cannot be merged. str() is the one line to print (exit code 2)."""
+
+
+_COUNTS = ("checked", "violated", "not_applicable")
+
+
+def _add(into: dict[str, int], more: dict[str, Any]) -> None:
+    for key, value in more.items():
+        if isinstance(value, int) and not isinstance(value, bool):  # counts add; a status is recomputed
+            into[key] = into.get(key, 0) + value
+
+
+def _same_contents(merged: Doc, more: Doc, where: str = "") -> None:
+    a, b = merged.get("digest"), more.get("digest")
+    if a is not None and b is not None and a != b:
+        prefix = f"{where}: " if where else ""
+        raise MergeError(
+            f"{prefix}scenario {more['name']!r} has different contents in two reports ({str(a)[:19]}… vs {str(b)[:19]}…): "
+            "they ran different versions of it; rerun every shard on the same scenario files"
+        )
+
+
+def combine(docs: Sequence[Doc]) -> Doc:
+    """One document from several with the same target and budget (the caller checks what else must agree)."""
+    if not docs:
+        raise MergeError("nothing to merge")
+    first = docs[0]
+    scenarios: dict[str, Doc] = {}
+    for doc in docs:
+        for s in doc["scenarios"]:
+            merged = scenarios.get(s["name"])
+            if merged is None:
+                scenarios[s["name"]] = copy.deepcopy(s)
+                for counts in scenarios[s["name"]].get("invariants", {}).values():
+                    counts.pop("status", None)
+                continue
+            _same_contents(merged, s)
+            merged["runs"] += s["runs"]
+            merged["failed_runs"] += s["failed_runs"]
+            if s.get("skipped_after_stall"):  # engine: runs not made after a stall add up like runs do
+                merged["skipped_after_stall"] = merged.get("skipped_after_stall", 0) + s["skipped_after_stall"]
+            _add(merged["situations"], s["situations"])
+            if "exploration" in s and "exploration" in merged:  # shards of one strategy: counts add, flags must all hold
+                ex, more = merged["exploration"], s["exploration"]
+                ex["runs"] += more["runs"]
+                ex["distinct_traces"] += more["distinct_traces"]  # an upper bound: shards may share a trace
+                for flag in ("exhausted", "complete"):
+                    if flag in ex:
+                        ex[flag] = bool(ex[flag] and more.get(flag))
+            for inv, counts in s.get("invariants", {}).items():
+                _add(merged.setdefault("invariants", {}).setdefault(inv, {}), counts)
+    position = {name: i for i, name in enumerate(scenarios)}
+
+    def first_found(ce: Doc) -> tuple[float, float, int]:
+        run = ce.get("run")
+        return (position.get(ce["scenario"], math.inf), math.inf if run is None else run, ce.get("seed") or 0)
+
+    invariants = []
+    for inv in first["invariants"]:
+        parts = [_invariant(doc, inv["id"]) for doc in docs]
+        found = [p["counterexample"] for p in parts if p["counterexample"]]
+        invariants.append(
+            {
+                "id": inv["id"],
+                "description": inv["description"],
+                "checked": sum(p["checked"] for p in parts),
+                "violated": sum(p["violated"] for p in parts),
+                "not_applicable": sum(p["not_applicable"] for p in parts),
+                "counterexample": min(found, key=first_found) if found else None,
+            }
+        )
+        shapes: dict[str, int] = {}
+        for part in parts:
+            _add(shapes, {x["shape"]: x["runs"] for x in part.get("shapes") or []})
+        if shapes:
+            invariants[-1]["shapes"] = shapes_json(shapes)
+    hits: dict[str, int] = {}
+    for doc in docs:
+        _add(hits, {s["id"]: s["hits"] for s in doc["sometimes"]})
+    runs = sum(doc["runs"] for doc in docs)
+    errors = [e for doc in docs for e in doc.get("errors") or []]
+    judged = next((doc for doc in docs if doc["runs"]), first)  # a crashed item's document may not know the profile
+    return {
+        **{key: first[key] for key in ("tool", "version", "target", "seed", "budget", "shard")},
+        "profile": judged["profile"],
+        **({"profile_lacks": judged["profile_lacks"]} if "profile_lacks" in judged else {}),
+        "strategy": first.get("strategy", "random"),
+        "runs": runs,
+        "ok": all(i["violated"] == 0 for i in invariants) and not errors,
+        "complete": all(doc["complete"] for doc in docs),
+        "invariants": invariants,
+        "errors": errors,
+        "scenarios": list(scenarios.values()),
+        "sometimes": [{**s, "hits": hits[s["id"]]} for s in first["sometimes"]],
+        "unreached": [
+            {"scenario": s["name"], "situation": sit}
+            for s in scenarios.values()
+            for sit in s.get("expect", [])
+            if not s["situations"].get(sit)
+        ],
+        "timing": timing(runs, sum(doc.get("timing", {}).get("wall_seconds") or 0.0 for doc in docs)),
+    }
+
+
+def _invariant(doc: Doc, inv: str) -> Doc:
+    for entry in doc["invariants"]:
+        if entry["id"] == inv:
+            return dict(entry)
+    raise MergeError(f"a report has no verdict for invariant {inv!r} (made by another simharness version?)")
+
+
+def _shard(text: Any, where: str) -> tuple[int, int]:
+    try:
+        index, count = (int(x) for x in str(text).split("/"))
+    except ValueError:
+        raise MergeError(f"{where}: shard: expected I/N, got {text!r}") from None
+    return index, count
+
+
+def merge_shards(reports: Sequence[tuple[str, Doc]]) -> Doc:
+    """Merge the shard reports of one run (`--shard i/n`, every i once) into the report of the whole run."""
+    if not reports:
+        raise MergeError("nothing to merge")
+    where0, doc0 = reports[0]
+    for where, doc in reports[1:]:
+        for key in _SAME:
+            if doc.get(key) != doc0.get(key):
+                raise MergeError(f"cannot merge {where0} and {where}: different {key} ({doc0.get(key)!r} vs {doc.get(key)!r})")
+        if [s["name"] for s in doc["scenarios"]] != [s["name"] for s in doc0["scenarios"]]:
+            raise MergeError(f"cannot merge {where0} and {where}: they ran different scenarios")
+        for mine, theirs in zip(doc0["scenarios"], doc["scenarios"]):
+            _same_contents(mine, theirs, f"cannot merge {where0} and {where}")
+    shards = sorted(((_shard(doc["shard"], where), where, doc) for where, doc in reports), key=lambda x: x[0])
+    count = shards[0][0][1]
+    seen: dict[int, str] = {}
+    for (index, n), where, _ in shards:
+        if n != count:
+            raise MergeError(
+                f"cannot merge {shards[0][1]} and {where}: shard {shards[0][0][0]}/{count} and {index}/{n} split the runs differently"
+            )
+        if index in seen:
+            raise MergeError(f"cannot merge {seen[index]} and {where}: both are shard {index}/{count}")
+        seen[index] = where
+    missing = [i for i in range(1, count + 1) if i not in seen]
+    if missing:
+        raise MergeError(f"shard {missing[0]}/{count} is missing ({len(seen)} of {count} shards given)")
+    docs = [doc for _, _, doc in shards]
+    merged = combine(docs)
+    merged["shard"] = "1/1"
+    # the shards ran side by side: the merged run took as long as the slowest one
+    merged["timing"] = timing(merged["runs"], max(doc.get("timing", {}).get("wall_seconds") or 0.0 for doc in docs))
+    return merged
+
+
+def load_report(directory: str | Path) -> Doc:
+    path = Path(directory) / "report.json"
+    try:  # bounded by the bytes read: a report.json that is a symlink to /dev/zero is refused, not read forever
+        doc = json.loads(read_bounded(path, MAX_REPORT_BYTES, "report").decode("utf-8"))
+    except InputTooLarge as exc:
+        raise MergeError(str(exc)) from None
+    except FileNotFoundError:
+        raise MergeError(f"{path}: no such file (is {directory} a simharness report directory?)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MergeError(f"{path}: cannot read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise MergeError(f"{path}: not a report (invalid JSON at line {exc.lineno})") from None
+    except (ValueError, RecursionError) as exc:  # a number too long to convert, nesting too deep
+        raise MergeError(f"{path}: not a report (invalid JSON: {str(exc).splitlines()[0][:80]})") from None
+    if not isinstance(doc, dict) or doc.get("tool") != "simharness" or not isinstance(doc.get("invariants"), list):
+        raise MergeError(f"{path}: not a simharness report")
+    return doc
+
+
+def merge_dirs(directories: Sequence[str | Path], out_dir: str | Path) -> Doc:
+    """Merge shard report directories into `out_dir`: every report, plus the chosen counterexamples' schedules."""
+    from simharness.report.document import write_docs
+
+    reports = [(str(Path(d) / "report.json"), load_report(d)) for d in directories]
+    source = {
+        id(inv["counterexample"]): Path(d)
+        for d, (_, doc) in zip(directories, reports)
+        for inv in doc["invariants"]
+        if inv["counterexample"]
+    }
+    merged = merge_shards(reports)
+    out = Path(out_dir)
+    for inv in merged["invariants"]:
+        ce = inv["counterexample"]
+        if ce is None:
+            continue
+        src, dst = source[id(ce)] / ce["schedule"], out / ce["schedule"]
+        if src.resolve() != dst.resolve():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                shutil.copyfile(src, dst)
+            except OSError as exc:
+                raise MergeError(f"{src}: cannot copy the counterexample's schedule: {exc.strerror or exc}") from None
+        ce["replay"] = replay_command(f"{out.as_posix()}/{ce['schedule']}", str(merged["target"]))
+    return write_docs(merged, out)
