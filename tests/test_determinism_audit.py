@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from simharness.engine.runner import run_suite
 from simharness.engine.shrink import shrink
+from simharness.explore.suite import run_suite
 from simharness.model import errors as E
 from simharness.model.scenario import parse_scenario
 from simharness.targets import PythonTarget

@@ -20,11 +20,12 @@ from typing import Any
 
 import pytest
 
-from simharness.check.invariants import INVARIANTS
 from simharness.cli import main
-from simharness.engine.runner import replay, run_seed, run_suite
+from simharness.engine.runner import replay, run_seed
 from simharness.engine.shrink import shrink
+from simharness.explore.suite import run_suite
 from simharness.guard import tripwire as _tripwire
+from simharness.model.kinds import INVARIANTS
 from simharness.model.scenario import collect_scenarios
 from simharness.targets import PythonTarget, resolve_target
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from simharness.engine.runner import run_suite
 from simharness.engine.shrink import shrink
+from simharness.explore.suite import run_suite
 from simharness.model.scenario import load_scenario, parse_scenario
 from simharness.report.document import write_reports
 from simharness.targets import resolve_target

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from simharness.check.invariants import INVARIANTS
 from simharness.drivers.mutants import MUTANTS
-from simharness.engine.runner import run_suite
+from simharness.explore.suite import run_suite
+from simharness.model.kinds import INVARIANTS
 from simharness.model.scenario import collect_scenarios
 from simharness.targets import resolve_target
 

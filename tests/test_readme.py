@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from simharness.engine.runner import run_suite
+from simharness.explore.suite import run_suite
 from simharness.model.scenario import collect_scenarios
 from simharness.targets import resolve_target
 

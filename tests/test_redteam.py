@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from simharness.cli import main
-from simharness.engine.runner import run_suite
+from simharness.explore.suite import run_suite
 from simharness.guard import tripwire as _tripwire
 from simharness.model.scenario import parse_scenario
 from simharness.report.document import finalize, headline, report_json, summary_md, write_reports

@@ -21,8 +21,9 @@ import pytest
 
 import simharness
 from simharness.cli import main as cli
-from simharness.engine.runner import replay, run_seed, run_suite, stalled
+from simharness.engine.runner import replay, run_seed, stalled
 from simharness.engine.shrink import shrink
+from simharness.explore.suite import run_suite
 from simharness.guard import tripwire as _tripwire
 from simharness.guard.tripwire import Guards, TripwireError, live
 from simharness.model import errors as E

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from simharness.cli import main as cli
-from simharness.engine.runner import run_suite, seeds_for
+from simharness.engine.runner import seeds_for
 from simharness.engine.shrink import shrink
+from simharness.explore.suite import run_suite
 from simharness.model.scenario import parse_scenario
 from simharness.report.document import events_from_json, narrate, report_json, write_reports
 from simharness.report.html import timeline

@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import simharness
-from simharness.engine.runner import run_seed, run_suite
+from simharness.engine.runner import run_seed
 from simharness.engine.schedule import ScheduleError, load_schedule, replay_target, save_schedule
 from simharness.engine.shrink import shrink
+from simharness.explore.suite import run_suite
 from simharness.model import errors as E
 from simharness.model.scenario import ScenarioError, parse_scenario
 from simharness.report.document import write_docs, write_reports

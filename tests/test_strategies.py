@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 
-from simharness.engine.runner import RunResult, run_once, run_seed, run_suite
+from simharness.engine.runner import RunResult, run_once, run_seed
 from simharness.engine.shrink import shrink, size
 from simharness.explore import STRATEGIES, Exploration, StrategyError, resolve_strategy
 from simharness.explore.exhaustive import ExhaustiveStrategy
 from simharness.explore.pct import PCTChoices, PCTStrategy, detection_bound
+from simharness.explore.suite import run_suite
 from simharness.model import errors as E
 from simharness.model.choice import ReplayChoices
 from simharness.model.scenario import Scenario, load_scenario, parse_scenario

@@ -154,7 +154,7 @@ def test_random_and_replay_agree(reference, scenarios_dir):
 
 def test_newer_runtime_coordination_errors_are_judged_by_the_targets_profile(scenarios_dir):
     from simharness.drivers import legacy
-    from simharness.engine.runner import run_suite
+    from simharness.explore.suite import run_suite
     from simharness.model.errors import walk
     from simharness.model.target import EMBEDDED_LOCK_PROFILE
 
@@ -259,7 +259,7 @@ def test_explicit_nested_coordination_choices_start_with_the_reviewers_case():
 
 
 def _suite_fails(scenarios_dir, names, driver, invariant, budget=150):
-    from simharness.engine.runner import run_suite
+    from simharness.explore.suite import run_suite
 
     scenarios = [s for s in collect_scenarios([scenarios_dir]) if s.name in names]
     assert len(scenarios) == len(names)

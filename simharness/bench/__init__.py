@@ -364,7 +364,7 @@ def xdist(paths: Sequence[Path], budget: Budget, target_spec: str) -> dict[str, 
 
 _MEMORY_SCRIPT = """
 import gc, json, resource, sys, time
-from simharness.engine.runner import run_suite
+from simharness.explore.suite import run_suite
 from simharness.model.scenario import load_scenario
 from simharness.targets import resolve_target
 

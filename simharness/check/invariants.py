@@ -13,44 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simharness.check.oracle import EXPECTED_REASON
+from simharness.model.kinds import INVARIANTS
 from simharness.model.target import Profile
 from simharness.model.trace import Event, Trace
-
-INVARIANTS: dict[str, str] = {
-    "coordination-single-run": "a pure coordination error runs `run` once and rethrows the very same error; no onError, no summary",
-    "explicit-metadata-advances": "an error with explicit provider metadata advances through the chain in order, each candidate once, "
-    "even when a coordination error is nested inside",
-    "summary-honest": "the final error names exactly the attempts made, in order, with their reasons and the right N; "
-    "onError reports each failed attempt once, in order",
-    "success-stops": "the first success is returned and no later candidate runs",
-    "no-idle-burn": "a coordination error costs no more virtual time than the attempt that raised it",
-    "lock-exclusive": "at no virtual instant do two non-stale holders own one session lock",
-    "no-silent-overwrite": "every foreign write inside a release window is detected as a takeover",
-    "deterministic": "the same (scenario, target, seed) yields a byte-identical trace",
-    "terminates": "every driver call ends within the step and virtual-time budget",
-    "driver-contract": "the driver ran the chain it was given: no exception or exit of its own, no result that `run` did not produce, "
-    "no candidate outside the chain",
-    "terminal-stops": "a context overflow or a user abort ends the call at once: no later candidate runs",
-}
-
-#: `sometimes` assertions: situations a suite must reach for its passing verdict to mean something.
-SITUATIONS: dict[str, str] = {
-    "takeover_detected": "a foreign write inside a release window was detected on reacquire",
-    "lock_timeout": "a session's write-lock acquire timed out",
-    "stale_lock_takeover": "a stale (or over-held) lock was taken over",
-    "rate_limit_nested_lock": "a 429 wrapping a nested session lock reached the driver",
-    "nested_coordination": "a coordination error reached the driver wrapped (cause/reason/error/abort/cycle)",
-    "coordination_rethrown": "a coordination error reached the caller",
-    "chain_exhausted": "every candidate failed and the driver summarized",
-    "success_after_fallback": "a later candidate succeeded after an earlier one failed",
-    "provider_hang": "a provider hung until the idle timeout",
-    "concurrent_calls": "two driver calls were in flight at the same virtual instant",
-    "runtime_coordination": "a 2026.8+ runtime refused an attempt with its own coordination error (active turn claim, draining, ...)",
-    "writer_gave_up": "another writer timed out on the session lock",
-    "explicit_nested_coordination": "an explicit-metadata error (429/529/503) wrapping a coordination error of any kind reached the driver",
-    "abort_wrapped_coordination": "a coordination error reached the driver as the reason of an AbortError",
-    "runtime_coordination_wrapped": "a runtime's own coordination error (not the lock or takeover) reached the driver behind a wrapper",
-}
 
 _SUMMARY = re.compile(r"^All models failed \((\d+)\): (.*)$", re.DOTALL)
 #: 2026.9.x appends an auth remedy to the last entry (`buildFailoverRemediationHint`): only that text is not an attempt.

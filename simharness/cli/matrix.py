@@ -77,8 +77,9 @@ class _Behaviour:
 
 
 def main(args: argparse.Namespace) -> int:
-    from simharness.engine.runner import run_suite
+    from simharness.engine.schedule import save_failed_run
     from simharness.engine.shrink import shrink
+    from simharness.explore.suite import run_suite
     from simharness.model.io import ensure_writable_dir, write_atomic
     from simharness.model.scenario import collect_scenarios
     from simharness.model.target import TargetRunFailure
@@ -102,7 +103,7 @@ def main(args: argparse.Namespace) -> int:
                 suite.wall_seconds = time.perf_counter() - began
                 docs.append(report_json(suite, directory))
         except TargetRunFailure as exc:
-            raise exc.saved(directory) from None
+            raise save_failed_run(exc, directory) from None
         finally:
             target.close()
         doc = combine(docs)

@@ -141,8 +141,9 @@ class GracefulStop:
 
 
 def main(args: argparse.Namespace) -> int:
-    from simharness.engine.runner import SuiteResult, run_suite, tally
+    from simharness.engine.schedule import save_failed_run
     from simharness.engine.shrink import shrink
+    from simharness.explore.suite import SuiteResult, run_suite, tally
     from simharness.guard.tripwire import Guards
     from simharness.model.io import ensure_writable_dir
     from simharness.model.scenario import collect_scenarios
@@ -214,7 +215,7 @@ def main(args: argparse.Namespace) -> int:
                         break
             differential_report = run_differential(args, scenarios, target, out)
         except TargetRunFailure as exc:  # a real target's bridge died mid-run: say so, with the schedule
-            raise exc.saved(out) from None
+            raise save_failed_run(exc, out) from None
         finally:
             Guards.last_resort = None
             target.close()

@@ -18,6 +18,7 @@ from simharness.check.invariants import describe_violations
 from simharness.engine.runner import RunResult
 from simharness.model.io import MAX_SCHEDULE_BYTES, InputTooLarge, read_bounded, write_atomic
 from simharness.model.scenario import Scenario, ScenarioError, one_line, parse_scenario
+from simharness.model.target import TargetError, TargetRunFailure
 
 SCHEMA = "simharness/schedule/v1"
 MAX_BYTES = MAX_SCHEDULE_BYTES  # a schedule is a few KiB; anything this large is not one
@@ -39,6 +40,18 @@ class Schedule:
     trace_sha256: str | None
     invariant: str | None
     labels: tuple[str, ...] = ()  # the recorded choice labels (replay on another target says where it diverges)
+
+
+def save_failed_run(failure: TargetRunFailure, report_dir: str | Path) -> TargetError:
+    """Save the schedule of the run a target broke in under `report_dir/schedules/`; the one-line error that
+    says where (a real target's Node bridge crashed, hung or spoke garbage mid-run)."""
+    result = failure.result
+    path = Path(report_dir) / "schedules" / f"{result.scenario.name}--target-failure.json"
+    try:
+        save_schedule(path, result)
+    except OSError as exc:
+        return TargetError(f"{failure} (scenario {result.scenario.name}; its schedule could not be saved: {exc})")
+    return TargetError(f"{failure} (scenario {result.scenario.name}; schedule saved: simharness replay {path} --target {result.target})")
 
 
 def schedule_json(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from simharness.model.errors import EXPLICIT_LINKS, EXPLICIT_OUTERS, coordination_kinds_in_order, runtime_coordination_kinds
+from simharness.model.kinds import SITUATIONS
 
 PROVIDER_FAULTS = (
     "success",
@@ -315,8 +316,6 @@ def parse_scenario(data: Mapping[str, Any], where: str = "<inline>") -> Scenario
     sometimes = ex.get("sometimes", [])
     if not isinstance(sometimes, list) or not all(isinstance(s, str) for s in sometimes):
         raise ex.fail("sometimes", "a list of situation names", sometimes)
-    from simharness.check.invariants import SITUATIONS  # late: the invariant module is not needed to parse
-
     for s in sometimes:
         if s not in SITUATIONS:
             raise ex.fail("sometimes", "known situations (" + ", ".join(SITUATIONS) + ")", s)

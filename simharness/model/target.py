@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 import simpy
@@ -39,18 +38,6 @@ class TargetRunFailure(TargetError):
     def __init__(self, message: str, result: Any) -> None:
         super().__init__(message)
         self.result = result
-
-    def saved(self, report_dir: str | Path) -> TargetError:
-        """Save the run's schedule under `report_dir/schedules/`; the one-line error that says where."""
-        from simharness.engine.schedule import save_schedule
-
-        result = self.result
-        path = Path(report_dir) / "schedules" / f"{result.scenario.name}--target-failure.json"
-        try:
-            save_schedule(path, result)
-        except OSError as exc:
-            return TargetError(f"{self} (scenario {result.scenario.name}; its schedule could not be saved: {exc})")
-        return TargetError(f"{self} (scenario {result.scenario.name}; schedule saved: simharness replay {path} --target {result.target})")
 
 
 @dataclass(frozen=True, slots=True)

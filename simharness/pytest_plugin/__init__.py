@@ -56,7 +56,8 @@ from simharness.explore import STRATEGIES as _STRATEGY_NAMES
 
 if TYPE_CHECKING:
     from simharness.check.invariants import Violation
-    from simharness.engine.runner import RunResult, SuiteResult
+    from simharness.engine.runner import RunResult
+    from simharness.explore.suite import SuiteResult
     from simharness.model.scenario import Scenario
     from simharness.model.trace import Trace
     from simharness.targets import Target
@@ -154,8 +155,8 @@ def _explorer(strategy: str, database: Path | None = None) -> Explorer:
     """The function behind `--sim-strategy`: `run_suite` with that strategy (Hypothesis's database: `database`)."""
     from functools import partial
 
-    from simharness.engine.runner import run_suite
     from simharness.explore import StrategyError, resolve_strategy
+    from simharness.explore.suite import run_suite
 
     try:
         return partial(run_suite, strategy=resolve_strategy(strategy, database=database))
@@ -250,7 +251,7 @@ class ScenarioItem(pytest.Item):
 
     def crashed(self, message: str) -> None:
         """Record that this item raised instead of being judged: a document with no runs and the error."""
-        from simharness.engine.runner import ScenarioResult, SuiteResult
+        from simharness.explore.suite import ScenarioResult, SuiteResult
         from simharness.report.document import report_json, unicode_safe
 
         s = self.config.stash[_settings_key]

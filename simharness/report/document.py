@@ -44,10 +44,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simharness.check.invariants import INVARIANTS, SITUATIONS, Violation
-from simharness.engine.runner import RunResult, SuiteResult, seeds_for
+from simharness.check.invariants import Violation
+from simharness.engine.runner import RunResult, seeds_for
 from simharness.engine.schedule import replay_command, save_schedule
+from simharness.explore.suite import SuiteResult
 from simharness.model.io import write_atomic_many
+from simharness.model.kinds import INVARIANTS, SITUATIONS
 from simharness.model.scenario import Scenario
 from simharness.model.trace import Event, Trace
 from simharness.model.version import VERSION as __version__
