@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 LEGACY = "py:" + str(Path(__file__).parents[1] / "simharness" / "drivers" / "legacy.py") + ":run_with_model_fallback"
 
 
@@ -66,3 +68,19 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path):
     assert not (tmp_path / "out" / "report.json").exists()
     unknown = simharness("run", str(bad), "--target", "nope")
     assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
+
+
+@pytest.mark.parametrize(("strategy", "depth", "says"), [("pct", "0", "pct depth: expected 1 to 10, got 0"), ("exhaustive", "9", "exhaustive bound: expected 0 to 8")])
+def test_a_depth_the_strategy_refuses_is_one_line_and_exit_2(tmp_path, scenarios_dir, capsys, strategy, depth, says):
+    from simharness.cli import main
+
+    code = main(["run", str(scenarios_dir / "takeover-race.toml"), "--strategy", strategy, "--depth", depth, "--budget", "2", "--report-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and says in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_every_user_error_is_in_the_clis_list():
+    from simharness.model import exceptions
+
+    users = {c for c in vars(exceptions).values() if isinstance(c, type) and issubclass(c, Exception) and c.__doc__ and "one line" in c.__doc__}
+    assert users <= {c for c in users if issubclass(c, exceptions.USER_ERRORS)}

@@ -19,9 +19,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from simharness.engine.runner import run_seed
-from simharness.engine.schedule import Schedule, ScheduleError, integrity, load_schedule, save_schedule
+from simharness.engine.schedule import Schedule, integrity, load_schedule, save_schedule
 from simharness.model.errors import JSError
-from simharness.model.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
+from simharness.model.exceptions import ScenarioError, ScheduleError
+from simharness.model.scenario import Scenario, load_scenario, parse_scenario
 from simharness.targets import PythonTarget, resolve_target
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -384,7 +385,8 @@ def test_a_bounded_read_reads_at_most_one_byte_past_its_limit(tmp_path: Path) ->
     import os
     import threading
 
-    from simharness.model.io import InputTooLarge, read_bounded
+    from simharness.model.exceptions import InputTooLarge
+    from simharness.model.io import read_bounded
 
     fifo = tmp_path / "endless"
     os.mkfifo(fifo)

@@ -26,10 +26,11 @@ from simharness.engine.runner import replay, run_seed, seeds_for
 from simharness.engine.world import _wrap
 from simharness.explore.differential import first_difference, observe
 from simharness.model import errors as E
+from simharness.model.exceptions import BridgeError, TargetError
 from simharness.model.scenario import load_scenario
-from simharness.targets import TargetError, resolve_target
 from simharness.targets import install as I
-from simharness.targets.node import BridgeError, NodeTarget
+from simharness.targets import resolve_target
+from simharness.targets.node import NodeTarget
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSIONS = ("2026.5.18", "2026.5.20")

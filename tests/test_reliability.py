@@ -25,8 +25,9 @@ from simharness.engine.runner import replay, run_seed, stalled
 from simharness.engine.shrink import shrink
 from simharness.explore.suite import run_suite
 from simharness.guard import tripwire as _tripwire
-from simharness.guard.tripwire import Guards, TripwireError, live
+from simharness.guard.tripwire import Guards, live
 from simharness.model import errors as E
+from simharness.model.exceptions import TripwireError
 from simharness.model.scenario import parse_scenario
 from simharness.targets import PythonTarget
 

@@ -358,7 +358,8 @@ def test_merge_refuses_shards_whose_same_named_scenarios_differ(drivers: Path, t
     assert code == 2 and err.count("\n") == 1 and "scenario 'takeover-race' has different contents" in err, err
     assert not (tmp_path / "out").exists()
     # the aggregation every path shares (CLI scenarios, pytest items, matrix) refuses them too
-    from simharness.report.merge import MergeError, combine, load_report
+    from simharness.model.exceptions import MergeError
+    from simharness.report.merge import combine, load_report
 
     with pytest.raises(MergeError, match="different contents"):
         combine([load_report(tmp_path / "s1"), load_report(tmp_path / "s2")])

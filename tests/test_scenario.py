@@ -2,7 +2,8 @@
 
 import pytest
 
-from simharness.model.scenario import ScenarioError, collect_scenarios, load_scenario, parse_scenario
+from simharness.model.exceptions import ScenarioError
+from simharness.model.scenario import collect_scenarios, load_scenario, parse_scenario
 
 
 def test_shipped_scenarios_load(scenarios_dir):

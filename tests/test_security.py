@@ -18,11 +18,12 @@ from hypothesis import strategies as st
 
 import simharness
 from simharness.engine.runner import run_seed
-from simharness.engine.schedule import ScheduleError, load_schedule, replay_target, save_schedule
+from simharness.engine.schedule import load_schedule, replay_target, save_schedule
 from simharness.engine.shrink import shrink
 from simharness.explore.suite import run_suite
 from simharness.model import errors as E
-from simharness.model.scenario import ScenarioError, parse_scenario
+from simharness.model.exceptions import ScenarioError, ScheduleError
+from simharness.model.scenario import parse_scenario
 from simharness.report.document import write_docs, write_reports
 from simharness.targets import PythonTarget, resolve_target
 

@@ -12,12 +12,13 @@ from hypothesis import given, settings
 
 from simharness.engine.runner import RunResult, run_once, run_seed
 from simharness.engine.shrink import shrink, size
-from simharness.explore import STRATEGIES, Exploration, StrategyError, resolve_strategy
+from simharness.explore import STRATEGIES, Exploration, resolve_strategy
 from simharness.explore.exhaustive import ExhaustiveStrategy
 from simharness.explore.pct import PCTChoices, PCTStrategy, detection_bound
 from simharness.explore.suite import run_suite
 from simharness.model import errors as E
 from simharness.model.choice import ReplayChoices
+from simharness.model.exceptions import StrategyError
 from simharness.model.scenario import Scenario, load_scenario, parse_scenario
 from simharness.strategies import error_graphs, faults, worlds
 from simharness.targets import Target, resolve_target

@@ -36,8 +36,9 @@ from typing import Any
 import simpy
 
 from simharness.engine.runner import RunResult, run_seed
-from simharness.engine.world import LivenessError, World
+from simharness.engine.world import World
 from simharness.model.choice import RandomChoices, derive_seed
+from simharness.model.exceptions import LivenessError
 from simharness.model.io import write_atomic
 from simharness.model.scenario import Scenario, collect_scenarios, parse_scenario
 from simharness.model.target import Target

@@ -19,12 +19,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from simharness.cli import bench, matrix, mutants, replay, report, run, schedules, target
-from simharness.engine.schedule import ScheduleError
-from simharness.model.io import OutputError
-from simharness.model.scenario import ScenarioError
-from simharness.model.target import TargetError
-
-USER_ERRORS = (ScenarioError, ScheduleError, TargetError, OutputError)
+from simharness.model.exceptions import USER_ERRORS
 
 #: Subcommands in the order `--help` lists them. Each module is light at import; heavy imports wait for its `main`.
 COMMANDS = (run, replay, schedules, mutants, target, matrix, report, bench)

@@ -26,7 +26,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def main(args: argparse.Namespace) -> int:
     from simharness.bench import FULL, QUICK, run_bench, tables, write_bench
-    from simharness.model.scenario import ScenarioError
+    from simharness.model.exceptions import ScenarioError
 
     scenario_dir = Path(args.scenarios)
     if not scenario_dir.is_dir():

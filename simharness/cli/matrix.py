@@ -80,9 +80,9 @@ def main(args: argparse.Namespace) -> int:
     from simharness.engine.schedule import save_failed_run
     from simharness.engine.shrink import shrink
     from simharness.explore.suite import run_suite
+    from simharness.model.exceptions import TargetRunFailure
     from simharness.model.io import ensure_writable_dir, write_atomic
     from simharness.model.scenario import collect_scenarios
-    from simharness.model.target import TargetRunFailure
     from simharness.report.document import report_json, safe_name, timing, write_docs
     from simharness.report.merge import combine
     from simharness.targets import resolve_target

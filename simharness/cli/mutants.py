@@ -40,9 +40,8 @@ def main(args: argparse.Namespace) -> int:
     from simharness.drivers.mutants import MUTANTS
     from simharness.explore import STRATEGIES
     from simharness.explore.killmatrix import DEFAULT_BUDGET, matrix_markdown, run_matrix, write_matrix
-    from simharness.model.io import OutputError
-    from simharness.model.scenario import ScenarioError, collect_scenarios
-    from simharness.targets import TargetError
+    from simharness.model.exceptions import OutputError, ScenarioError, TargetError
+    from simharness.model.scenario import collect_scenarios
 
     unknown = [m for m in args.mutant or () if m not in MUTANTS]
     if unknown:

@@ -22,7 +22,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def main(args: argparse.Namespace) -> int:
-    from simharness.report.merge import MergeError, merge_dirs
+    from simharness.model.exceptions import MergeError
+    from simharness.report.merge import merge_dirs
 
     try:
         doc = merge_dirs(args.dirs, args.out)

@@ -145,9 +145,9 @@ def main(args: argparse.Namespace) -> int:
     from simharness.engine.shrink import shrink
     from simharness.explore.suite import SuiteResult, run_suite, tally
     from simharness.guard.tripwire import Guards
+    from simharness.model.exceptions import TargetRunFailure
     from simharness.model.io import ensure_writable_dir
     from simharness.model.scenario import collect_scenarios
-    from simharness.model.target import TargetRunFailure
     from simharness.report.document import report_json, timing, write_docs
     from simharness.report.merge import combine
     from simharness.report.progress import Progress

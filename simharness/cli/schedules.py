@@ -41,7 +41,7 @@ def main(args: argparse.Namespace) -> int:
     from simharness.engine.runner import RunResult
     from simharness.engine.schedule import save_schedule
     from simharness.explore import resolve_strategy
-    from simharness.model.io import OutputError
+    from simharness.model.exceptions import OutputError
     from simharness.model.scenario import load_scenario
     from simharness.report.document import safe_name
     from simharness.targets import resolve_target

@@ -9,9 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from simharness.cli.args import number_in
-from simharness.explore import DEFAULT_STRATEGY, STRATEGIES, Strategy, resolve_strategy
+from simharness.explore import DEFAULT_STRATEGY, DEPTHS, STRATEGIES, Strategy, resolve_strategy
 
-depth = number_in(0, 8)
+# Any depth some strategy accepts; the chosen strategy checks its own range (a StrategyError: one line, exit 2).
+depth = number_in(min(low for low, _, _ in DEPTHS.values()), max(high for _, high, _ in DEPTHS.values()))
+_DEPTH_HELP = "; ".join(
+    f"{name}: {'bug depth d' if name == 'pct' else 'max deviations'} {low}-{high} (default {default})" for name, (low, high, default) in DEPTHS.items()
+)
 
 
 def add_strategy_arguments(parser: argparse.ArgumentParser, *, database: bool = True) -> None:
@@ -19,7 +23,7 @@ def add_strategy_arguments(parser: argparse.ArgumentParser, *, database: bool = 
         "--strategy", choices=STRATEGIES, default=DEFAULT_STRATEGY, help=f"how choices are explored (default: {DEFAULT_STRATEGY})"
     )
     parser.add_argument(
-        "--depth", type=depth, default=None, metavar="D", help="pct: bug depth d (default 3); exhaustive: max deviations (default 2)"
+        "--depth", type=depth, default=None, metavar="D", help=_DEPTH_HELP
     )
     if database:
         parser.add_argument(

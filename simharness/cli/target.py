@@ -24,7 +24,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def main(args: argparse.Namespace) -> int:
     from simharness.cli.args import print_table
-    from simharness.model.target import TargetError
+    from simharness.model.exceptions import TargetError
     from simharness.targets.install import cache_root, install, list_installed
 
     if args.target_command == "list":

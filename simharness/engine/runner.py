@@ -8,13 +8,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from simharness.check.invariants import Verdicts, Violation, check
-from simharness.engine.world import LivenessError, World
+from simharness.engine.world import World
 from simharness.guard.contract import culprit, harness_control, text
-from simharness.guard.tripwire import Guards, ProcessExit, RunStalled, TripwireError, exit_attempts, live
+from simharness.guard.tripwire import Guards, exit_attempts, live
 from simharness.guard.tripwire import culprit as looping_at
 from simharness.model.choice import Choice, ChoiceSource, RandomChoices, ReplayChoices, derive_seed
+from simharness.model.exceptions import LivenessError, ProcessExit, RunStalled, TargetError, TargetRunFailure, TripwireError
 from simharness.model.scenario import Scenario
-from simharness.model.target import Target, TargetError, TargetRunFailure
+from simharness.model.target import Target
 from simharness.model.trace import Trace
 
 

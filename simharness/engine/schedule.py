@@ -16,19 +16,12 @@ from typing import Any
 
 from simharness.check.invariants import describe_violations
 from simharness.engine.runner import RunResult
-from simharness.model.io import MAX_SCHEDULE_BYTES, InputTooLarge, read_bounded, write_atomic
-from simharness.model.scenario import Scenario, ScenarioError, one_line, parse_scenario
-from simharness.model.target import TargetError, TargetRunFailure
+from simharness.model.exceptions import InputTooLarge, ScenarioError, ScheduleError, TargetError, TargetRunFailure
+from simharness.model.io import MAX_SCHEDULE_BYTES, read_bounded, write_atomic
+from simharness.model.scenario import Scenario, parse_scenario
 
 SCHEMA = "simharness/schedule/v1"
 MAX_BYTES = MAX_SCHEDULE_BYTES  # a schedule is a few KiB; anything this large is not one
-
-
-class ScheduleError(ValueError):
-    """A schedule file is unusable. str() is the one line to print."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(one_line(message))
 
 
 @dataclass(frozen=True, slots=True)

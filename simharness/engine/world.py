@@ -18,20 +18,17 @@ from simpy.core import EmptySchedule
 
 from simharness.check.oracle import category_of, coordination_kinds, root_depth, root_kind
 from simharness.faults.swarm import Swarm, choose_swarm
-from simharness.guard.contract import DriverContractError, caller, current_frame, drive, home_of, plain, read_attempt, shown, text
+from simharness.guard.contract import caller, current_frame, drive, home_of, plain, read_attempt, shown, text
 from simharness.model import errors as E
 from simharness.model.choice import ChoiceSource
 from simharness.model.errors import JSError
+from simharness.model.exceptions import DriverContractError, LivenessError
 from simharness.model.scenario import Scenario
 from simharness.model.target import Target
 from simharness.model.trace import Trace
 
 DEV = 2049  # st_dev of the simulated filesystem
 FINGERPRINT_FIELDS = ("dev", "ino", "size", "mtimeNs", "ctimeNs")
-
-
-class LivenessError(Exception):
-    """The run exceeded its step or virtual-time budget: something never returns."""
 
 
 class SimEnvironment(simpy.Environment):

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simharness.explore.base import Exploration, Strategy, StrategyError, Visit
+from simharness.explore.base import DEPTHS, Exploration, Strategy, Visit
+from simharness.model.exceptions import StrategyError
 
 #: Strategy names, in the order reports and the kill matrix list them.
 STRATEGIES = ("random", "pct", "exhaustive", "hypothesis")
@@ -21,6 +22,7 @@ DEFAULT_STRATEGY = "random"
 
 __all__ = [
     "DEFAULT_STRATEGY",
+    "DEPTHS",
     "STRATEGIES",
     "Exploration",
     "Strategy",

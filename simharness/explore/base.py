@@ -19,6 +19,9 @@ if TYPE_CHECKING:  # cheap to import: the pytest plugin reads the strategy names
 #: Called with every run a strategy makes (in order). Return True to stop exploring (e.g. first kill).
 Visit = Callable[["RunResult"], bool]
 
+#: `--depth` for the strategies that take one: (lowest, highest, default). pct: bug depth d; exhaustive: deviations.
+DEPTHS = {"pct": (1, 10, 3), "exhaustive": (0, 8, 2)}
+
 
 @dataclass(slots=True)
 class Exploration:
@@ -61,10 +64,6 @@ class Strategy(Protocol):
     def explore(
         self, scenario: Scenario, target: Target, *, seed: int, budget: int, shard: tuple[int, int], visit: Visit
     ) -> Exploration: ...
-
-
-class StrategyError(ValueError):
-    """An unknown strategy or a bad strategy option. str() is the one line to print (exit code 2)."""
 
 
 def allowed(n: int, weights: Sequence[float] | None) -> tuple[int, ...]:

@@ -23,12 +23,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from simharness.engine.runner import RunResult, run_once
-from simharness.explore.base import Distinct, Exploration, StrategyError, Visit, allowed
+from simharness.explore.base import DEPTHS, Distinct, Exploration, Visit, allowed
 from simharness.model.choice import ChoiceSource, derive_seed
+from simharness.model.exceptions import StrategyError
 from simharness.model.scenario import Scenario
 from simharness.model.target import Target
 
-DEFAULT_BOUND = 2
+LOWEST_BOUND, HIGHEST_BOUND, DEFAULT_BOUND = DEPTHS["exhaustive"]
 
 
 class PrefixChoices(ChoiceSource):
@@ -62,8 +63,8 @@ class ExhaustiveStrategy:
     name = "exhaustive"
 
     def __init__(self, bound: int = DEFAULT_BOUND) -> None:
-        if not 0 <= bound <= 8:
-            raise StrategyError(f"exhaustive bound: expected 0 to 8 deviations, got {bound}")
+        if not LOWEST_BOUND <= bound <= HIGHEST_BOUND:
+            raise StrategyError(f"exhaustive bound: expected {LOWEST_BOUND} to {HIGHEST_BOUND} deviations, got {bound}")
         self.bound = bound
 
     def explore(self, scenario: Scenario, target: Target, *, seed: int, budget: int, shard: tuple[int, int], visit: Visit) -> Exploration:

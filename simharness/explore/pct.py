@@ -21,12 +21,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from simharness.engine.runner import RunResult, run_once, run_seed, seeds_for
-from simharness.explore.base import Exploration, StrategyError, Visit, walk_seeds
+from simharness.explore.base import DEPTHS, Exploration, Visit, walk_seeds
 from simharness.model.choice import RandomChoices, derive_seed
+from simharness.model.exceptions import StrategyError
 from simharness.model.scenario import Scenario
 from simharness.model.target import Target
 
-DEFAULT_DEPTH = 3
+LOWEST_DEPTH, HIGHEST_DEPTH, DEFAULT_DEPTH = DEPTHS["pct"]
 PROBES = 4  # calibration runs that measure k (races per run) and n (racing actors)
 
 
@@ -86,8 +87,8 @@ class PCTStrategy:
     name = "pct"
 
     def __init__(self, depth: int = DEFAULT_DEPTH) -> None:
-        if not 1 <= depth <= 10:
-            raise StrategyError(f"pct depth: expected 1 to 10, got {depth}")
+        if not LOWEST_DEPTH <= depth <= HIGHEST_DEPTH:
+            raise StrategyError(f"pct depth: expected {LOWEST_DEPTH} to {HIGHEST_DEPTH}, got {depth}")
         self.depth = depth
 
     def explore(self, scenario: Scenario, target: Target, *, seed: int, budget: int, shard: tuple[int, int], visit: Visit) -> Exploration:

@@ -27,14 +27,9 @@ from typing import Any, Protocol
 
 import simpy
 
-from simharness.guard.tripwire import ProcessExit, RunStalled, TripwireError, exit_attempts, in_stdlib, user_interrupted
+from simharness.guard.tripwire import exit_attempts, in_stdlib, user_interrupted
 from simharness.model.errors import JSError
-from simharness.model.target import TargetError
-
-
-class DriverContractError(BaseException):
-    """Raised into a driver that broke the contract (ran a candidate outside its chain, drove `run` twice at
-    once). A `BaseException`, so `except Exception` in the driver does not hide it; the call ends either way."""
+from simharness.model.exceptions import DriverContractError, ProcessExit, RunStalled, TargetError, TripwireError
 
 
 def _package_dir(name: str) -> str | None:

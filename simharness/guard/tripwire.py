@@ -58,6 +58,9 @@ from contextlib import contextmanager
 from types import FrameType, ModuleType
 from typing import Any, NoReturn
 
+from simharness.model.exceptions import ProcessExit, RunStalled, TripwireError
+from simharness.model.exceptions import short_path as _short
+
 #: Wall-clock seconds a live world may go without a simpy step before the watchdog stops it.
 DEFAULT_STALL_SECONDS = 10.0
 #: Wall-clock seconds a driver has to let go after the watchdog's interrupt or the user's, before the last resort.
@@ -71,38 +74,6 @@ _DRIVERS = os.path.join(_PACKAGE, "drivers")
 STDLIB_DIRS = tuple(os.path.normcase(os.path.abspath(p)) + os.sep for p in {sysconfig.get_paths()["stdlib"], os.path.dirname(os.__file__)})
 
 
-class TripwireError(BaseException):
-    """Code read the wall clock or OS randomness during a live run.
-
-    A `BaseException`, so a driver's `except Exception` cannot swallow it. `args` = (source, file, line) so
-    simpy's copy of a failed process's exception (`type(e)(*e.args)`) keeps every field.
-    """
-
-    def __init__(self, source: str, file: str, line: int) -> None:
-        super().__init__(source, file, line)
-        self.source, self.file, self.line = source, file, line
-
-    @property
-    def where(self) -> str:
-        return f"{_short(self.file)}:{self.line}"
-
-    @property
-    def in_harness(self) -> bool:
-        """The culprit is simharness's own code (a harness bug), not a driver under test."""
-        path = os.path.abspath(self.file)
-        return path.startswith(_PACKAGE + os.sep) and not path.startswith(_DRIVERS + os.sep)
-
-    def __str__(self) -> str:
-        return (
-            f"{self.source} called during a live run at {self.where}: a run must take every decision from its choice "
-            "source (use ctx.env.now for time)"
-        )
-
-
-class RunStalled(BaseException):
-    """Raised by the watchdog inside a world that stopped taking simpy steps (a loop that never yields)."""
-
-
 def culprit(exc: BaseException) -> str:
     """file:line of the innermost frame of `exc`'s traceback: where a stalled driver was looping."""
     tb = exc.__traceback__
@@ -111,14 +82,6 @@ def culprit(exc: BaseException) -> str:
         where = f"{_short(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
         tb = tb.tb_next
     return where
-
-
-def _short(path: str) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith(".." + os.sep + "..") else rel
 
 
 def in_stdlib(filename: str) -> bool:
@@ -243,21 +206,6 @@ _ORIGINAL_EXITS: dict[str, Any] = {
     )
     if hasattr(owner, attr)
 }
-
-
-class ProcessExit(SystemExit):
-    """Raised instead of ending the process: code under test called `os._exit`, `os.abort` or sent a signal to
-    its own process while the harness owned it (a live run, or the shutdown after the reports).
-
-    A `SystemExit`, so a driver's `except Exception` cannot swallow it and a thread it kills dies quietly;
-    `args` = (source, where) so simpy's copy of a failed process's exception keeps every field."""
-
-    def __init__(self, source: str, where: str | None) -> None:
-        super().__init__(source, where)
-        self.source, self.where = source, where
-
-    def __str__(self) -> str:
-        return f"{self.source} would have ended the harness's process"
 
 
 class ExitAttempt:

@@ -50,10 +50,6 @@ class Choice(NamedTuple):
 _new = tuple.__new__
 
 
-class ChoiceExhausted(Exception):
-    """Raised by bounded sources when a run asks for more choices than allowed."""
-
-
 class ChoiceSource:
     """Base class. Subclasses implement `_pick`; this class records every choice made."""
 

@@ -12,9 +12,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-
-class OutputError(OSError):
-    """A report or schedule could not be written (unwritable dir, disk full). str() is one line."""
+from simharness.model.exceptions import InputTooLarge, OutputError
 
 
 def _stage(path: Path, text: str) -> str:
@@ -87,10 +85,6 @@ def ensure_writable_dir(path: str | Path) -> Path:
 MAX_SCENARIO_BYTES = 4 << 20
 MAX_SCHEDULE_BYTES = 64 << 20
 MAX_REPORT_BYTES = 64 << 20
-
-
-class InputTooLarge(ValueError):
-    """A file holds more than a loader accepts. str() is one line."""
 
 
 def read_bounded(path: str | Path, limit: int, what: str = "file") -> bytes:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from simharness.model.errors import EXPLICIT_LINKS, EXPLICIT_OUTERS, coordination_kinds_in_order, runtime_coordination_kinds
+from simharness.model.exceptions import ScenarioError
 from simharness.model.kinds import SITUATIONS
 
 PROVIDER_FAULTS = (
@@ -45,18 +46,6 @@ EXPLICIT_INNERS = coordination_kinds_in_order()
 SWARM_DEFAULT = False
 WRITER_KINDS = ("append", "rewrite")
 MAX_MS = 24 * 3600 * 1000  # one virtual day: anything longer is a typo, not a scenario
-
-
-class ScenarioError(ValueError):
-    """A scenario file a user wrote is wrong. str() is the one line to print."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(one_line(message))
-
-
-def one_line(text: str) -> str:
-    """User text (keys, names, paths) inside an error message: control characters shown escaped, never a line break."""
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,7 +359,8 @@ def with_swarm(scenario: Scenario, on: bool) -> Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    from simharness.model.io import MAX_SCENARIO_BYTES, InputTooLarge, read_bounded
+    from simharness.model.exceptions import InputTooLarge
+    from simharness.model.io import MAX_SCENARIO_BYTES, read_bounded
 
     path = Path(path)
     try:  # bounded by the bytes read, not st_size: /dev/zero or a FIFO would otherwise fill memory

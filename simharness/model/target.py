@@ -27,19 +27,6 @@ OnErrorFn = Callable[[dict[str, Any]], None]
 DriverFn = Callable[["CallContext", Sequence[Candidate], RunFn, OnErrorFn], Generator[simpy.Event, Any, Any]]
 
 
-class TargetError(Exception):
-    """A target cannot be resolved, installed or started. str() is one line for the user (exit code 2)."""
-
-
-class TargetRunFailure(TargetError):
-    """The target itself broke in the middle of a run (a real target's Node bridge crashed, hung or spoke
-    garbage). `result` is the run up to that point, so its schedule can be saved and replayed."""
-
-    def __init__(self, message: str, result: Any) -> None:
-        super().__init__(message)
-        self.result = result
-
-
 @dataclass(frozen=True, slots=True)
 class Profile:
     """Which fault kinds a target's runtime can throw, detected from the target itself (never a version table)."""

@@ -155,8 +155,9 @@ def _explorer(strategy: str, database: Path | None = None) -> Explorer:
     """The function behind `--sim-strategy`: `run_suite` with that strategy (Hypothesis's database: `database`)."""
     from functools import partial
 
-    from simharness.explore import StrategyError, resolve_strategy
+    from simharness.explore import resolve_strategy
     from simharness.explore.suite import run_suite
+    from simharness.model.exceptions import StrategyError
 
     try:
         return partial(run_suite, strategy=resolve_strategy(strategy, database=database))
@@ -195,7 +196,8 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 class ScenarioFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
-        from simharness.model.scenario import ScenarioError, load_scenario
+        from simharness.model.exceptions import ScenarioError
+        from simharness.model.scenario import load_scenario
 
         try:
             scenario = load_scenario(self.path)
@@ -242,8 +244,8 @@ class ScenarioItem(pytest.Item):
             raise ScenarioFailed(failure_text(doc, self, s))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        from simharness.model.exceptions import TargetError
         from simharness.report.document import visible
-        from simharness.targets import TargetError
 
         if isinstance(excinfo.value, ScenarioFailed | TargetError):
             return visible(str(excinfo.value))
@@ -366,8 +368,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     if not docs:
         return
+    from simharness.model.exceptions import MergeError
     from simharness.report.document import timing, write_docs
-    from simharness.report.merge import MergeError, combine
+    from simharness.report.merge import combine
 
     s = config.stash[_settings_key]
     # in node-id order, whichever worker ran what: the report does not depend on -n

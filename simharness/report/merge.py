@@ -23,15 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from simharness.engine.schedule import replay_command
-from simharness.model.io import MAX_REPORT_BYTES, InputTooLarge, read_bounded
+from simharness.model.exceptions import InputTooLarge, MergeError
+from simharness.model.io import MAX_REPORT_BYTES, read_bounded
 from simharness.report.document import shapes_json, timing
 
 Doc = dict[str, Any]
 _SAME = ("tool", "version", "target", "profile", "strategy", "seed", "budget")
-
-
-class MergeError(ValueError):
-    """Reports that cannot be merged. str() is the one line to print (exit code 2)."""
 
 
 _COUNTS = ("checked", "violated", "not_applicable")

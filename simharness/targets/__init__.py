@@ -15,15 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from simharness.guard.tripwire import install_exit_guards, user_interrupted
-from simharness.model.target import (
-    ALL_KINDS_PROFILE,
-    EMBEDDED_LOCK_PROFILE,
-    CallContext,
-    DriverFn,
-    Profile,
-    Target,
-    TargetError,
-)
+from simharness.model.exceptions import TargetError
+from simharness.model.target import ALL_KINDS_PROFILE, EMBEDDED_LOCK_PROFILE, CallContext, DriverFn, Profile, Target
 
 __all__ = ["CallContext", "DriverFn", "Profile", "PythonTarget", "Target", "TargetError", "resolve_target"]
 

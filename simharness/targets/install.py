@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simharness.model.target import TargetError
+from simharness.model.exceptions import TargetError
 from simharness.targets.locate import Located, locate
 
 MARKER = ".simharness-complete.json"

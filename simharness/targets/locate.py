@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from simharness.model import errors as E
-from simharness.model.target import PROVIDER_KINDS, Profile, TargetError
+from simharness.model.exceptions import TargetError
+from simharness.model.target import PROVIDER_KINDS, Profile
 
 #: Symbols the bridge imports (class or function definitions, exported under some alias).
 SYMBOLS = ("runWithModelFallback", "SessionWriteLockTimeoutError", "EmbeddedAttemptSessionTakeoverError", "FailoverError")

@@ -40,9 +40,9 @@ from typing import Any, NoReturn
 
 import simpy
 
-from simharness.guard.tripwire import RunStalled
 from simharness.model.errors import JSError, from_graph, to_graph
-from simharness.model.target import CallContext, Candidate, OnErrorFn, Profile, RunFn, TargetError
+from simharness.model.exceptions import BridgeError, RunStalled, TargetError
+from simharness.model.target import CallContext, Candidate, OnErrorFn, Profile, RunFn
 from simharness.targets.install import NodeBinary, find_node, install, installed, quiet, stderr_progress
 from simharness.targets.locate import TAKEOVER_NAME, Located, coordination_marks, dist_dir, locate
 
@@ -52,10 +52,6 @@ BRIDGE_PROTOCOL = 1
 DEFAULT_TIMEOUT = 30.0
 #: Importing a release's chunks takes a few seconds; allow more for the first message.
 STARTUP_TIMEOUT = 120.0
-
-
-class BridgeError(TargetError):
-    """The Node bridge crashed, hung or spoke garbage. str() is one line naming the target."""
 
 
 def _timeout() -> float:
