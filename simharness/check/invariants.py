@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simharness.check.oracle import EXPECTED_REASON
-from simharness.model.kinds import INVARIANTS
+from simharness.model.kinds import INVARIANTS, EventKind
 from simharness.model.target import Profile
 from simharness.model.trace import Event, Trace
 
@@ -81,48 +81,48 @@ def check(trace: Trace, profile: Profile) -> Verdicts:
         data = e.data
         call_id = data.get("call")
         if call_id is not None:  # gather the call's runs, onError calls and end
-            if k == "call.start":
+            if k == EventKind.CALL_START:
                 calls[call_id] = _Call(call_id, e.actor, e)
             else:
                 c = calls.get(call_id)
                 if c is not None:
-                    if k == "run.start":
+                    if k == EventKind.RUN_START:
                         c.runs.append((e, None))
-                    elif k in ("run.ok", "run.raise") and c.runs:
+                    elif k in (EventKind.RUN_OK, EventKind.RUN_RAISE) and c.runs:
                         c.runs[-1] = (c.runs[-1][0], e)
-                    elif k == "on_error":
+                    elif k == EventKind.ON_ERROR:
                         c.on_errors.append(e)
                         c.on_error_runs.append(len(c.runs))
-                    elif k in ("call.return", "call.raise", "call.crash"):
+                    elif k in (EventKind.CALL_RETURN, EventKind.CALL_RAISE, EventKind.CALL_CRASH):
                         c.end, c.end_index = e, i
-                    elif k == "driver.misuse" and c.misuse is None:
+                    elif k == EventKind.DRIVER_MISUSE and c.misuse is None:
                         c.misuse = (i, e)
         if k.startswith("lock."):
             # Staleness is judged by the world and recorded as `lock.stale_takeover` (the previous holder is
             # dropped); any other overlap is a violation.
             holders = believed.setdefault(e.actor, set())
             owner = str(data.get("owner"))
-            if k == "lock.acquire":
+            if k == EventKind.LOCK_ACQUIRE:
                 checked["lock-exclusive"] += 1
                 others = sorted(holders - {owner})
                 if others:
                     message = f"{e.actor[5:]}: {owner} acquired the lock while {others[0]} still held it"
                     lock_violations.append(Violation("lock-exclusive", message, e.t, None))
                 holders.add(owner)
-            elif k in ("lock.release", "lock.release_fenced"):
+            elif k in (EventKind.LOCK_RELEASE, EventKind.LOCK_RELEASE_FENCED):
                 holders.discard(owner)
-            elif k == "lock.stale_takeover":
+            elif k == EventKind.LOCK_STALE_TAKEOVER:
                 holders.discard(data["previous"])
                 situations.add("stale_lock_takeover")
-            elif k == "lock.timeout" and data["owner"].startswith("session-"):
+            elif k == EventKind.LOCK_TIMEOUT and data["owner"].startswith("session-"):
                 situations.add("lock_timeout")
-        elif k == "file.write":
+        elif k == EventKind.FILE_WRITE:
             for (session, file), (_, writes) in open_windows.items():
                 if file == data["file"] and data["by"] != session:
                     writes.append(e)
-        elif k == "window.open":
+        elif k == EventKind.WINDOW_OPEN:
             open_windows[(e.actor, data["file"])] = (data["call"], [])
-        elif k == "window.close":
+        elif k == EventKind.WINDOW_CLOSE:
             call, writes = open_windows.pop((e.actor, data["file"]), (None, []))
             if writes:
                 checked["no-silent-overwrite"] += 1
@@ -132,19 +132,19 @@ def check(trace: Trace, profile: Profile) -> Verdicts:
                         f"{w.data['by']} wrote {w.data['file']} at {w.t} ms inside {e.actor}'s release window and no takeover was detected"
                     )
                     window_violations.append(Violation("no-silent-overwrite", message, e.t, call))
-        elif k == "takeover.detected":
+        elif k == EventKind.TAKEOVER_DETECTED:
             situations.add("takeover_detected")
-        elif k == "provider.request":
+        elif k == EventKind.PROVIDER_REQUEST:
             if data["fault"] == "hang":
                 situations.add("provider_hang")
-        elif k == "provider.fault":
+        elif k == EventKind.PROVIDER_FAULT:
             if data["fault"] == "rate_limit_nested_lock":
                 situations.add("rate_limit_nested_lock")
-        elif k == "writer.gave_up":
+        elif k == EventKind.WRITER_GAVE_UP:
             situations.add("writer_gave_up")
-        elif k == "runtime.refused":
+        elif k == EventKind.RUNTIME_REFUSED:
             situations.add("runtime_coordination")
-        elif k == "run.raise":
+        elif k == EventKind.RUN_RAISE:
             if data["category"] == "coordination" and "-->" in data["shape"]:
                 situations.add("nested_coordination")
                 if data["shape"].startswith("AbortError"):
@@ -153,15 +153,15 @@ def check(trace: Trace, profile: Profile) -> Verdicts:
                     situations.add("runtime_coordination_wrapped")
             elif data["category"] == "explicit" and data["coord"]:
                 situations.add("explicit_nested_coordination")
-        elif k == "call.start":
+        elif k == EventKind.CALL_START:
             in_flight += 1
             if in_flight > 1:
                 situations.add("concurrent_calls")
-        elif k == "call.return" or k == "call.raise" or k == "call.crash":
+        elif k == EventKind.CALL_RETURN or k == EventKind.CALL_RAISE or k == EventKind.CALL_CRASH:
             in_flight -= 1
-            if k == "call.raise" and data.get("message", "").startswith("All models failed"):
+            if k == EventKind.CALL_RAISE and data.get("message", "").startswith("All models failed"):
                 situations.add("chain_exhausted")
-        elif k == "run.ok" and data.get("value"):
+        elif k == EventKind.RUN_OK and data.get("value"):
             successes.append(e)
     call_list = list(calls.values())
     for c in call_list:
@@ -173,8 +173,8 @@ def check(trace: Trace, profile: Profile) -> Verdicts:
             situations.add("success_after_fallback")
             break
     for c in call_list:
-        if c.end is not None and c.end.kind == "call.raise":
-            uids = {o.data["err"] for _, o in c.runs if o is not None and o.kind == "run.raise" and o.data["category"] == "coordination"}
+        if c.end is not None and c.end.kind == EventKind.CALL_RAISE:
+            uids = {o.data["err"] for _, o in c.runs if o is not None and o.kind == EventKind.RUN_RAISE and o.data["category"] == "coordination"}
             if c.end.data.get("err") in uids:
                 situations.add("coordination_rethrown")
     return v
@@ -202,17 +202,17 @@ def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
             _fail_at(v, "driver-contract", _misuse_message(c, c.misuse[1]), c.misuse, c.call)
         return
     _check_contract(c, v)
-    if end.kind == "call.crash":
+    if end.kind == EventKind.CALL_CRASH:
         return  # a crashed call has no outcome to judge further; its verdict is said
     chain: list[str] = c.start.data["chain"]
-    raised_uid = end.data.get("err") if end.kind == "call.raise" else None
+    raised_uid = end.data.get("err") if end.kind == EventKind.CALL_RAISE else None
     stop_at: int | None = None  # index of the run whose outcome must end the call
     coordination_stop = False
 
     for i, (start, outcome) in enumerate(c.runs):
         if outcome is None:
             continue
-        if outcome.kind == "run.ok":
+        if outcome.kind == EventKind.RUN_OK:
             stop_at = i
             v.checked["success-stops"] += 1
             later = c.runs[i + 1 :]
@@ -224,7 +224,7 @@ def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
                     later[0][0],
                     c.call,
                 )
-            elif end.kind != "call.return" or end.data.get("value") != outcome.data.get("value"):
+            elif end.kind != EventKind.CALL_RETURN or end.data.get("value") != outcome.data.get("value"):
                 _fail(v, "success-stops", f"call {c.call}: success of {start.data['candidate']} was not returned", end, c.call)
             break
         category = outcome.data["category"]
@@ -252,7 +252,7 @@ def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
                     c.call,
                     shape,
                 )
-            elif end.kind != "call.raise":
+            elif end.kind != EventKind.CALL_RAISE:
                 _fail(v, "coordination-single-run", f"call {c.call}: {what} was swallowed (the call returned)", end, c.call, shape)
             elif raised_uid != uid:
                 _fail(
@@ -307,7 +307,7 @@ def _check_call(c: _Call, profile: Profile, v: Verdicts) -> None:
                     _shape(outcome),
                 )
 
-    if end.kind == "call.raise":
+    if end.kind == EventKind.CALL_RAISE:
         _check_summary(c, end, stop_at, v)
     if not coordination_stop:  # (after a coordination error any onError at all is coordination-single-run's)
         _check_on_error(c, end, v)
@@ -317,11 +317,11 @@ def _check_on_error(c: _Call, end: Event, v: Verdicts) -> None:
     """onError reports each failed attempt once, in order, naming its candidate — the attempt log a summary is
     built from. The last failure may go unreported when its own error is rethrown (openclaw rethrows an
     unclassified error on the last candidate, or a context overflow, before recording it)."""
-    fails = [start.data["candidate"] for start, outcome in c.runs if outcome is not None and outcome.kind == "run.raise"]
+    fails = [start.data["candidate"] for start, outcome in c.runs if outcome is not None and outcome.kind == EventKind.RUN_RAISE]
     if (not fails and not c.on_errors) or c.misuse is not None:  # a misused onError is driver-contract's verdict alone
         return
     told = [e.data.get("candidate") for e in c.on_errors]
-    raw = end.kind == "call.raise" and _SUMMARY.match(end.data.get("message", "")) is None
+    raw = end.kind == EventKind.CALL_RAISE and _SUMMARY.match(end.data.get("message", "")) is None
     held = told == fails or (raw and told == fails[:-1])
     if held and len(fails) < 2:
         return  # one failure reported or not: nothing a fallback decided, so not counted as a check
@@ -334,7 +334,7 @@ def _check_on_error(c: _Call, end: Event, v: Verdicts) -> None:
 
 def _check_summary(c: _Call, end: Event, stop_at: int | None, v: Verdicts) -> None:
     message = end.data.get("message", "")
-    failed = [(s, o) for s, o in c.runs if o is not None and o.kind == "run.raise"]
+    failed = [(s, o) for s, o in c.runs if o is not None and o.kind == EventKind.RUN_RAISE]
     m = _SUMMARY.match(message)
     if m is None:
         # A raw error must be the last attempt's own error (with at most one attempt, or when rethrown).
@@ -390,7 +390,7 @@ def _check_summary(c: _Call, end: Event, stop_at: int | None, v: Verdicts) -> No
                 v, "summary-honest", f"call {c.call}: summary entry {k + 1} {part!r} does not name {start.data['candidate']}", end, c.call
             )
             return
-        if outcome is None or outcome.kind != "run.raise":
+        if outcome is None or outcome.kind != EventKind.RUN_RAISE:
             continue
         if outcome.data["message"] not in pm.group("message"):
             _fail(
@@ -432,7 +432,7 @@ def _check_contract(c: _Call, v: Verdicts) -> bool:
         _fail_at(v, "driver-contract", _misuse_message(c, c.misuse[1]), c.misuse, c.call)
         return False
     data = end.data
-    if end.kind == "call.crash":
+    if end.kind == EventKind.CALL_CRASH:
         where = f" at {data.get('where')}" if data.get("where") else ""
         if data.get("recursion"):  # the cycle case: a walk with no end, which is what `terminates` is about
             message = f"call {c.call}: the driver recursed without bound{where} (a cycle walked without a seen-set?)"
@@ -448,7 +448,7 @@ def _check_contract(c: _Call, v: Verdicts) -> bool:
         _fail_at(v, "driver-contract", f"call {c.call}: the driver {what}{where}", at, c.call)
         return False
     if not c.runs:
-        outcome = f"returned {data.get('value')!r}" if end.kind == "call.return" else f"threw {data.get('name')}: {data.get('message')!r}"
+        outcome = f"returned {data.get('value')!r}" if end.kind == EventKind.CALL_RETURN else f"threw {data.get('name')}: {data.get('message')!r}"
         where = f" at {data.get('where')}" if data.get("where") else ""
         _fail_at(v, "driver-contract", f"call {c.call}: the driver{where} {outcome} without running any candidate", at, c.call)
         return False
@@ -460,7 +460,7 @@ def _check_contract(c: _Call, v: Verdicts) -> bool:
         _fail_at(v, "driver-contract", message, at, c.call)
         return False
     if data.get("fabricated"):
-        made = [o.data.get("value") for _, o in c.runs if o is not None and o.kind == "run.ok"]
+        made = [o.data.get("value") for _, o in c.runs if o is not None and o.kind == EventKind.RUN_OK]
         produced = " or ".join(repr(x) for x in made) if made else "nothing (every attempt failed)"
         where = f" at {data.get('where')}" if data.get("where") else ""
         message = f"call {c.call}: the driver{where} returned {data.get('value')!r}, which no run produced (run returned {produced})"

@@ -16,6 +16,7 @@ from collections import Counter
 from typing import Any
 
 from simharness.cli.args import positive, print_table, seed
+from simharness.model.kinds import EventKind
 from simharness.report.document import status
 
 MARK = {"violated": "❌ violated", "held": "✅ held", "n/a": "➖ n/a", "not-checked": "⚠️ not checked"}
@@ -53,9 +54,9 @@ class _Behaviour:
             call = e.data.get("call")
             if call is None:
                 continue
-            if e.kind == "run.start":
+            if e.kind == EventKind.RUN_START:
                 calls.setdefault(call, []).append(e)
-            elif e.kind == "run.raise" and call not in first_raise:
+            elif e.kind == EventKind.RUN_RAISE and call not in first_raise:
                 first_raise[call] = e
         for call, e in first_raise.items():
             foreign = [k for k in e.data.get("coord", ()) if k not in self.kinds]

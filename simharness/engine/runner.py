@@ -14,6 +14,7 @@ from simharness.guard.tripwire import Guards, exit_attempts, live
 from simharness.guard.tripwire import culprit as looping_at
 from simharness.model.choice import Choice, ChoiceSource, RandomChoices, ReplayChoices, derive_seed
 from simharness.model.exceptions import LivenessError, ProcessExit, RunStalled, TargetError, TargetRunFailure, TripwireError
+from simharness.model.kinds import EventKind
 from simharness.model.scenario import Scenario
 from simharness.model.target import Target
 from simharness.model.trace import Trace
@@ -50,7 +51,7 @@ def run_once(scenario: Scenario, target: Target, choices: ChoiceSource, seed: in
             _judge_exits(world, verdicts)
     except RunStalled as exc:  # the driver looped without yielding: the watchdog stopped it
         # where the loop was caught varies from run to run: it goes in the message, never in the trace
-        world.trace.add(world.env.now, "harness", "liveness.exceeded", reason="the driver never yielded to the simulation", watchdog=True)
+        world.trace.add(world.env.now, "harness", EventKind.LIVENESS_EXCEEDED, reason="the driver never yielded to the simulation", watchdog=True)
         message = (
             f"the driver never yielded to the simulation: no step for {Guards.stall_seconds:g} s of wall time, looping at {looping_at(exc)}"
         )
@@ -58,7 +59,7 @@ def run_once(scenario: Scenario, target: Target, choices: ChoiceSource, seed: in
     except TripwireError as exc:
         if exc.in_harness:  # the harness itself broke determinism: a bug to fix, not a verdict
             raise
-        world.trace.add(world.env.now, "harness", "tripwire", source=exc.source, where=f"{os.path.basename(exc.file)}:{exc.line}")
+        world.trace.add(world.env.now, "harness", EventKind.TRIPWIRE, source=exc.source, where=f"{os.path.basename(exc.file)}:{exc.line}")
         result = _stopped(world, seed, Violation("deterministic", str(exc), world.env.now))
         result.verdicts.checked["deterministic"] += 1  # the tripwire checked this run: never more violated than checked
         return result
@@ -69,12 +70,12 @@ def run_once(scenario: Scenario, target: Target, choices: ChoiceSource, seed: in
         message = f"the driver called {text(exc.source)}, which would have ended the harness's process, at {at}"
         return _crashed(world, seed, "ProcessExit", text(exc.source), at, message)
     except LivenessError as exc:
-        world.trace.add(world.env.now, "harness", "liveness.exceeded", reason=str(exc))
+        world.trace.add(world.env.now, "harness", EventKind.LIVENESS_EXCEEDED, reason=str(exc))
         return _stopped(world, seed, Violation("terminates", str(exc), world.env.now))
     except TargetError as exc:  # the target itself broke (a real target's Node bridge died): keep the schedule
         raise TargetRunFailure(str(exc), _stopped(world, seed, Violation("terminates", str(exc), world.env.now))) from None
     except RecursionError:
-        world.trace.add(world.env.now, "harness", "liveness.exceeded", reason="unbounded recursion in the driver")
+        world.trace.add(world.env.now, "harness", EventKind.LIVENESS_EXCEEDED, reason="unbounded recursion in the driver")
         message = "the driver recursed without bound (a cycle walked without a seen-set?)"
         return _stopped(world, seed, Violation("terminates", message, world.env.now))
     except BaseException as exc:  # out of the world itself: a process the driver spawned failed, unwaited
@@ -91,7 +92,7 @@ def run_once(scenario: Scenario, target: Target, choices: ChoiceSource, seed: in
 def _crashed(world: World, seed: int | None, kind: str, what: str, where: str, message: str) -> RunResult:
     """A run the driver ended from outside any call (an exit, a spawned process that failed): recorded in the
     trace as `driver.crash` and judged `driver-contract`."""
-    world.trace.add(world.env.now, "harness", "driver.crash", type=kind, message=what, where=where)
+    world.trace.add(world.env.now, "harness", EventKind.DRIVER_CRASH, type=kind, message=what, where=where)
     result = _stopped(world, seed, Violation("driver-contract", message, world.env.now, event=len(world.trace) - 1))
     result.verdicts.checked["driver-contract"] += 1
     return result
@@ -108,7 +109,7 @@ def _judge_exits(world: World, verdicts: Verdicts) -> None:
     first = unjudged[0]  # one verdict per run, like any breach: the first exit is the story
     where = first.where or "?"
     message = f"the driver called {text(first.source)}, which would have ended the harness's process, at {where}"
-    world.trace.add(world.env.now, "harness", "driver.crash", type="ProcessExit", message=text(first.source), where=where)
+    world.trace.add(world.env.now, "harness", EventKind.DRIVER_CRASH, type="ProcessExit", message=text(first.source), where=where)
     verdicts.violations.append(Violation("driver-contract", message, world.env.now, event=len(world.trace) - 1))
     verdicts.checked["driver-contract"] = max(verdicts.checked["driver-contract"], 1)  # its calls were checked already
 
@@ -131,7 +132,7 @@ def _spawned_culprit(exc: BaseException) -> str | None:
 def _unstoppable(world: World, seed: int | None) -> RunResult:
     """The run of a driver that swallowed the watchdog's interrupt (built by the last resort, off-thread)."""
     world.trace.add(
-        world.env.now, "harness", "liveness.exceeded", reason="the driver never yielded and could not be stopped", watchdog=True
+        world.env.now, "harness", EventKind.LIVENESS_EXCEEDED, reason="the driver never yielded and could not be stopped", watchdog=True
     )
     message = (
         f"the driver never yielded to the simulation and swallowed the watchdog's interrupt: no step for {Guards.stall_seconds:g} s "
@@ -149,7 +150,7 @@ def _stopped(world: World, seed: int | None, violation: Violation) -> RunResult:
 
 def stalled(result: RunResult) -> bool:
     """The watchdog stopped this run (replaying it costs the stall time again: not worth shrinking)."""
-    return any(e.kind == "liveness.exceeded" and e.data.get("watchdog") for e in result.trace.events[-1:])
+    return any(e.kind == EventKind.LIVENESS_EXCEEDED and e.data.get("watchdog") for e in result.trace.events[-1:])
 
 
 def replay(scenario: Scenario, target: Target, values: Sequence[int], seed: int | None = None) -> RunResult:

@@ -23,6 +23,7 @@ from simharness.model import errors as E
 from simharness.model.choice import ChoiceSource
 from simharness.model.errors import JSError
 from simharness.model.exceptions import DriverContractError, LivenessError
+from simharness.model.kinds import EventKind
 from simharness.model.scenario import Scenario
 from simharness.model.target import Target
 from simharness.model.trace import Trace
@@ -153,10 +154,10 @@ class WriteLock:
                 return self._take(owner, now)
             age = now - self.since
             if age >= world.scenario.stale_ms or age >= world.scenario.max_hold_ms:
-                world.trace.add(now, self.lane, "lock.stale_takeover", owner=owner, previous=self.holder, age_ms=age)
+                world.trace.add(now, self.lane, EventKind.LOCK_STALE_TAKEOVER, owner=owner, previous=self.holder, age_ms=age)
                 return self._take(owner, now)
             if now - start >= timeout_ms:
-                world.trace.add(now, self.lane, "lock.timeout", owner=owner, holder=self.holder, waited_ms=now - start)
+                world.trace.add(now, self.lane, EventKind.LOCK_TIMEOUT, owner=owner, holder=self.holder, waited_ms=now - start)
                 raise world.register(E.session_write_lock_timeout(timeout_ms, f"pid={self.holder}", self.path))
             wait = delay
             if len(jitter) > 1:
@@ -167,7 +168,7 @@ class WriteLock:
     def _take(self, owner: str, now: int) -> int:
         self.token += 1
         self.holder, self.since = owner, now
-        self.world.trace.add(now, self.lane, "lock.acquire", owner=owner, token=self.token)
+        self.world.trace.add(now, self.lane, EventKind.LOCK_ACQUIRE, owner=owner, token=self.token)
         return self.token
 
     def release(self, owner: str, token: int) -> None:
@@ -175,9 +176,9 @@ class WriteLock:
         lane = self.lane
         if self.holder == owner and self.token == token:
             self.holder = None
-            self.world.trace.add(self.world.env.now, lane, "lock.release", owner=owner, token=token)
+            self.world.trace.add(self.world.env.now, lane, EventKind.LOCK_RELEASE, owner=owner, token=token)
         else:  # taken over or broken meanwhile: the owner learns it no longer holds the lock
-            self.world.trace.add(self.world.env.now, lane, "lock.release_fenced", owner=owner, token=token)
+            self.world.trace.add(self.world.env.now, lane, EventKind.LOCK_RELEASE_FENCED, owner=owner, token=token)
 
     def holds(self, owner: str, token: int) -> bool:
         return self.holder == owner and self.token == token
@@ -185,7 +186,7 @@ class WriteLock:
     def break_lock(self, by: str) -> None:
         """Delete the lock file under its holder's feet (what a careless driver might do)."""
         if self.holder is not None:
-            self.world.trace.add(self.world.env.now, self.lane, "lock.broken", by=by, holder=self.holder)
+            self.world.trace.add(self.world.env.now, self.lane, EventKind.LOCK_BROKEN, by=by, holder=self.holder)
             self.holder = None
 
 
@@ -333,14 +334,14 @@ class World:
         contract breach is recorded where it happens (`driver.misuse`) and the call ends (`call.crash`)."""
         trace, env, name, call = self.trace, self.env, state.session, state.call_id
         chain = self.scenario.chain
-        trace.add(env.now, name, "call.start", call=call, chain=[f"{p}/{m}" for p, m in chain])
+        trace.add(env.now, name, EventKind.CALL_START, call=call, chain=[f"{p}/{m}" for p, m in chain])
         ctx = _CallContext(self, state)
         produced: list[Any] = []  # what this call's `run` returned: the only values the call may return
 
         def breach(message: str, where: str | None) -> None:
             if not state.breached:  # the first breach is the story; the call ends at the driver's next step
                 state.breached = True
-                trace.add(env.now, name, "driver.misuse", call=call, message=message, where=where)
+                trace.add(env.now, name, EventKind.DRIVER_MISUSE, call=call, message=message, where=where)
 
         def run(provider: str, model: str) -> Generator[simpy.Event, Any, Any]:
             if not (isinstance(provider, str) and isinstance(model, str) and (provider, model) in chain):
@@ -364,9 +365,9 @@ class World:
         def on_error(attempt: dict[str, Any]) -> None:
             read = read_attempt(attempt)
             if isinstance(read, str):  # not an attempt record: judged, and the driver goes on
-                trace.add(env.now, name, "driver.misuse", call=call, message=read, where=caller(current_frame(1)))
+                trace.add(env.now, name, EventKind.DRIVER_MISUSE, call=call, message=read, where=caller(current_frame(1)))
                 return
-            trace.add(env.now, name, "on_error", call=call, candidate=read[0], err=self.uid(read[1]))
+            trace.add(env.now, name, EventKind.ON_ERROR, call=call, candidate=read[0], err=self.uid(read[1]))
 
         target = self.target
         driver = target.driver
@@ -375,7 +376,7 @@ class World:
         if outcome.crash is not None:
             crash = outcome.crash
             flags = {"recursion": True} if crash.recursion else {}
-            trace.add(env.now, name, "call.crash", call=call, type=crash.kind, message=crash.message, where=crash.where, **flags)
+            trace.add(env.now, name, EventKind.CALL_CRASH, call=call, type=crash.kind, message=crash.message, where=crash.where, **flags)
         elif outcome.raised is not None:
             err = outcome.raised
             uid = self.uid(err)
@@ -384,13 +385,13 @@ class World:
                 wrapped = next((u for u in map(self.uid, E.walk(err)) if u is not None), None)
                 if wrapped is not None:
                     extra["wraps"] = wrapped
-            trace.add(env.now, name, "call.raise", call=call, err=uid, name=plain(err.name), message=plain(err.message), **extra)
+            trace.add(env.now, name, EventKind.CALL_RAISE, call=call, err=uid, name=plain(err.name), message=plain(err.message), **extra)
         else:
             value = outcome.value
             if any(value is v for v in produced):
-                trace.add(env.now, name, "call.return", call=call, value=plain(value))
+                trace.add(env.now, name, EventKind.CALL_RETURN, call=call, value=plain(value))
             else:  # a result no run produced: made up, or a swallowed failure (`driver-contract`)
-                trace.add(env.now, name, "call.return", call=call, value=plain(value), fabricated=True, where=home)
+                trace.add(env.now, name, EventKind.CALL_RETURN, call=call, value=plain(value), fabricated=True, where=home)
 
     def _attempt(self, state: CallState, provider: str, model: str) -> Generator[simpy.Event, Any, str]:
         """One embedded attempt: lock, write prompt, release for the prompt, call the provider, reacquire."""
@@ -398,12 +399,12 @@ class World:
         actor, file, lock = state.session, state.file, state.file.lock
         state.runs += 1
         call = state.call_id
-        trace.add(env.now, actor, "run.start", call=call, candidate=f"{provider}/{model}", n=state.runs)
+        trace.add(env.now, actor, EventKind.RUN_START, call=call, candidate=f"{provider}/{model}", n=state.runs)
         if sc.runtime_faults:  # a 2026.8+ runtime may refuse the attempt before it takes the lock
             kinds, weights = self._runtime_plan
             refused = kinds[self.choices.choose("runtime.fault", kinds, weights)]
             if refused != "none":
-                trace.add(env.now, actor, "runtime.refused", call=call, fault=refused)
+                trace.add(env.now, actor, EventKind.RUNTIME_REFUSED, call=call, fault=refused)
                 detail = f"{actor} {file.path}"
                 raise self._raise(state, self._wrap_coordination(self.register(E.coordination_error(refused, detail))))
         try:
@@ -411,10 +412,10 @@ class World:
         except JSError as err:
             raise self._raise(state, self._wrap_coordination(err))
         file.write(env.now, 200)
-        trace.add(env.now, actor, "file.write", file=file.path, by=actor, size=file.size)
+        trace.add(env.now, actor, EventKind.FILE_WRITE, file=file.path, by=actor, size=file.size)
         before = file.fingerprint(self.fingerprint_fields)
         lock.release(actor, token)
-        trace.add(env.now, actor, "window.open", call=call, file=file.path)
+        trace.add(env.now, actor, EventKind.WINDOW_OPEN, call=call, file=file.path)
 
         provider_error: JSError | None = None
         try:
@@ -428,18 +429,18 @@ class World:
         except JSError:
             pass  # a reacquire timeout is a takeover
         changed = file.fingerprint(self.fingerprint_fields) != before
-        trace.add(env.now, actor, "window.close", call=call, file=file.path, changed=changed)
+        trace.add(env.now, actor, EventKind.WINDOW_CLOSE, call=call, file=file.path, changed=changed)
         takeover = changed or reacquired is None
         if takeover:
-            trace.add(env.now, actor, "takeover.detected", call=call, file=file.path)
+            trace.add(env.now, actor, EventKind.TAKEOVER_DETECTED, call=call, file=file.path)
         try:
             if provider_error is not None:  # the provider's error wins over a takeover seen on reacquire
                 raise self._raise(state, provider_error)
             if takeover:
                 raise self._raise(state, self._wrap_coordination(self.register(E.session_takeover(file.path))))
             file.write(env.now, 400)
-            trace.add(env.now, actor, "file.write", file=file.path, by=actor, size=file.size)
-            trace.add(env.now, actor, "run.ok", call=call, value=value)
+            trace.add(env.now, actor, EventKind.FILE_WRITE, file=file.path, by=actor, size=file.size)
+            trace.add(env.now, actor, EventKind.RUN_OK, call=call, value=value)
             return value
         finally:
             if reacquired is not None:
@@ -450,7 +451,7 @@ class World:
         self.trace.add(
             self.env.now,
             state.session,
-            "run.raise",
+            EventKind.RUN_RAISE,
             call=state.call_id,
             err=self.uid(err),
             category=category,
@@ -474,7 +475,7 @@ class World:
         kinds = plan.kinds
         fault = kinds[choices.choose(plan.fault_label, kinds, plan.weights)]
         delay = plan.latency[choices.choose(plan.latency_label, plan.latency_names)]
-        self.trace.add(env.now, lane, "provider.request", call=state.call_id, model=model, fault=fault)
+        self.trace.add(env.now, lane, EventKind.PROVIDER_REQUEST, call=state.call_id, model=model, fault=fault)
         if fault == "hang":
             yield env.timeout(sc.idle_timeout_ms)
             raise self.register(E.idle_timeout(sc.idle_timeout_ms))
@@ -483,7 +484,7 @@ class World:
             raise self.register(E.request_timeout(sc.request_timeout_ms))
         yield env.timeout(delay)
         if fault == "success":
-            self.trace.add(env.now, lane, "provider.reply", call=state.call_id, model=model)
+            self.trace.add(env.now, lane, EventKind.PROVIDER_REPLY, call=state.call_id, model=model)
             return f"reply:{provider}/{model}"
         retry_after = plan.retry_after[choices.choose(plan.retry_label, plan.retry_names)]
         if fault == "explicit_nested_coordination":
@@ -492,7 +493,7 @@ class World:
             err = _provider_error(fault, retry_after or None, state.file.lock.path)
         names, weights = self._wrap_provider_plan
         how = names[choices.choose("wrap.provider", names, weights)]
-        self.trace.add(env.now, lane, "provider.fault", call=state.call_id, model=model, fault=fault)
+        self.trace.add(env.now, lane, EventKind.PROVIDER_FAULT, call=state.call_id, model=model, fault=fault)
         raise self.register(_wrap(err, how))
 
     def _explicit_nested(self, state: CallState, retry_after: int | None) -> JSError:
@@ -516,10 +517,10 @@ class World:
             try:
                 token = yield from file.lock.acquire(name, spec.lock_timeout_ms)
             except JSError:
-                trace.add(env.now, name, "writer.gave_up", file=file.path)
+                trace.add(env.now, name, EventKind.WRITER_GAVE_UP, file=file.path)
                 continue
             file.write(env.now, 120, rewrite=spec.kind == "rewrite")
-            trace.add(env.now, name, "file.write", file=file.path, by=name, size=file.size)
+            trace.add(env.now, name, EventKind.FILE_WRITE, file=file.path, by=name, size=file.size)
             yield env.timeout(spec.hold_ms[choices.choose(hold_label, hold_names)])
             file.lock.release(name, token)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from simharness.engine.runner import RunResult, replay, run_seed, seeds_for, stalled
 from simharness.model.io import write_atomic
+from simharness.model.kinds import EventKind
 from simharness.model.scenario import Scenario
 from simharness.model.target import Target
 from simharness.model.trace import Trace
@@ -33,31 +34,31 @@ def observe(trace: Trace) -> list[dict[str, Any]]:
         call = e.data.get("call")
         if call is None:
             continue
-        if e.kind == "call.start":
+        if e.kind == EventKind.CALL_START:
             calls[call] = {"call": call, "session": e.actor, "runs": [], "on_error": 0, "ends": None}
             raised[call] = []
             continue
         c = calls.get(call)
         if c is None:
             continue
-        if e.kind == "run.start":
+        if e.kind == EventKind.RUN_START:
             c["runs"].append(e.data.get("candidate"))
-        elif e.kind == "run.raise":
+        elif e.kind == EventKind.RUN_RAISE:
             raised[call].append(e.data.get("err"))
-        elif e.kind == "on_error":
+        elif e.kind == EventKind.ON_ERROR:
             c["on_error"] += 1
-        elif e.kind == "call.return":
+        elif e.kind == EventKind.CALL_RETURN:
             c.update(ends="return", value=e.data.get("value"))
-        elif e.kind == "call.raise":
+        elif e.kind == EventKind.CALL_RAISE:
             uid = e.data.get("err")
             same = raised[call].index(uid) + 1 if uid is not None and uid in raised[call] else None
             c.update(ends="raise", name=e.data.get("name"), message=e.data.get("message"), same_object_as_attempt=same)
-        elif e.kind == "driver.misuse":  # a contract breach: what the driver did, and where
+        elif e.kind == EventKind.DRIVER_MISUSE:  # a contract breach: what the driver did, and where
             c.setdefault("breach", f"{e.data.get('message')} at {e.data.get('where')}")
-        elif e.kind == "call.crash":  # the driver broke (`driver-contract`): a caller would see it crash
+        elif e.kind == EventKind.CALL_CRASH:  # the driver broke (`driver-contract`): a caller would see it crash
             message = c.get("breach") or f"{e.data.get('type')}: {e.data.get('message')} at {e.data.get('where')}"
             c.update(ends="crash", name=e.data.get("type"), message=message)
-        if e.kind == "call.return" and e.data.get("fabricated"):
+        if e.kind == EventKind.CALL_RETURN and e.data.get("fabricated"):
             c["value_from_run"] = False
     return list(calls.values())
 

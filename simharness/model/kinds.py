@@ -5,6 +5,8 @@ The ids are stable: reports, tests and other tools depend on them.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 INVARIANTS: dict[str, str] = {
     "coordination-single-run": "a pure coordination error runs `run` once and rethrows the very same error; no onError, no summary",
     "explicit-metadata-advances": "an error with explicit provider metadata advances through the chain in order, each candidate once, "
@@ -40,3 +42,39 @@ SITUATIONS: dict[str, str] = {
     "abort_wrapped_coordination": "a coordination error reached the driver as the reason of an AbortError",
     "runtime_coordination_wrapped": "a runtime's own coordination error (not the lock or takeover) reached the driver behind a wrapper",
 }
+
+
+class EventKind(StrEnum):
+    """What a trace event records. The values are the trace's bytes (`Event.line`): never rename one."""
+
+    # a driver call and the attempts inside it (lane: the session)
+    CALL_START = "call.start"
+    CALL_RETURN = "call.return"
+    CALL_RAISE = "call.raise"
+    CALL_CRASH = "call.crash"
+    RUN_START = "run.start"
+    RUN_OK = "run.ok"
+    RUN_RAISE = "run.raise"
+    ON_ERROR = "on_error"
+    DRIVER_MISUSE = "driver.misuse"
+    DRIVER_CRASH = "driver.crash"
+    # providers and the runtime in front of them
+    PROVIDER_REQUEST = "provider.request"
+    PROVIDER_REPLY = "provider.reply"
+    PROVIDER_FAULT = "provider.fault"
+    RUNTIME_REFUSED = "runtime.refused"
+    # session files, write locks, prompt-lock release windows, other writers
+    LOCK_ACQUIRE = "lock.acquire"
+    LOCK_RELEASE = "lock.release"
+    LOCK_RELEASE_FENCED = "lock.release_fenced"
+    LOCK_TIMEOUT = "lock.timeout"
+    LOCK_STALE_TAKEOVER = "lock.stale_takeover"
+    LOCK_BROKEN = "lock.broken"
+    WINDOW_OPEN = "window.open"
+    WINDOW_CLOSE = "window.close"
+    TAKEOVER_DETECTED = "takeover.detected"
+    FILE_WRITE = "file.write"
+    WRITER_GAVE_UP = "writer.gave_up"
+    # the harness stepping in (lane: harness)
+    LIVENESS_EXCEEDED = "liveness.exceeded"
+    TRIPWIRE = "tripwire"

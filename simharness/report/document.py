@@ -49,24 +49,24 @@ from simharness.engine.runner import RunResult, seeds_for
 from simharness.engine.schedule import replay_command, save_schedule
 from simharness.explore.suite import SuiteResult
 from simharness.model.io import write_atomic_many
-from simharness.model.kinds import INVARIANTS, SITUATIONS
+from simharness.model.kinds import INVARIANTS, SITUATIONS, EventKind
 from simharness.model.scenario import Scenario
 from simharness.model.trace import Event, Trace
 from simharness.model.version import VERSION as __version__
 
-_NOISE = {"lock.acquire", "lock.release", "lock.release_fenced"}
+_NOISE = {EventKind.LOCK_ACQUIRE, EventKind.LOCK_RELEASE, EventKind.LOCK_RELEASE_FENCED}
 
 #: Which event an invariant's violation points at, most specific first (matched at the violation's time and call).
 _VIOLATING_KINDS: dict[str, tuple[str, ...]] = {
-    "coordination-single-run": ("run.start", "on_error", "call.return", "call.raise"),
-    "explicit-metadata-advances": ("run.start", "call.raise", "call.return"),
-    "summary-honest": ("call.raise",),
-    "success-stops": ("run.start", "call.return", "call.raise"),
-    "no-idle-burn": ("call.raise", "call.return"),
-    "lock-exclusive": ("lock.acquire",),
-    "no-silent-overwrite": ("window.close",),
-    "terminates": ("liveness.exceeded", "call.start"),
-    "driver-contract": ("driver.misuse", "call.crash", "driver.crash", "call.return", "call.raise"),
+    "coordination-single-run": (EventKind.RUN_START, EventKind.ON_ERROR, EventKind.CALL_RETURN, EventKind.CALL_RAISE),
+    "explicit-metadata-advances": (EventKind.RUN_START, EventKind.CALL_RAISE, EventKind.CALL_RETURN),
+    "summary-honest": (EventKind.CALL_RAISE,),
+    "success-stops": (EventKind.RUN_START, EventKind.CALL_RETURN, EventKind.CALL_RAISE),
+    "no-idle-burn": (EventKind.CALL_RAISE, EventKind.CALL_RETURN),
+    "lock-exclusive": (EventKind.LOCK_ACQUIRE,),
+    "no-silent-overwrite": (EventKind.WINDOW_CLOSE,),
+    "terminates": (EventKind.LIVENESS_EXCEEDED, EventKind.CALL_START),
+    "driver-contract": (EventKind.DRIVER_MISUSE, EventKind.CALL_CRASH, EventKind.DRIVER_CRASH, EventKind.CALL_RETURN, EventKind.CALL_RAISE),
 }
 
 
@@ -122,53 +122,53 @@ def describe_event(e: Event) -> str:
     """One event in words (the narrative's and the timeline tooltips' text)."""
     d = e.data
     k = e.kind
-    if k == "call.start":
+    if k == EventKind.CALL_START:
         return f"calls the driver (call {d['call']}) with chain {' → '.join(d['chain'])}"
-    if k == "run.start":
+    if k == EventKind.RUN_START:
         return f"run #{d['n']}: {d['candidate']}"
-    if k == "run.raise":
+    if k == EventKind.RUN_RAISE:
         return f"run raises {d['shape']} [{d['category']}] “{d['message']}”"
-    if k == "run.ok":
+    if k == EventKind.RUN_OK:
         return f"run succeeds: {d['value']}"
-    if k == "on_error":
+    if k == EventKind.ON_ERROR:
         return f"driver calls onError for {d['candidate']}"
-    if k == "call.raise":
+    if k == EventKind.CALL_RAISE:
         return f"driver throws {d.get('name')}: “{d.get('message')}”" + (" (same object run threw)" if d.get("err") else "")
-    if k == "call.return":
+    if k == EventKind.CALL_RETURN:
         return f"driver returns {d['value']}"
-    if k == "window.open":
+    if k == EventKind.WINDOW_OPEN:
         return f"releases the lock for the prompt on {d['file']}"
-    if k == "window.close":
+    if k == EventKind.WINDOW_CLOSE:
         return f"reacquires {d['file']}: " + ("file CHANGED" if d["changed"] else "unchanged")
-    if k == "file.write":
+    if k == EventKind.FILE_WRITE:
         return f"writes {d['file']} (size {d['size']})"
-    if k == "takeover.detected":
+    if k == EventKind.TAKEOVER_DETECTED:
         return f"detects a takeover of {d['file']}"
-    if k == "provider.request":
+    if k == EventKind.PROVIDER_REQUEST:
         return f"request for {d['model']} → {d['fault']}"
-    if k == "provider.fault":
+    if k == EventKind.PROVIDER_FAULT:
         return f"answers {d['fault']}"
-    if k == "provider.reply":
+    if k == EventKind.PROVIDER_REPLY:
         return f"replies for {d['model']}"
-    if k == "lock.acquire":
+    if k == EventKind.LOCK_ACQUIRE:
         return f"{d['owner']} acquires the lock (token {d['token']})"
-    if k == "lock.release":
+    if k == EventKind.LOCK_RELEASE:
         return f"{d['owner']} releases the lock"
-    if k == "lock.release_fenced":
+    if k == EventKind.LOCK_RELEASE_FENCED:
         return f"{d['owner']} no longer holds the lock (fenced)"
-    if k == "lock.timeout":
+    if k == EventKind.LOCK_TIMEOUT:
         return f"{d['owner']} times out waiting for the lock (held by {d['holder']})"
-    if k == "lock.broken":
+    if k == EventKind.LOCK_BROKEN:
         return f"{d['by']} deletes the lock held by {d['holder']}"
-    if k == "lock.stale_takeover":
+    if k == EventKind.LOCK_STALE_TAKEOVER:
         return f"{d['owner']} takes over a stale lock from {d['previous']}"
-    if k == "writer.gave_up":
+    if k == EventKind.WRITER_GAVE_UP:
         return f"gives up waiting for the lock on {d['file']}"
-    if k == "liveness.exceeded":
+    if k == EventKind.LIVENESS_EXCEEDED:
         return f"stops the run: {d.get('reason')}"
-    if k in ("driver.misuse", "call.crash", "driver.crash"):  # engine: `driver-contract` events
+    if k in (EventKind.DRIVER_MISUSE, EventKind.CALL_CRASH, EventKind.DRIVER_CRASH):  # engine: `driver-contract` events
         at = f" at {d['where']}" if d.get("where") else ""
-        if k == "driver.misuse":
+        if k == EventKind.DRIVER_MISUSE:
             return f"breaks the driver contract: {d.get('message')}{at}"
         if d.get("type") == "contract":
             return f"the call ends: the driver broke its contract{at}"

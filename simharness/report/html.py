@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from simharness.model.kinds import EventKind
 from simharness.model.trace import Event
 from simharness.report.document import _NOISE, STATUS_TEXT, STATUSES, describe_event, events_from_json, headline, status
 
@@ -30,36 +31,36 @@ PAD = 12
 ROW = 12  # one provider request row
 
 _LANE_KINDS = ("session", "writer", "lock", "provider", "harness")
-_FAULT_LABEL = {
-    "lock.timeout": "lock timeout",
-    "takeover.detected": "takeover",
-    "lock.stale_takeover": "stale takeover",
-    "lock.broken": "lock broken",
-    "writer.gave_up": "gave up",
-    "liveness.exceeded": "no end",
+_FAULT_LABEL: dict[str, str] = {
+    EventKind.LOCK_TIMEOUT: "lock timeout",
+    EventKind.TAKEOVER_DETECTED: "takeover",
+    EventKind.LOCK_STALE_TAKEOVER: "stale takeover",
+    EventKind.LOCK_BROKEN: "lock broken",
+    EventKind.WRITER_GAVE_UP: "gave up",
+    EventKind.LIVENESS_EXCEEDED: "no end",
 }
-_GLYPH = {  # kind -> (shape, css class)
-    "call.start": ("triangle", "call"),
-    "call.return": ("square", "ok"),
-    "call.raise": ("square", "bad"),
-    "run.start": ("ring", "run"),
-    "run.ok": ("circle", "ok"),
-    "run.raise": ("circle", "warn"),
-    "on_error": ("diamond", "warn"),
-    "window.open": ("bar", "run"),
-    "window.close": ("bar", "run"),
-    "file.write": ("square", "write"),
-    "takeover.detected": ("triangle", "bad"),
-    "provider.request": ("tick", "run"),
-    "provider.reply": ("tick", "ok"),
-    "provider.fault": ("circle", "bad"),
-    "lock.timeout": ("circle", "bad"),
-    "lock.stale_takeover": ("diamond", "bad"),
-    "lock.broken": ("diamond", "bad"),
-    "writer.gave_up": ("circle", "bad"),
-    "liveness.exceeded": ("square", "bad"),
-    "driver.misuse": ("diamond", "bad"),
-    "call.crash": ("square", "bad"),
+_GLYPH: dict[str, tuple[str, str]] = {  # kind -> (shape, css class)
+    EventKind.CALL_START: ("triangle", "call"),
+    EventKind.CALL_RETURN: ("square", "ok"),
+    EventKind.CALL_RAISE: ("square", "bad"),
+    EventKind.RUN_START: ("ring", "run"),
+    EventKind.RUN_OK: ("circle", "ok"),
+    EventKind.RUN_RAISE: ("circle", "warn"),
+    EventKind.ON_ERROR: ("diamond", "warn"),
+    EventKind.WINDOW_OPEN: ("bar", "run"),
+    EventKind.WINDOW_CLOSE: ("bar", "run"),
+    EventKind.FILE_WRITE: ("square", "write"),
+    EventKind.TAKEOVER_DETECTED: ("triangle", "bad"),
+    EventKind.PROVIDER_REQUEST: ("tick", "run"),
+    EventKind.PROVIDER_REPLY: ("tick", "ok"),
+    EventKind.PROVIDER_FAULT: ("circle", "bad"),
+    EventKind.LOCK_TIMEOUT: ("circle", "bad"),
+    EventKind.LOCK_STALE_TAKEOVER: ("diamond", "bad"),
+    EventKind.LOCK_BROKEN: ("diamond", "bad"),
+    EventKind.WRITER_GAVE_UP: ("circle", "bad"),
+    EventKind.LIVENESS_EXCEEDED: ("square", "bad"),
+    EventKind.DRIVER_MISUSE: ("diamond", "bad"),
+    EventKind.CALL_CRASH: ("square", "bad"),
 }
 
 
@@ -172,7 +173,7 @@ def timeline(events: Sequence[Event], violating: int | None = None, invariant: s
         tl.spans.append(Span(xs[start], x2, top, ROW - 2, cls, f"{e.data.get('model')} → {fault}", str(e.data.get("model"))))
         mark_y[start] = top + ROW / 2 - 1
         for j in range(start + 1, len(events)):  # its reply or fault sits on the same row
-            if events[j].kind in ("provider.reply", "provider.fault") and events[j].data.get("call") == e.data.get("call"):
+            if events[j].kind in (EventKind.PROVIDER_REPLY, EventKind.PROVIDER_FAULT) and events[j].data.get("call") == e.data.get("call"):
                 mark_y[j] = mark_y[start]
                 break
 
@@ -184,9 +185,9 @@ def timeline(events: Sequence[Event], violating: int | None = None, invariant: s
             continue
         shape, cls = glyph
         label = _FAULT_LABEL.get(e.kind, "")
-        if e.kind == "provider.fault" or (e.kind == "provider.request" and e.data.get("fault") in ("hang", "timeout")):
+        if e.kind == EventKind.PROVIDER_FAULT or (e.kind == EventKind.PROVIDER_REQUEST and e.data.get("fault") in ("hang", "timeout")):
             cls, label = "bad", str(e.data.get("fault", ""))
-        if e.kind == "file.write" and lane_kind(e.actor) == "writer":
+        if e.kind == EventKind.FILE_WRITE and lane_kind(e.actor) == "writer":
             cls = "foreign"
         dy = 0
         if label:  # lift a label that would overlap its lane neighbour's
@@ -233,9 +234,9 @@ def _requests(events: Sequence[Event], xs: list[float], edge: float) -> list[tup
     done = []
     for i, e in enumerate(events):
         call = e.data.get("call")
-        if e.kind == "provider.request":
+        if e.kind == EventKind.PROVIDER_REQUEST:
             open_[call] = i
-        elif e.kind in ("provider.reply", "provider.fault", "window.close") and call in open_:
+        elif e.kind in (EventKind.PROVIDER_REPLY, EventKind.PROVIDER_FAULT, EventKind.WINDOW_CLOSE) and call in open_:
             done.append((open_.pop(call), xs[i]))
     return sorted(done + [(start, edge) for start in open_.values()])
 
@@ -245,7 +246,7 @@ def _spans(tl: Timeline, events: Sequence[Event], xs: list[float], lane_y: dict[
     calls: dict[int, int] = {}
     windows: dict[tuple[str, str], int] = {}
     holds: dict[str, tuple[int, str]] = {}
-    owners = sorted({str(e.data.get("owner")) for e in events if e.kind == "lock.acquire"}, key=_natural)
+    owners = sorted({str(e.data.get("owner")) for e in events if e.kind == EventKind.LOCK_ACQUIRE}, key=_natural)
 
     def hold(lane: str, x2: float, until: str) -> None:
         start, owner = holds.pop(lane)
@@ -268,13 +269,13 @@ def _spans(tl: Timeline, events: Sequence[Event], xs: list[float], lane_y: dict[
 
     for i, e in enumerate(events):
         d = e.data
-        if e.kind == "call.start":
+        if e.kind == EventKind.CALL_START:
             calls[d["call"]] = i
-        elif e.kind in ("call.return", "call.raise", "call.crash") and d.get("call") in calls:  # call.crash: engine
+        elif e.kind in (EventKind.CALL_RETURN, EventKind.CALL_RAISE, EventKind.CALL_CRASH) and d.get("call") in calls:  # call.crash: engine
             call_span(d["call"], calls.pop(d["call"]), xs[i], f"to {e.t} ms")
-        elif e.kind == "window.open":
+        elif e.kind == EventKind.WINDOW_OPEN:
             windows[(e.actor, d["file"])] = i
-        elif e.kind == "window.close" and (e.actor, d["file"]) in windows:
+        elif e.kind == EventKind.WINDOW_CLOSE and (e.actor, d["file"]) in windows:
             start = windows.pop((e.actor, d["file"]))
             cls = "window changed" if d.get("changed") else "window"
             what = "the file CHANGED meanwhile" if d.get("changed") else "the file is unchanged"
@@ -288,11 +289,11 @@ def _spans(tl: Timeline, events: Sequence[Event], xs: list[float], lane_y: dict[
                     f"lock released for the prompt on {d['file']}, {events[start].t}–{e.t} ms: {what}",
                 )
             )
-        elif e.kind == "lock.acquire":
+        elif e.kind == EventKind.LOCK_ACQUIRE:
             if e.actor in holds:
                 hold(e.actor, xs[i], f"to {e.t} ms")
             holds[e.actor] = (i, str(d.get("owner")))
-        elif e.kind in ("lock.release", "lock.stale_takeover", "lock.broken") and e.actor in holds:
+        elif e.kind in (EventKind.LOCK_RELEASE, EventKind.LOCK_STALE_TAKEOVER, EventKind.LOCK_BROKEN) and e.actor in holds:
             hold(e.actor, xs[i], f"to {e.t} ms")
     for lane in list(holds):
         hold(lane, edge, "on")
@@ -311,7 +312,7 @@ def _counterexample_view(inv: dict[str, Any]) -> dict[str, Any]:
         events = events_from_json(ce["trace"])
         focus = ce.get("event")
         view["timeline"] = timeline(events, focus, inv["id"], ce.get("call"))
-        faulty = {"provider.fault", "takeover.detected", *_FAULT_LABEL}
+        faulty = {EventKind.PROVIDER_FAULT, EventKind.TAKEOVER_DETECTED, *_FAULT_LABEL}
         view["rows"] = [
             {
                 "t": e.t,

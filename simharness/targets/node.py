@@ -42,6 +42,7 @@ import simpy
 
 from simharness.model.errors import JSError, from_graph, to_graph
 from simharness.model.exceptions import BridgeError, RunStalled, TargetError
+from simharness.model.kinds import EventKind
 from simharness.model.target import CallContext, Candidate, OnErrorFn, Profile, RunFn
 from simharness.targets.install import NodeBinary, find_node, install, installed, quiet, stderr_progress
 from simharness.targets.locate import TAKEOVER_NAME, Located, coordination_marks, dist_dir, locate
@@ -489,7 +490,7 @@ def measure_throughput(spec: str, scenario_path: str, runs: int = 200, *, seed: 
         try:
             began = time.perf_counter()
             for s in seeds:
-                calls += sum(1 for e in run_seed(scenario, target, s).trace.events if e.kind == "call.start")
+                calls += sum(1 for e in run_seed(scenario, target, s).trace.events if e.kind == EventKind.CALL_START)
             seconds = time.perf_counter() - began
         finally:
             target.close()
