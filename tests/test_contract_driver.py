@@ -15,6 +15,7 @@ from simharness.drivers import openclaw_2026_5_20 as port_5_20
 from simharness.drivers import reference
 from simharness.engine.world import _wrap
 from simharness.model import errors as E
+from simharness.model import kinds as K
 
 WRAPPERS = ("none", "cause", "error", "reason", "abort", "deep", "deep25", "cycle", "code_only", "aggregate", "suppressed")
 
@@ -43,7 +44,7 @@ def explicit_outers() -> dict[str, Callable[[E.JSError], E.JSError]]:
     }
 
 
-KINDS = sorted(E.COORDINATION_KINDS)
+KINDS = sorted(K.COORDINATION_KINDS)
 
 
 @pytest.mark.parametrize("how", WRAPPERS)

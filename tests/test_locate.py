@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from simharness.model import errors as E
+from simharness.model import kinds as K
 from simharness.targets import install as I
 from simharness.targets.locate import LOCATE_SCHEMA, coordination_marks, defined_errors, locate, scan_key
 
@@ -81,7 +81,7 @@ def test_unexported_classes_code_only_errors_and_name_assignments_are_detected(t
 
 def test_a_dist_with_no_coordination_class_is_provider_only(tmp_path):
     profile = locate(_dist(tmp_path, {"x-1.js": _class("SomethingElseError")}), "fake").profile()
-    assert profile.name == "provider-only" and not profile.kinds & E.COORDINATION_KINDS
+    assert profile.name == "provider-only" and not profile.kinds & K.COORDINATION_KINDS
 
 
 def test_comparisons_are_not_definitions():
@@ -94,7 +94,7 @@ def test_comparisons_are_not_definitions():
 def test_every_coordination_kind_the_world_builds_is_detectable():
     """Each kind maps from a class/name or a code, read from the world's own constructors."""
     by_name, by_code = coordination_marks()
-    assert set(by_name.values()) | set(by_code.values()) == set(E.COORDINATION_KINDS)
+    assert set(by_name.values()) | set(by_code.values()) == set(K.COORDINATION_KINDS)
     assert "AbortError" not in by_name  # generic JS names never decide a kind
 
 

@@ -325,7 +325,7 @@ def test_a_set_of_kinds_and_the_built_in_profiles_as_they_are_are_accepted(tmp_p
 
 NARROW = """
 from simharness import Profile
-from simharness.model.target import PROVIDER_KINDS
+from simharness.model.kinds import PROVIDER_KINDS
 
 SIMHARNESS_PROFILE = Profile("provider-only", PROVIDER_KINDS, "declares no coordination kind")
 

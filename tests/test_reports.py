@@ -26,7 +26,8 @@ SCENARIOS = ROOT / "scenarios"
 DRIVERS = '''
 from simharness.model.errors import JSError
 from simharness.check.oracle import EXPECTED_REASON, category_of, root_kind
-from simharness.model.target import PROVIDER_KINDS, Profile
+from simharness.model.target import Profile
+from simharness.model.kinds import PROVIDER_KINDS
 
 
 def _fallback(candidates, run, on_error, *, stop, reason):

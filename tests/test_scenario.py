@@ -87,16 +87,16 @@ def test_provider_wildcard_and_defaults():
 
 
 def test_new_keys_default_to_every_shape_and_keep_old_keys_working():
-    from simharness.model import errors as E
+    from simharness.model import kinds as K
 
     s = parse_scenario({"providers": {"*": {"faults": {"rate_limit_nested_lock": 0.5, "explicit_nested_coordination": 0.5}}}})
-    assert [o for o, _ in s.explicit_outer] == list(E.EXPLICIT_OUTERS)
-    assert [k for k, _ in s.explicit_inner] == list(E.coordination_kinds_in_order())
-    assert set(E.coordination_kinds_in_order()) == E.COORDINATION_KINDS  # new kinds flow in from the kind table
+    assert [o for o, _ in s.explicit_outer] == list(K.EXPLICIT_OUTERS)
+    assert [k for k, _ in s.explicit_inner] == list(K.COORDINATION_KINDS_IN_ORDER)
+    assert set(K.COORDINATION_KINDS_IN_ORDER) == K.COORDINATION_KINDS  # new kinds flow in from the kind table
     assert [k for k, _ in s.explicit_link] == ["cause", "error", "reason", "errors"]
     spread = parse_scenario({"runtime": {"any": 0.6, "faults": {"active_turn_claim": 0.1}}}).runtime_faults
-    assert {k for k, _ in spread} == set(E.runtime_coordination_kinds())
-    share = 0.6 / len(E.runtime_coordination_kinds())
+    assert {k for k, _ in spread} == set(K.RUNTIME_FAULTS)
+    share = 0.6 / len(K.RUNTIME_FAULTS)
     assert dict(spread)["active_turn_claim"] == pytest.approx(0.1 + share)
     assert all(p == pytest.approx(share) for k, p in spread if k != "active_turn_claim")
 

@@ -10,8 +10,10 @@ from oracle_driver import oracle_driver
 
 from simharness.engine.runner import replay, run_seed
 from simharness.model import errors as E
+from simharness.model import kinds as K
 from simharness.model.choice import RandomChoices, ReplayChoices
-from simharness.model.scenario import COORDINATION_WRAPS, collect_scenarios, parse_scenario
+from simharness.model.kinds import COORDINATION_WRAPS
+from simharness.model.scenario import collect_scenarios, parse_scenario
 from simharness.targets import PythonTarget, resolve_target
 
 
@@ -159,9 +161,9 @@ def test_newer_runtime_coordination_errors_are_judged_by_the_targets_profile(sce
     from simharness.model.target import EMBEDDED_LOCK_PROFILE
 
     scenario = collect_scenarios([scenarios_dir / "runtime-coordination.toml"])[0]
-    samples = [E.coordination_error(kind, "") for kind in E.runtime_coordination_kinds()]
-    names = {e.name for e in samples if e.kind not in E.CODE_RECOGNISED_KINDS}
-    codes = {e.code for e in samples if e.kind in E.CODE_RECOGNISED_KINDS}
+    samples = [E.coordination_error(kind, "") for kind in K.RUNTIME_FAULTS]
+    names = {e.name for e in samples if e.kind not in K.CODE_RECOGNISED_KINDS}
+    codes = {e.code for e in samples if e.kind in K.CODE_RECOGNISED_KINDS}
 
     def by_name(ctx, candidates, run, on_error):  # a 2026.8+-style driver: by name (or code), every link
         for i, (p, m) in enumerate(candidates):
@@ -193,7 +195,7 @@ def _raised(result):
     return [e for e in result.trace if e.kind == "run.raise"]
 
 
-@pytest.mark.parametrize("kind", E.coordination_kinds_in_order())
+@pytest.mark.parametrize("kind", K.COORDINATION_KINDS_IN_ORDER)
 def test_every_coordination_kind_behind_every_wrapper_is_coordination(kind):
     from simharness.check.oracle import category_of, coordination_kinds
     from simharness.engine.world import CallState, SessionFile, World, _coordination, _wrap
@@ -205,13 +207,13 @@ def test_every_coordination_kind_behind_every_wrapper_is_coordination(kind):
         assert category_of(err) == "coordination", (kind, how, E.describe(err))
         assert coordination_kinds(err) == {kind}, (kind, how)
         assert category_of(E.from_graph(E.to_graph(err))) == "coordination", (kind, how)  # as the bridge sends it
-        if how == "code_only" and kind in E.CODE_RECOGNISED_KINDS:  # recognised by its code alone: no class, no name
+        if how == "code_only" and kind in K.CODE_RECOGNISED_KINDS:  # recognised by its code alone: no class, no name
             assert err.error.name == "Error" and err.error.code and err.error.kind == kind
 
 
 @pytest.mark.parametrize("how", COORDINATION_WRAPS)
 def test_the_world_delivers_every_runtime_kind_behind_every_wrapper(how):
-    for kind in E.runtime_coordination_kinds():
+    for kind in K.RUNTIME_FAULTS:
         scenario = parse_scenario({"runtime": {"faults": {kind: 1.0}}, "wrapping": {"coordination": {how: 1.0}}, "swarm": False})
         raised = _raised(replay(scenario, ORACLE, [1]))  # the runtime refuses the first attempt
         assert len(raised) == 1 and raised[0].data["category"] == "coordination" and raised[0].data["coord"] == [kind], (kind, how)
@@ -231,10 +233,10 @@ def test_the_world_delivers_takeover_and_lock_behind_every_wrapper(scenarios_dir
     assert seen == {(k, how) for k in (("lock_timeout",), ("takeover",)) for how in COORDINATION_WRAPS}
 
 
-@pytest.mark.parametrize("outer", E.EXPLICIT_OUTERS)
+@pytest.mark.parametrize("outer", K.EXPLICIT_OUTERS)
 def test_every_explicit_outer_holding_every_kind_behind_every_link_is_explicit(outer):
-    for inner in E.coordination_kinds_in_order():
-        for link in E.EXPLICIT_LINKS:
+    for inner in K.COORDINATION_KINDS_IN_ORDER:
+        for link in K.EXPLICIT_LINKS:
             scenario = parse_scenario(
                 {
                     "providers": {"*": {"faults": {"explicit_nested_coordination": 1.0}}},
@@ -285,7 +287,7 @@ def _has(err, pred, links):
 
 
 def _coord(n):
-    return n.kind in E.COORDINATION_KINDS
+    return n.kind in K.COORDINATION_KINDS
 
 
 def test_a_driver_that_walks_only_cause_and_error_is_caught_on_2026_8_kinds(scenarios_dir):
@@ -297,14 +299,14 @@ def test_a_driver_that_walks_only_cause_and_error_is_caught_on_2026_8_kinds(scen
 
 
 def test_a_driver_that_lets_any_nested_coordination_win_over_explicit_metadata_is_caught(scenarios_dir):
-    coordination_first = _driver_with(lambda e: _has(e, _coord, E.LINKS + ("errors",)))
+    coordination_first = _driver_with(lambda e: _has(e, _coord, K.LINKS + ("errors",)))
     assert _suite_fails(scenarios_dir, {"explicit-wraps-coordination"}, coordination_first, "explicit-metadata-advances")
 
 
 def test_a_driver_that_treats_an_abort_as_terminal_first_is_caught_by_the_shipped_suite(scenarios_dir):
     # 2026.5.20's departure: an AbortError is a timeout failover before the coordination check runs
     def abort_first(err):
-        return err.name != "AbortError" and _has(err, _coord, E.LINKS + ("errors",)) and not _has(err, lambda n: n.status, E.LINKS)
+        return err.name != "AbortError" and _has(err, _coord, K.LINKS + ("errors",)) and not _has(err, lambda n: n.status, K.LINKS)
 
     assert _suite_fails(scenarios_dir, {"abort-wrapped-takeover"}, _driver_with(abort_first), "coordination-single-run", budget=20)
     assert _suite_fails(scenarios_dir, {"nested-coordination"}, _driver_with(abort_first), "coordination-single-run")

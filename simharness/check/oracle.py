@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from simharness.model.errors import COORDINATION_KINDS, JSError, walk
-
-#: Provider failures that carry explicit failover metadata (a numeric HTTP status or provider code).
-EXPLICIT_KINDS = frozenset({"rate_limit", "overloaded", "server_error", "auth", "billing"})
+from simharness.model.errors import JSError, walk
+from simharness.model.kinds import COORDINATION_KINDS, EXPLICIT_KINDS
 
 #: The reason a correct driver names for a root error of this kind in its "All models failed" summary.
 EXPECTED_REASON = {

@@ -27,6 +27,7 @@ import simpy
 from simharness.drivers import classifier as C
 from simharness.drivers.openclaw_2026_5_20 import summary_error
 from simharness.model import errors as E
+from simharness.model import kinds as K
 from simharness.model.errors import JSError
 from simharness.model.target import CallContext, Candidate, OnErrorFn, RunFn
 
@@ -49,7 +50,7 @@ def runtime_coordination_marks() -> tuple[frozenset[str], frozenset[str]]:
     constructors a runtime's errors are built with (the takeover and lock have rules of their own)."""
     names: set[str] = set()
     codes: set[str] = set()
-    for kind in sorted(E.COORDINATION_KINDS - {"takeover", "lock_timeout"}):
+    for kind in sorted(K.COORDINATION_KINDS - {"takeover", "lock_timeout"}):
         sample = E.coordination_error(kind, "probe")
         if sample.name not in _GENERIC_NAMES:  # e.g. the stale-lifecycle error is an "AbortError": its code says it
             names.add(sample.name)

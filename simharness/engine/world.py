@@ -20,6 +20,7 @@ from simharness.check.oracle import category_of, coordination_kinds, root_depth,
 from simharness.faults.swarm import Swarm, choose_swarm
 from simharness.guard.contract import caller, current_frame, drive, home_of, plain, read_attempt, shown, text
 from simharness.model import errors as E
+from simharness.model import kinds as K
 from simharness.model.choice import ChoiceSource
 from simharness.model.errors import JSError
 from simharness.model.exceptions import DriverContractError, LivenessError
@@ -613,7 +614,7 @@ def _wrap(err: JSError, how: str) -> JSError:
             err = E.wrap(err, link="cause", message=f"wrapped error (level {25 - level})")
         return err
     if how == "code_only":  # a plain Error whose `error` link holds a code-only object (no class, no name)
-        if err.kind in E.CODE_RECOGNISED_KINDS and err.code is not None:  # elsewhere a nameless copy means nothing
+        if err.kind in K.CODE_RECOGNISED_KINDS and err.code is not None:  # elsewhere a nameless copy means nothing
             err = E.JSError(err.message, code=err.code, kind=err.kind, fields=err.fields)
         return E.wrap(err, link="error")
     if how == "cycle":  # a cause cycle that holds the error (SDKs that link request and response errors)

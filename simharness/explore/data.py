@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 
 from simharness.model import errors as E
 from simharness.model.errors import JSError
-from simharness.model.scenario import COORDINATION_WRAPS, PROVIDER_FAULTS, PROVIDER_WRAPS, Scenario, parse_scenario
+from simharness.model.kinds import COORDINATION_WRAPS, PROVIDER_FAULTS, PROVIDER_WRAPS
+from simharness.model.scenario import Scenario, parse_scenario
 
 PROFILES: dict[str, dict[str, Any]] = {
     "dev": {"max_examples": 50},

@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from simharness.model.choice import ChoiceSource
-from simharness.model.scenario import PROVIDER_FAULTS, Scenario, with_rest
+from simharness.model.kinds import PROVIDER_FAULTS
+from simharness.model.scenario import Scenario, with_rest
 
 #: Probability that a swarm run switches a feature off (Groce et al. use one half).
 OFF = 0.5

@@ -14,29 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-#: Links openclaw's classifiers may follow, in the order a graph is serialized.
-LINKS: tuple[str, ...] = ("cause", "error", "reason", "suppressed")
-
-#: Fault kinds that are local runtime coordination errors (not provider/model failures).
-COORDINATION_KINDS = frozenset(
-    {
-        "takeover",
-        "lock_timeout",
-        # coordination kinds of the re-architected 2026.8+ runtimes
-        "gateway_draining",
-        "worker_runner_unavailable",
-        "worker_runner_capacity",
-        "active_turn_claim",
-        "session_superseded",
-        # every other coordination error class a published release defines (docs/coordination-errors.md)
-        "worker_workspace_reconciliation",
-        "transcript_claim_rebound",
-        "stale_lifecycle",
-        "harness_preflight",
-        "lock_stale",
-        "session_file_owner_timeout",
-    }
-)
+from simharness.model.kinds import LINKS
 
 
 class JSError(Exception):
@@ -252,32 +230,6 @@ def coordination_error(kind: str, detail: str) -> JSError:
     }
     name, message, code, fields = names[kind]
     return JSError(message, name=name, code=code, kind=kind, fields=fields)
-
-
-#: Coordination kinds the world's own mechanics raise (the embedded attempt's lock and takeover check);
-#: every other coordination kind is a runtime's refusal (`[runtime] faults`).
-MECHANICS_KINDS = ("lock_timeout", "takeover")
-
-
-def runtime_coordination_kinds() -> tuple[str, ...]:
-    """The coordination kinds a runtime refuses an attempt with, in a fixed order (never set order, which
-    `PYTHONHASHSEED` would decide). Read from `COORDINATION_KINDS`, so every kind added there flows in."""
-    return tuple(sorted(COORDINATION_KINDS - set(MECHANICS_KINDS)))
-
-
-def coordination_kinds_in_order() -> tuple[str, ...]:
-    """Every coordination kind, the world's mechanics first (the simplest: the reviewer's lock), then the rest."""
-    return MECHANICS_KINDS + runtime_coordination_kinds()
-
-
-#: Coordination kinds a runtime recognises by `code` alone (class or code): only for these does a code-only
-#: object (no class, no name) still mean the error, so only these get the `code_only` wrapper's bare copy.
-CODE_RECOGNISED_KINDS = frozenset({"lock_timeout", "lock_stale", "stale_lifecycle"})
-
-#: Explicit-metadata errors that can wrap a coordination error: 429 RESOURCE_EXHAUSTED, 529 overloaded, 503.
-EXPLICIT_OUTERS = ("rate_limit", "overloaded", "server_error")
-#: The links by which an explicit-metadata error holds what caused it (`errors` is its `errors[]`).
-EXPLICIT_LINKS = ("cause", "error", "reason", "errors")
 
 
 def explicit_wrapping(outer: str, inner: JSError, link: str, *, retry_after_s: int | None = None) -> JSError:

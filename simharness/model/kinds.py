@@ -78,3 +78,81 @@ class EventKind(StrEnum):
     # the harness stepping in (lane: harness)
     LIVENESS_EXCEEDED = "liveness.exceeded"
     TRIPWIRE = "tripwire"
+
+
+# --- fault kinds: what the world can throw at a driver -------------------------------------------------------
+
+#: What a provider's answer can be ([providers.X] faults).
+PROVIDER_FAULTS = (
+    "success",
+    "rate_limit",
+    "rate_limit_nested_lock",
+    "overloaded",
+    "stream_overloaded",
+    "server_error",
+    "auth",
+    "billing",
+    "timeout",
+    "hang",
+    "context_overflow",
+    # an explicit-metadata error (429/529/503) holding any coordination error: shaped by [explicit]
+    "explicit_nested_coordination",
+)
+#: Kinds every runtime can meet: provider faults and SDK wrappers.
+PROVIDER_KINDS = frozenset(
+    {"rate_limit", "overloaded", "server_error", "auth", "billing", "timeout", "context_overflow", "abort", "wrapper", "plain"}
+)
+#: Provider failures that carry explicit failover metadata (a numeric HTTP status or provider code).
+EXPLICIT_KINDS = frozenset({"rate_limit", "overloaded", "server_error", "auth", "billing"})
+
+#: Fault kinds that are local runtime coordination errors (not provider/model failures).
+COORDINATION_KINDS = frozenset(
+    {
+        "takeover",
+        "lock_timeout",
+        # coordination kinds of the re-architected 2026.8+ runtimes
+        "gateway_draining",
+        "worker_runner_unavailable",
+        "worker_runner_capacity",
+        "active_turn_claim",
+        "session_superseded",
+        # every other coordination error class a published release defines (docs/coordination-errors.md)
+        "worker_workspace_reconciliation",
+        "transcript_claim_rebound",
+        "stale_lifecycle",
+        "harness_preflight",
+        "lock_stale",
+        "session_file_owner_timeout",
+    }
+)
+#: Coordination kinds the world's own mechanics raise (the embedded attempt's lock and takeover check);
+#: every other coordination kind is a runtime's refusal (`[runtime] faults`).
+MECHANICS_KINDS = ("lock_timeout", "takeover")
+#: The coordination kinds a runtime refuses an attempt with before it starts, in a fixed order (never set
+#: order, which `PYTHONHASHSEED` would decide): every kind added to `COORDINATION_KINDS` flows in (so does `any`).
+RUNTIME_FAULTS = tuple(sorted(COORDINATION_KINDS - set(MECHANICS_KINDS)))
+#: Every coordination kind, the world's mechanics first (the simplest: the reviewer's lock), then the rest;
+#: also what [explicit] can wrap.
+COORDINATION_KINDS_IN_ORDER = MECHANICS_KINDS + RUNTIME_FAULTS
+EXPLICIT_INNERS = COORDINATION_KINDS_IN_ORDER
+#: Coordination kinds a runtime recognises by `code` alone (class or code): only for these does a code-only
+#: object (no class, no name) still mean the error, so only these get the `code_only` wrapper's bare copy.
+CODE_RECOGNISED_KINDS = frozenset({"lock_timeout", "lock_stale", "stale_lifecycle"})
+
+# --- shapes: how an error reaches the driver -----------------------------------------------------------------
+
+#: Links openclaw's classifiers may follow, in the order a graph is serialized.
+LINKS: tuple[str, ...] = ("cause", "error", "reason", "suppressed")
+#: How a coordination error can be wrapped ([coordination] wrap).
+COORDINATION_WRAPS = ("none", "cause", "error", "reason", "abort", "deep", "deep25", "cycle", "code_only", "aggregate", "suppressed")
+#: How a provider error can be wrapped by an SDK ([providers.X] wrap).
+PROVIDER_WRAPS = ("none", "cause", "error", "deep", "deep25")
+#: Explicit-metadata errors that can wrap a coordination error: 429 RESOURCE_EXHAUSTED, 529 overloaded, 503.
+EXPLICIT_OUTERS = ("rate_limit", "overloaded", "server_error")
+#: The links by which an explicit-metadata error holds what caused it (`errors` is its `errors[]`).
+EXPLICIT_LINKS = ("cause", "error", "reason", "errors")
+
+# --- other writers -------------------------------------------------------------------------------------------
+
+#: How another writer touches a session file.
+WRITER_KINDS = ("append", "rewrite")

@@ -14,37 +14,23 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from simharness.model.errors import EXPLICIT_LINKS, EXPLICIT_OUTERS, coordination_kinds_in_order, runtime_coordination_kinds
 from simharness.model.exceptions import ScenarioError
-from simharness.model.kinds import SITUATIONS
-
-PROVIDER_FAULTS = (
-    "success",
-    "rate_limit",
-    "rate_limit_nested_lock",
-    "overloaded",
-    "stream_overloaded",
-    "server_error",
-    "auth",
-    "billing",
-    "timeout",
-    "hang",
-    "context_overflow",
-    # an explicit-metadata error (429/529/503) holding any coordination error: shaped by [explicit]
-    "explicit_nested_coordination",
+from simharness.model.kinds import (
+    COORDINATION_WRAPS,
+    EXPLICIT_INNERS,
+    EXPLICIT_LINKS,
+    EXPLICIT_OUTERS,
+    PROVIDER_FAULTS,
+    PROVIDER_WRAPS,
+    RUNTIME_FAULTS,
+    SITUATIONS,
+    WRITER_KINDS,
 )
-COORDINATION_WRAPS = ("none", "cause", "error", "reason", "abort", "deep", "deep25", "cycle", "code_only", "aggregate", "suppressed")
-PROVIDER_WRAPS = ("none", "cause", "error", "deep", "deep25")
-#: Coordination errors a runtime refuses an attempt with before it starts: every coordination kind the world
-#: knows except the lock and takeover its own mechanics raise (new kinds flow in from `_errors`; so does `any`).
-RUNTIME_FAULTS = runtime_coordination_kinds()
-#: [explicit]: which explicit-metadata error wraps which coordination kind, behind which link.
-EXPLICIT_INNERS = coordination_kinds_in_order()
+
 #: Swarm testing (each run first chooses which fault kinds and wrappers are on) when neither the scenario
 #: (`swarm = true`) nor the CLI (`--swarm on`) asks for it: off, because on the shipped mutants and the real
 #: releases it found departures later, not sooner (runs-to-first-kill; scenarios/README.md "Swarm testing").
 SWARM_DEFAULT = False
-WRITER_KINDS = ("append", "rewrite")
 MAX_MS = 24 * 3600 * 1000  # one virtual day: anything longer is a typo, not a scenario
 
 

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import simpy
 
-from simharness.model.errors import COORDINATION_KINDS
+from simharness.model.kinds import COORDINATION_KINDS, PROVIDER_KINDS
 
 Candidate = tuple[str, str]
 RunFn = Callable[[str, str], Generator[simpy.Event, Any, Any]]
@@ -39,10 +39,6 @@ class Profile:
         return kind in self.kinds
 
 
-#: Kinds every runtime can meet: provider faults and SDK wrappers.
-PROVIDER_KINDS = frozenset(
-    {"rate_limit", "overloaded", "server_error", "auth", "billing", "timeout", "context_overflow", "abort", "wrapper", "plain"}
-)
 #: The 2026.5.x - 2026.7.x runtimes: embedded takeover and session write lock.
 EMBEDDED_LOCK_PROFILE = Profile("embedded-lock", PROVIDER_KINDS | {"takeover", "lock_timeout"}, "2026.5.x-2026.7.x")
 #: The simulated world itself: every kind it can build. The reference contract and Python drivers that

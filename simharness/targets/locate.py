@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from simharness.model import errors as E
+from simharness.model import kinds as K
 from simharness.model.exceptions import TargetError
-from simharness.model.target import PROVIDER_KINDS, Profile
+from simharness.model.kinds import PROVIDER_KINDS
+from simharness.model.target import Profile
 
 #: Symbols the bridge imports (class or function definitions, exported under some alias).
 SYMBOLS = ("runWithModelFallback", "SessionWriteLockTimeoutError", "EmbeddedAttemptSessionTakeoverError", "FailoverError")
@@ -44,7 +46,7 @@ def coordination_marks() -> tuple[dict[str, str], dict[str, str]]:
     world's own constructors (`simharness.model.errors`), so a kind added there is detected here too."""
     names: dict[str, str] = {}
     codes: dict[str, str] = {}
-    for kind in sorted(E.COORDINATION_KINDS):
+    for kind in sorted(K.COORDINATION_KINDS):
         if kind == "takeover":
             sample = E.session_takeover("s.jsonl")
         elif kind == "lock_timeout":
