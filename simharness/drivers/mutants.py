@@ -15,12 +15,21 @@ from typing import Any
 
 import simpy
 
+from simharness.drivers import (
+    CallContext,
+    Candidate,
+    DriverFn,
+    JSError,
+    OnErrorFn,
+    RunFn,
+    openclaw_2026_5_18,
+    openclaw_2026_5_20,
+    recognize,
+    reference,
+)
 from simharness.drivers import classifier as C
-from simharness.drivers import openclaw_2026_5_18, openclaw_2026_5_20, reference
 from simharness.drivers.openclaw_2026_5_20 import summary_error
-from simharness.drivers.reference import LINKS, is_coordination_node, reachable
-from simharness.model.errors import JSError
-from simharness.model.target import CallContext, Candidate, DriverFn, OnErrorFn, RunFn
+from simharness.drivers.recognize import LINKS, is_coordination_node, reachable
 
 Gen = Generator[simpy.Event, Any, Any]
 
@@ -40,7 +49,7 @@ class Mutant:
 
 @dataclass(frozen=True, slots=True)
 class _Knobs:
-    is_coordination: Callable[[Any], bool] = reference.is_coordination_error  # asked of the raw error
+    is_coordination: Callable[[Any], bool] = recognize.is_coordination_error  # asked of the raw error
     on_error_before_rethrow: bool = False
     rethrow_copy: bool = False
     idle_before_rethrow_ms: int = 0
@@ -135,12 +144,12 @@ def _predicate(
     links: Sequence[str] = LINKS,
     *,
     lock_by_name: bool = False,
-    max_depth: int = reference.MAX_DEPTH,
+    max_depth: int = recognize.MAX_DEPTH,
     drop_name: str | None = None,
     direct_only: str | None = None,
     runtime_before_explicit: bool = False,
 ) -> Callable[[Any], bool]:
-    names, _ = reference.runtime_coordination_marks()
+    names, _ = recognize.runtime_coordination_marks()
     known = names - {drop_name, direct_only}
 
     def coordination(node: JSError) -> bool:
@@ -151,7 +160,7 @@ def _predicate(
         if runtime_before_explicit and any(node.name in names for node in graph):
             return True  # the runtime's own coordination names, checked before any provider metadata
         found = any(coordination(node) for node in graph) or (isinstance(err, JSError) and err.name == direct_only)
-        return found and not any(reference.has_explicit_metadata(node) for node in reachable(err))
+        return found and not any(recognize.has_explicit_metadata(node) for node in reachable(err))
 
     return is_coordination
 
@@ -170,7 +179,7 @@ def _no_seen_set(err: Any) -> bool:
         found = has(err)
     except RecursionError:
         raise JSError("Maximum call stack size exceeded", name="RangeError", kind="plain") from None
-    return found and not any(reference.has_explicit_metadata(node) for node in reachable(err))
+    return found and not any(recognize.has_explicit_metadata(node) for node in reachable(err))
 
 
 def no(link: str) -> tuple[str, ...]:
@@ -202,7 +211,7 @@ def _all() -> dict[str, Mutant]:
             "ignores explicit provider metadata when a lock is nested, so a 429 wrapping a lock aborts the chain (the reviewer's edge case)",
             "explicit-metadata-advances",
             "rate-limit-nested-lock",
-            _driver(_Knobs(is_coordination=partial(reference.is_coordination_error, explicit_wins=False))),
+            _driver(_Knobs(is_coordination=partial(recognize.is_coordination_error, explicit_wins=False))),
         ),
         Mutant(
             "runtime-before-explicit",

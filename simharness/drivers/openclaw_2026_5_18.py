@@ -11,8 +11,7 @@ from typing import Any
 
 import simpy
 
-from simharness.drivers import openclaw_2026_5_20
-from simharness.model.target import CallContext, Candidate, OnErrorFn, RunFn
+from simharness.drivers import CallContext, Candidate, OnErrorFn, RunFn, openclaw_2026_5_20
 
 SIMHARNESS_PROFILE = openclaw_2026_5_20.SIMHARNESS_PROFILE  # the same runtime kinds: only the driver differs
 

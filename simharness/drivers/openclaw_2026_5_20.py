@@ -18,10 +18,8 @@ from typing import Any
 
 import simpy
 
+from simharness.drivers import PROVIDER_KINDS, CallContext, Candidate, JSError, OnErrorFn, Profile, RunFn
 from simharness.drivers import classifier as C
-from simharness.model.errors import JSError
-from simharness.model.kinds import PROVIDER_KINDS
-from simharness.model.target import CallContext, Candidate, OnErrorFn, Profile, RunFn
 
 #: The kinds 2026.5.x's runtime can throw, as its dist defines them (what `simharness target list` detects
 #: for the real 2026.5.18 and 2026.5.20): the embedded takeover, the session write lock, GatewayDrainingError.
