@@ -3,6 +3,7 @@ belong in benchmarks, and a loaded CI machine must not fail a test."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -11,8 +12,12 @@ from typing import Any
 import pytest
 import simpy
 
-from simharness import bench as _bench
+from simharness.bench.baselines import Shape, bare_process, floor_model
+from simharness.bench.budget import GROWTH_CHAINS, GROWTH_SESSIONS, QUICK
+from simharness.bench.node import measure_throughput
+from simharness.bench.processes import memory
 from simharness.cli import main
+from simharness.model.scenario import load_scenario
 
 
 def test_bench_quick_writes_json_markdown_and_svg(
@@ -36,9 +41,9 @@ def test_bench_quick_writes_json_markdown_and_svg(
             assert doc[section]["reason"], section
     assert doc["node"] == {"measured": False, "reason": doc["node"]["reason"]}  # never a made-up number
     assert "not installed" in doc["node"]["reason"] or "not available" in doc["node"]["reason"]
-    assert len(doc["growth"]["cells"]) == len(_bench.GROWTH_SESSIONS) * len(_bench.GROWTH_CHAINS)
+    assert len(doc["growth"]["cells"]) == len(GROWTH_SESSIONS) * len(GROWTH_CHAINS)
     if doc["memory"]["measured"]:
-        assert [r["runs"] for r in doc["memory"]["rows"]] == [_bench.QUICK.memory_runs, 10 * _bench.QUICK.memory_runs]
+        assert [r["runs"] for r in doc["memory"]["rows"]] == [QUICK.memory_runs, 10 * QUICK.memory_runs]
     assert {g["goal"].split(":")[0] for g in doc["goals"]} >= {"takeover-race"}
 
     md = (out / "bench.md").read_text()
@@ -48,13 +53,13 @@ def test_bench_quick_writes_json_markdown_and_svg(
 
     svg = ET.fromstring((out / "bench.svg").read_text())
     assert svg.tag == "{http://www.w3.org/2000/svg}svg"
-    assert len(svg.findall("{http://www.w3.org/2000/svg}polyline")) == 2 * len(_bench.GROWTH_CHAINS)
+    assert len(svg.findall("{http://www.w3.org/2000/svg}polyline")) == 2 * len(GROWTH_CHAINS)
     assert not list(out.glob(".*.tmp"))  # written atomically: no temp files left behind
 
 
 def test_the_floor_model_has_exactly_the_measured_number_of_simpy_events() -> None:
-    shape = _bench.Shape(runs=1, processes=3, sim_events=17.4, trace_events=0, virtual_ms=0)
-    events, per = _bench.floor_model(shape)
+    shape = Shape(runs=1, processes=3, sim_events=17.4, trace_events=0, virtual_ms=0)
+    events, per = floor_model(shape)
     assert events == 17 and len(per) == 3
 
     class Counting(simpy.Environment):
@@ -66,7 +71,7 @@ def test_the_floor_model_has_exactly_the_measured_number_of_simpy_events() -> No
 
     env = Counting()
     for i, timeouts in enumerate(per):
-        env.process(_bench._bare_process(env, timeouts, 100 + i))
+        env.process(bare_process(env, timeouts, 100 + i))
     env.run()
     assert env.steps == events
 
@@ -75,3 +80,25 @@ def test_bench_rejects_a_missing_scenario_directory(tmp_path: Path, capsys: Any)
     assert main(["bench", "--quick", "--scenarios", str(tmp_path / "nope"), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no such directory" in err
+
+
+def test_the_memory_probe_runs_the_suite_in_a_fresh_process(scenarios_dir: Path) -> None:
+    scenario = load_scenario(scenarios_dir / "takeover-race.toml")
+    doc = memory(scenario, dataclasses.replace(QUICK, memory_runs=4), "reference")
+    assert doc["measured"] is True, doc.get("reason")
+    assert [r["runs"] for r in doc["rows"]] == [4, 40]
+    for row in doc["rows"]:
+        assert row["peak_rss_mb"] >= row["rss_after_import_mb"] > 0 and row["live_objects"] > 0
+
+
+def test_the_memory_probe_failing_is_a_reason_not_a_number(scenarios_dir: Path) -> None:
+    doc = memory(load_scenario(scenarios_dir / "takeover-race.toml"), QUICK, "mutant:no-such-mutant")
+    assert doc["measured"] is False and "unknown mutant" in doc["reason"]
+
+
+def test_measure_throughput_compares_a_spec_with_the_reference_on_the_same_seeds(scenarios_dir: Path) -> None:
+    out = measure_throughput("mutant:legacy", str(scenarios_dir / "takeover-race.toml"), runs=3)
+    assert out["scenario"] == "takeover-race" and out["runs"] == 3
+    assert out["reference"]["spec"] == "reference" and out["target"]["spec"] == "mutant:legacy"
+    for row in (out["reference"], out["target"]):
+        assert row["runs_per_second"] > 0 and row["driver_calls_per_second"] > 0

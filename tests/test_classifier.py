@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from simharness.drivers import classifier as C
+from simharness.drivers import classifier_patterns as P
 from simharness.model import errors as E
 
 
@@ -112,3 +113,39 @@ def test_coerce_keeps_the_original_as_cause():
     assert fe is not None and fe.name == "FailoverError" and fe.cause is raw
     assert fe.fields["reason"] == "rate_limit" and fe.status == 429
     assert C.coerce_to_failover_error(takeover(), "openai", "gpt-a") is None
+
+
+# --- the message tables (`classifier_patterns.py`) ------------------------------------------------------
+
+TABLES = {
+    "rate_limit": P.RATE_LIMIT,
+    "overloaded": P.OVERLOADED,
+    "server_error": P.SERVER_ERROR,
+    "timeout": P.TIMEOUT,
+    "billing": P.BILLING,
+    "auth_permanent": P.AUTH_PERMANENT,
+    "auth": P.AUTH,
+    "context_overflow": P.CONTEXT_OVERFLOW_MESSAGES,
+}
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_every_substring_entry_matches_its_table_whatever_its_case_and_surroundings(name):
+    table = TABLES[name]
+    for entry in (e for e in table if isinstance(e, str)):
+        assert P.matches(f"  Error: {entry.upper()} (from upstream)  ", table), entry
+
+
+def test_no_message_matches_nothing_and_a_table_of_ones_own_is_compiled_when_asked():
+    assert not P.matches(None, P.RATE_LIMIT) and not P.matches("", P.RATE_LIMIT)
+    mine = ("custom fault", P.HTTP_5XX)
+    assert P.matches("A Custom Fault", mine) and P.matches("http 503 from proxy", mine) and not P.matches("fine", mine)
+
+
+def test_the_names_drivers_use_stay_on_the_classifier():
+    for name in (
+        "CONTEXT_OVERFLOW", "MAX_FAILOVER_CAUSE_DEPTH", "SESSION_WRITE_LOCK_TIMEOUT_CODE", "_RATE_LIMIT_CODES", "classify",
+        "coerce_to_failover_error", "describe_failover", "error_message", "failover_reason", "is_coordination_error",
+        "is_failover_error", "is_likely_context_overflow", "is_session_write_lock_timeout", "is_timeout_error", "should_rethrow_abort",
+    ):  # fmt: skip
+        assert hasattr(C, name), name

@@ -13,7 +13,7 @@ from drive import CHAIN, drive
 from simharness.check.oracle import category_of
 from simharness.drivers import openclaw_2026_5_20 as port_5_20
 from simharness.drivers import reference
-from simharness.engine.world import _wrap
+from simharness.faults.wrapping import wrap as _wrap
 from simharness.model import errors as E
 from simharness.model import kinds as K
 

@@ -24,7 +24,8 @@ from simharness.cli import main
 from simharness.engine.runner import replay, run_seed
 from simharness.engine.shrink import shrink
 from simharness.explore.suite import run_suite
-from simharness.guard import tripwire as _tripwire
+from simharness.guard import exits as _exits
+from simharness.guard import interrupts as _interrupts
 from simharness.model.kinds import INVARIANTS
 from simharness.model.scenario import collect_scenarios
 from simharness.targets import PythonTarget, resolve_target
@@ -376,7 +377,7 @@ def test_a_user_interrupt_passes_through_the_driver_call_but_the_drivers_own_doe
     scenario = collect_scenarios([_scenario(tmp_path)])[0]
 
     def interrupted(ctx: Any, candidates: Any, run: Any, on_error: Any) -> Any:
-        _tripwire.mark_user_interrupt()  # what the run command's SIGINT handler does before it raises
+        _interrupts.mark_user_interrupt()  # what the run command's SIGINT handler does before it raises
         raise KeyboardInterrupt
         yield
 
@@ -509,7 +510,7 @@ def _wait(proc: subprocess.Popen[bytes], limit: float = 90.0) -> int:
 
 def test_the_watchdog_ends_a_driver_that_swallows_its_interrupt_with_an_incomplete_report(tmp_path: Path) -> None:
     proc, out, err = _start_unstoppable(tmp_path, "--stall-seconds", "0.3")
-    assert _wait(proc) == _tripwire.EXIT_UNSTOPPABLE
+    assert _wait(proc) == _exits.EXIT_UNSTOPPABLE
     stderr = err.read_text()
     assert "Traceback" not in stderr and "could not be stopped" in stderr and "marked incomplete" in stderr
     doc = json.loads((out / "report.json").read_text())

@@ -319,7 +319,8 @@ def test_bad_input_through_the_cli_is_one_line_exit_2_and_no_report(tmp_path: Pa
 @pytest.mark.parametrize("name", ["../../etc/x", "/etc/passwd", "..", "a/../../b", "C:\\x\\..\\y", "\x00x", "con"])
 def test_scenario_names_cannot_steer_files_out_of_the_report_dir(tmp_path: Path, name: str) -> None:
     from simharness.explore.suite import run_suite
-    from simharness.report.document import safe_name, write_reports
+    from simharness.report.safe_text import safe_name
+    from simharness.report.write import write_reports
 
     scenario = parse_scenario(
         {"name": name, "swarm": False, "world": {"chain": ["a/x"], "max_steps": 300}, "providers": {"a": {"faults": {"auth": 1.0}}}},

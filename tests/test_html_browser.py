@@ -20,7 +20,7 @@ import pytest
 from simharness.engine.shrink import shrink
 from simharness.explore.suite import run_suite
 from simharness.model.scenario import load_scenario, parse_scenario
-from simharness.report.document import write_reports
+from simharness.report.write import write_reports
 from simharness.targets import resolve_target
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,7 +159,7 @@ def test_statuses_crashes_and_any_text_render_honestly_in_a_real_browser(tmp_pat
     """An unexercised suite with a crashed item, a not-checked and an n/a invariant, and error text carrying a
     lone surrogate, NUL and an ANSI escape: chromium parses the page, the banner is the warning colour, never
     green, every status badge is there, and the text is shown (visibly) rather than breaking the page."""
-    from simharness.report.document import write_docs
+    from simharness.report.write import write_docs
 
     _chromium()
     counts = {"coordination-single-run": (0, 0, 6), "summary-honest": (0, 0, 0), "terminates": (6, 0, 0), "driver-contract": (0, 0, 0)}

@@ -13,6 +13,7 @@ import pytest
 
 from simharness.model import kinds as K
 from simharness.targets import install as I
+from simharness.targets.cache import MARKER, MARKER_SCHEMA
 from simharness.targets.locate import LOCATE_SCHEMA, coordination_marks, defined_errors, locate, scan_key
 
 DRIVER = "async function runWithModelFallback(params) {\n  return params.run(params.provider, params.model);\n}\nexport { runWithModelFallback as r };\n"
@@ -112,11 +113,11 @@ def test_a_cache_scanned_by_an_older_simharness_is_scanned_again(tmp_path, monke
         "predicate": "resolveModelFallbackError",
     }
     marker = {"spec": "openclaw@2026.99.1", "mode": "light", "located": old, "node": {"path": "/usr/bin/node", "version": "v22.23.0"}}
-    (directory / I.MARKER).write_text(json.dumps({"schema": I.MARKER_SCHEMA, **marker}))
+    (directory / MARKER).write_text(json.dumps({"schema": MARKER_SCHEMA, **marker}))
     done = I.installed("2026.99.1")
     assert done is not None and done.located.current
     assert "active_turn_claim" in done.located.profile().kinds and "gateway_draining" not in done.located.profile().kinds
-    kept = json.loads((directory / I.MARKER).read_text())
+    kept = json.loads((directory / MARKER).read_text())
     assert kept["located"]["schema"] == scan_key() and kept["mode"] == "light"  # renewed in place, install kept
     assert scan_key().startswith(f"{LOCATE_SCHEMA}:")
     assert not list(directory.glob("*.tmp"))

@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 
 from simharness.cli import main as cli
-from simharness.report.document import BASELINE, STATUSES, finalize, headline, status, write_docs
+from simharness.report.document import finalize
 from simharness.report.merge import combine
+from simharness.report.status import BASELINE, STATUSES, headline, status
+from simharness.report.write import write_docs
 
 # One candidate whose provider always hangs until the idle timeout: every call ends in a timeout the driver
 # rethrows as is. No contract invariant has anything to judge (no coordination error, no explicit metadata, no

@@ -23,14 +23,16 @@ from drive import CHAIN, drive
 
 from simharness.drivers import openclaw_2026_5_18, openclaw_2026_5_20
 from simharness.engine.runner import replay, run_seed, seeds_for
-from simharness.engine.world import _wrap
 from simharness.explore.differential import first_difference, observe
+from simharness.faults.wrapping import wrap as _wrap
 from simharness.model import errors as E
 from simharness.model.exceptions import BridgeError, TargetError
 from simharness.model.scenario import load_scenario
 from simharness.targets import install as I
 from simharness.targets import resolve_target
+from simharness.targets.cache import MARKER, cache_root
 from simharness.targets.node import NodeTarget
+from simharness.targets.nodejs import satisfies
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSIONS = ("2026.5.18", "2026.5.20")
@@ -38,7 +40,7 @@ VERSIONS = ("2026.5.18", "2026.5.20")
 
 def _require(version: str) -> None:
     if I.installed(version) is None:
-        message = f"openclaw@{version} is not installed in {I.cache_root()} (simharness target install openclaw@{version})"
+        message = f"openclaw@{version} is not installed in {cache_root()} (simharness target install openclaw@{version})"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
@@ -473,7 +475,7 @@ def test_an_interrupted_install_is_detected_and_redone(tmp_path, monkeypatch):
         assert not (half / "package").exists()  # the half-written install was removed before redoing it
         raise TargetError(f"{label}: cannot reach the npm registry (no network?)")
 
-    monkeypatch.setattr(I, "_run_npm", offline)
+    monkeypatch.setattr(I, "run_npm", offline)
     with pytest.raises(TargetError, match="no network"):
         I.install("2026.5.20", said.append)
     assert any("incomplete install found" in s for s in said)
@@ -481,8 +483,8 @@ def test_an_interrupted_install_is_detected_and_redone(tmp_path, monkeypatch):
 
 def test_a_complete_install_has_its_marker_written_last(real):
     done = I.installed("2026.5.20")
-    assert done is not None and (done.directory / I.MARKER).is_file()
-    assert not list(done.directory.glob(f"{I.MARKER}*.tmp"))
+    assert done is not None and (done.directory / MARKER).is_file()
+    assert not list(done.directory.glob(f"{MARKER}*.tmp"))
 
 
 @pytest.mark.parametrize("spec", ["openclaw@latest", "openclaw@5.20", "openclaw@"])
@@ -504,13 +506,13 @@ def test_no_network_is_one_line_exit_2(tmp_path):
 
 
 def test_engines_ranges():
-    assert I.satisfies("v22.23.3", ">=22.19.0")
-    assert not I.satisfies("v20.20.2", ">=22.19.0")
-    assert I.satisfies("v24.21.0", ">=24.16.0 <25 || >=26.1.0")
-    assert not I.satisfies("v25.1.0", ">=24.16.0 <25 || >=26.1.0")
-    assert I.satisfies("v26.2.0", ">=24.16.0 <25 || >=26.1.0")
-    assert I.satisfies("v22.23.0", ">=22.13.0 || >=24")
-    assert I.satisfies("v22.1.0", "^22") and not I.satisfies("v23.0.0", "^22")
+    assert satisfies("v22.23.3", ">=22.19.0")
+    assert not satisfies("v20.20.2", ">=22.19.0")
+    assert satisfies("v24.21.0", ">=24.16.0 <25 || >=26.1.0")
+    assert not satisfies("v25.1.0", ">=24.16.0 <25 || >=26.1.0")
+    assert satisfies("v26.2.0", ">=24.16.0 <25 || >=26.1.0")
+    assert satisfies("v22.23.0", ">=22.13.0 || >=24")
+    assert satisfies("v22.1.0", "^22") and not satisfies("v23.0.0", "^22")
 
 
 # --- a harness killed outright leaves no Node behind ----------------------------------------------------------

@@ -265,18 +265,29 @@ def test_sim_fixture(project: pytest.Pytester) -> None:
     assert not (project.path / "out" / "report.json").exists()  # fixture runs are the test's business, not the suite report's
 
 
+#: What `import simharness.pytest_plugin` must not load: the reports, the simulation, targets, jinja2, simpy.
+HEAVY = ("jinja2", "simpy", "simharness.report", "simharness.engine", "simharness.sim", "simharness.targets", "simharness.check")
+
+
 def test_the_plugin_is_cheap_when_unused() -> None:
-    code = "import sys, simharness.pytest_plugin; print(sorted(m for m in ('jinja2', 'simharness.report.document', 'simharness.engine.shrink', 'simharness.report.html') if m in sys.modules))"
+    code = (
+        "import sys, simharness.pytest_plugin; "
+        f"print(sorted(m for m in sys.modules if m in {HEAVY!r} or m.startswith(tuple(h + '.' for h in {HEAVY!r}))))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+    # every module of the plugin's package is loaded by that import: the hooks pytest needs are all there
+    code = "import sys, simharness.pytest_plugin; print(sorted(m for m in sys.modules if m.startswith('simharness.pytest_plugin.')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == str([f"simharness.pytest_plugin.{m}" for m in ("collect", "options", "runs", "session", "sim")])
 
 
 # --- crashed items are failures in every report -----------------------------------------------------------------
 
 CRASHING_CONFTEST = '''
-import simharness.pytest_plugin as plugin
+import simharness.pytest_plugin.collect as collect
 
-_explore = plugin._explore
+_explore = collect.explore_scenarios
 
 
 def _crashing(s, scenarios, *args, **kwargs):
@@ -286,7 +297,7 @@ def _crashing(s, scenarios, *args, **kwargs):
     return _explore(s, scenarios, *args, **kwargs)
 
 
-plugin._explore = _crashing
+collect.explore_scenarios = _crashing
 '''
 
 

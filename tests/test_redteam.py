@@ -22,10 +22,14 @@ import pytest
 
 from simharness.cli import main
 from simharness.explore.suite import run_suite
-from simharness.guard import tripwire as _tripwire
+from simharness.guard import exits as _exits
+from simharness.guard import live_thread as _live_thread
 from simharness.model.scenario import parse_scenario
-from simharness.report.document import finalize, headline, report_json, summary_md, write_reports
+from simharness.report.document import finalize, report_json
+from simharness.report.markdown import summary_md
 from simharness.report.merge import merge_shards
+from simharness.report.status import headline
+from simharness.report.write import write_reports
 from simharness.targets import resolve_target
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -187,9 +191,9 @@ def test_exit_from_a_simpy_process_the_driver_started_is_a_verdict(tmp_path: Pat
 
 
 def test_outside_a_run_the_guards_pass_through() -> None:
-    _tripwire.install_exit_guards()
-    assert os._exit is not _tripwire.hard_exit  # the guard stays in place for the process
-    assert not _tripwire.is_live()
+    _exits.install_exit_guards()
+    assert os._exit is not _exits.hard_exit  # the guard stays in place for the process
+    assert not _live_thread.is_live()
     os.kill(os.getpid(), 0)  # passes through: no run is live, and signal 0 is no exit anyway
 
 

@@ -10,7 +10,7 @@ from drive import CHAIN, drive
 from simharness.drivers import openclaw_2026_5_18 as legacy
 from simharness.drivers import openclaw_2026_5_20 as port_5_20
 from simharness.drivers import reference
-from simharness.engine.world import _wrap
+from simharness.faults.wrapping import wrap as _wrap
 from simharness.model import errors as E
 
 

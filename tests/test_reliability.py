@@ -24,8 +24,10 @@ from simharness.cli import main as cli
 from simharness.engine.runner import replay, run_seed, stalled
 from simharness.engine.shrink import shrink
 from simharness.explore.suite import run_suite
+from simharness.guard import live_thread as _live_thread
 from simharness.guard import tripwire as _tripwire
-from simharness.guard.tripwire import Guards, live
+from simharness.guard.settings import Guards
+from simharness.guard.window import live
 from simharness.model import errors as E
 from simharness.model.exceptions import TripwireError
 from simharness.model.scenario import parse_scenario
@@ -139,9 +141,9 @@ def test_trusted_machinery_can_suspend_the_tripwires_inside_a_run() -> None:
     import time
 
     def draws() -> None:
-        with _tripwire.suspended():  # what the hypothesis strategy does around a draw
+        with _live_thread.suspended():  # what the hypothesis strategy does around a draw
             time.perf_counter()
-        assert _tripwire.is_live()
+        assert _live_thread.is_live()
 
     assert run_seed(SCENARIO, PythonTarget("py:t", _driver(draws)), 0).ok
 
@@ -229,7 +231,7 @@ def test_a_cause_cycle_walked_without_a_seen_set_is_caught_with_its_schedule(qui
     target = PythonTarget("py:cycle", _walks_cycle_without_seen_set)
     suite = run_suite([scenario], target, seed=0, budget=2)
     assert suite.invariants["terminates"].violated >= 1
-    from simharness.report.document import write_reports
+    from simharness.report.write import write_reports
 
     doc = write_reports(suite, tmp_path)
     ce = next(i["counterexample"] for i in doc["invariants"] if i["id"] == "terminates")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -16,8 +18,10 @@ from simharness.engine.runner import seeds_for
 from simharness.engine.shrink import shrink
 from simharness.explore.suite import run_suite
 from simharness.model.scenario import parse_scenario
-from simharness.report.document import events_from_json, narrate, report_json, write_reports
+from simharness.report.document import report_json
 from simharness.report.html import timeline
+from simharness.report.narrate import events_from_json, narrate
+from simharness.report.write import write_reports
 from simharness.targets import resolve_target
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -395,3 +399,20 @@ def test_a_new_report_removes_the_counterexample_schedules_it_does_not_reference
     doc = json.loads((out / "report.json").read_text())
     referenced = {Path(i["counterexample"]["schedule"]).name for i in doc["invariants"] if i["counterexample"]}
     assert referenced and {p.name for p in (out / "schedules").iterdir()} == referenced | set(keep)
+
+
+# --- every report renders from the document alone ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("renderer", ["markdown", "html", "junit", "status", "narrate"])
+def test_the_renderers_need_only_the_document_and_the_vocabulary(renderer: str) -> None:
+    """summary.md, report.html and junit.xml read a report.json document (merged shards, pytest items, older
+    versions alike): importing a renderer loads no layer of simharness above `model/`, and never `report.write`,
+    which composes them (so no renderer can import its way back into a cycle)."""
+    code = (
+        f"import sys, simharness.report.{renderer}; "
+        "print(sorted(m for m in sys.modules if m.startswith('simharness.') and not m.startswith(('simharness.model', 'simharness.report'))"
+        " or m in ('simharness.report.write', 'simharness.report.document')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -113,7 +113,8 @@ def test_backoff_doubles_to_one_second():
 
 
 def test_fingerprint_changes_on_same_size_rewrite():
-    from simharness.engine.world import SessionFile, World
+    from simharness.engine.world import World
+    from simharness.sim.files import SessionFile
 
     world = World(parse_scenario({}), resolve_target("reference"), ReplayChoices([]))
     f = SessionFile("s.jsonl", 1, world)
@@ -198,12 +199,15 @@ def _raised(result):
 @pytest.mark.parametrize("kind", K.COORDINATION_KINDS_IN_ORDER)
 def test_every_coordination_kind_behind_every_wrapper_is_coordination(kind):
     from simharness.check.oracle import category_of, coordination_kinds
-    from simharness.engine.world import CallState, SessionFile, World, _coordination, _wrap
+    from simharness.engine.world import World
+    from simharness.faults.runtime import coordination
+    from simharness.faults.wrapping import wrap
+    from simharness.sim.files import SessionFile
 
     world = World(parse_scenario({}), ORACLE, ReplayChoices([]))
-    state = CallState(1, "session-1", SessionFile("sess-a.jsonl", 1000, world))
+    file = SessionFile("sess-a.jsonl", 1000, world)
     for how in COORDINATION_WRAPS:
-        err = _wrap(_coordination(kind, state), how)
+        err = wrap(coordination(kind, "session-1", file), how)
         assert category_of(err) == "coordination", (kind, how, E.describe(err))
         assert coordination_kinds(err) == {kind}, (kind, how)
         assert category_of(E.from_graph(E.to_graph(err))) == "coordination", (kind, how)  # as the bridge sends it

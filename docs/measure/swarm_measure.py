@@ -3,7 +3,7 @@
     python docs/measure/swarm_measure.py mutants SEEDS BUDGET      # every mutant, `simharness mutants --strategy random`
     python docs/measure/swarm_measure.py release VERSION SEEDS BUDGET   # a real release, every shipped scenario
 
-Mutants: `_killmatrix.kill` (exactly what `simharness mutants --strategy random --seed S --budget B --swarm on|off`
+Mutants: `explore.killmatrix.kill` (exactly what `simharness mutants --strategy random --seed S --budget B --swarm on|off`
 does per cell: the mutant's own scenario first, then the others by name; runs counted across scenarios).
 The variants in the tables (swarm-to-rest, half the runs all-on, p(off) = 1/4) were selected by temporary
 environment switches in simharness/faults/swarm.py (SIMHARNESS_SWARM_FREED / _ALL / _OFF), removed once measured: the
@@ -25,8 +25,8 @@ from simharness.model.scenario import collect_scenarios
 mode = sys.argv[1]
 out = {}
 if mode == "mutants":
-    from simharness.explore.killmatrix import kill
     from simharness.drivers.mutants import MUTANTS
+    from simharness.explore.killmatrix import kill
 
     seeds, budget = int(sys.argv[2]), int(sys.argv[3])
     modes = [m == "on" for m in (sys.argv[4].split(",") if len(sys.argv) > 4 else ["off", "on"])]

@@ -7,7 +7,7 @@ heavy imports happen inside `main`.
 Exit codes: 0 every invariant held; 1 a violation was found (its schedule is written); 2 bad input (one
 line on stderr, nothing already written is lost); 130 interrupted (the report is marked incomplete); 3 a
 driver could not be stopped (it swallowed the watchdog's interrupt): the report, with that run as a
-`terminates` violation, is marked incomplete and the process ends hard (`_tripwire.EXIT_UNSTOPPABLE`).
+`terminates` violation, is marked incomplete and the process ends hard (`guard.exits.EXIT_UNSTOPPABLE`).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def _end(code: int) -> NoReturn:
     process: at shutdown its atexit hooks, finalizers and left-over threads would run after the verdict is
     printed, and one `os._exit(0)` there turns a violation into exit 0. The reports are written and the target
     closed before `main` returns, so there is nothing left for shutdown to do."""
-    from simharness.guard.tripwire import flush_and_exit
+    from simharness.guard.exits import flush_and_exit
 
     flush_and_exit(code)
 

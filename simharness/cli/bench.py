@@ -25,7 +25,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def main(args: argparse.Namespace) -> int:
-    from simharness.bench import FULL, QUICK, run_bench, tables, write_bench
+    from simharness.bench.budget import FULL, QUICK
+    from simharness.bench.render import write_bench
+    from simharness.bench.run import run_bench
+    from simharness.bench.tables import tables
     from simharness.model.exceptions import ScenarioError
 
     scenario_dir = Path(args.scenarios)

@@ -17,7 +17,7 @@ from typing import Any
 
 from simharness.cli.args import positive, print_table, seed
 from simharness.model.kinds import EventKind
-from simharness.report.document import status
+from simharness.report.status import status
 
 MARK = {"violated": "❌ violated", "held": "✅ held", "n/a": "➖ n/a", "not-checked": "⚠️ not checked"}
 
@@ -84,8 +84,10 @@ def main(args: argparse.Namespace) -> int:
     from simharness.model.exceptions import TargetRunFailure
     from simharness.model.io import ensure_writable_dir, write_atomic
     from simharness.model.scenario import collect_scenarios
-    from simharness.report.document import report_json, safe_name, timing, write_docs
+    from simharness.report.document import report_json, timing
     from simharness.report.merge import combine
+    from simharness.report.safe_text import safe_name
+    from simharness.report.write import write_docs
     from simharness.targets import resolve_target
 
     scenarios = collect_scenarios(args.scenarios)

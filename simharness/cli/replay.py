@@ -31,8 +31,8 @@ def differential(recorded_on: str, digest: str, labels: tuple[str, ...], result:
 def main(args: argparse.Namespace) -> int:
     from simharness.engine.runner import replay
     from simharness.engine.schedule import load_schedule, replay_target
-    from simharness.guard.tripwire import Guards
-    from simharness.report.document import narrate
+    from simharness.guard.settings import Guards
+    from simharness.report.narrate import narrate
     from simharness.targets import resolve_target
 
     schedule = load_schedule(args.schedule)

@@ -30,7 +30,8 @@ def main(args: argparse.Namespace) -> int:
     except MergeError as exc:
         print(f"simharness: error: {exc}", file=sys.stderr)
         return 2
-    from simharness.report.document import headline, visible
+    from simharness.report.safe_text import visible
+    from simharness.report.status import headline
 
     head = headline(doc)
     print(visible(f"merged {len(args.dirs)} shards: {doc['runs']} runs: {head.icon} {head.text}"))

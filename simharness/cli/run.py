@@ -100,7 +100,8 @@ class GracefulStop:
 
     def _handle(self, signum: int, frame: Any) -> None:
         if (self.requested or signum == signal.SIGTERM) and self._hard:
-            from simharness.guard.tripwire import expect_stop, mark_user_interrupt
+            from simharness.guard.interrupts import mark_user_interrupt
+            from simharness.guard.watchdog import expect_stop
 
             self.requested, self.signum = True, signal.Signals(signum)
             mark_user_interrupt()  # the user's interrupt, not the driver's own: it passes through the driver call
@@ -144,13 +145,14 @@ def main(args: argparse.Namespace) -> int:
     from simharness.engine.schedule import save_failed_run
     from simharness.engine.shrink import shrink
     from simharness.explore.suite import SuiteResult, run_suite, tally
-    from simharness.guard.tripwire import Guards
+    from simharness.guard.settings import Guards
     from simharness.model.exceptions import TargetRunFailure
     from simharness.model.io import ensure_writable_dir
     from simharness.model.scenario import collect_scenarios
-    from simharness.report.document import report_json, timing, write_docs
+    from simharness.report.document import report_json, timing
     from simharness.report.merge import combine
     from simharness.report.progress import Progress
+    from simharness.report.write import write_docs
     from simharness.targets import resolve_target
 
     scenarios = collect_scenarios(args.paths, swarm=args.swarm)
@@ -236,9 +238,10 @@ def main(args: argparse.Namespace) -> int:
 def print_results(doc: dict[str, Any], out: Path, wall_seconds: float, differential_report: list[str], *, strict: bool) -> None:
     """The run's results on stdout: scenarios, every invariant with its status, counterexamples, the headline.
 
-    The headline is the reports' (`_report.headline`): never "all invariants held" for invariants no run
+    The headline is the reports' (`report.status.headline`): never "all invariants held" for invariants no run
     checked. Text from the code under test goes through `visible`: no escape sequence reaches the terminal."""
-    from simharness.report.document import headline, status, visible
+    from simharness.report.safe_text import visible
+    from simharness.report.status import headline, status
 
     lines = [f"target {doc['target']} (profile {doc['profile']}), seed {doc['seed']}, {doc['runs']} runs in {wall_seconds:.2f}s"]
     lines += describe_strategy(doc)

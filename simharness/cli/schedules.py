@@ -43,7 +43,7 @@ def main(args: argparse.Namespace) -> int:
     from simharness.explore import resolve_strategy
     from simharness.model.exceptions import OutputError
     from simharness.model.scenario import load_scenario
-    from simharness.report.document import safe_name
+    from simharness.report.safe_text import safe_name
     from simharness.targets import resolve_target
 
     scenario = load_scenario(args.scenario)

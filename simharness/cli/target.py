@@ -25,7 +25,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 def main(args: argparse.Namespace) -> int:
     from simharness.cli.args import print_table
     from simharness.model.exceptions import TargetError
-    from simharness.targets.install import cache_root, install, list_installed
+    from simharness.targets.cache import cache_root
+    from simharness.targets.install import install, list_installed
 
     if args.target_command == "list":
         rows = list_installed()

@@ -2,82 +2,41 @@
 
 Structure, precedence and link-walking are ported line by line; the message patterns are the subset of
 openclaw's tables that matter for the errors the simulated world and common SDKs produce (rate limit,
-overload, 5xx, auth, billing, timeout, context overflow). The real classifier is judged directly through the
-Node bridge; differential mode (`--differential reference`) keeps this port honest against it.
+overload, 5xx, auth, billing, timeout, context overflow), kept as data in `classifier_patterns.py`. The
+real classifier is judged directly through the Node bridge; differential mode (`--differential reference`)
+keeps this port honest against it.
 
 Drivers may use this module; invariants must not (they judge against `_oracle`, the world's ground truth).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from simharness.drivers.classifier_patterns import (
+    ABORT_TIMEOUT,
+    AUTH,
+    AUTH_PERMANENT,
+    BILLING,
+    CONTEXT_OVERFLOW_HINT,
+    CONTEXT_OVERFLOW_MESSAGES,
+    ERROR_PREFIX,
+    HTTP_5XX,
+    HTTP_STATUS_PREFIX,
+    OVERLOADED,
+    RATE_LIMIT,
+    RATE_LIMIT_HINT,
+    SERVER_ERROR,
+    TIMEOUT,
+    matches,
+)
 from simharness.model.errors import JSError
 
 MAX_FAILOVER_CAUSE_DEPTH = 25
 SESSION_WRITE_LOCK_TIMEOUT_CODE = "OPENCLAW_SESSION_WRITE_LOCK_TIMEOUT"
 
-_RATE_LIMIT = (
-    re.compile(r"rate[_ ]limit|too many requests|429"),
-    re.compile(r"too many (?:concurrent )?requests"),
-    re.compile(r"throttling(?:exception)?"),
-    "model_cooldown", "exceeded your current quota", "resource has been exhausted", "quota exceeded",
-    "resource_exhausted", "throttled", "usage limit", re.compile(r"\btpm\b"), "tokens per minute", "tokens per day",
-)  # fmt: skip
-_OVERLOADED = (
-    re.compile(r'overloaded_error|"type"\s*:\s*"overloaded_error"'),
-    "overloaded",
-    re.compile(r"\b(?:selected\s+)?model\s+(?:is\s+)?at capacity\b"),
-    "high demand",
-    "high load",
-)
-_SERVER_ERROR = (
-    "an error occurred while processing", "internal server error", "internal_error", "server_error",
-    "service temporarily unavailable", "service_unavailable", "bad gateway", "gateway timeout", "upstream error",
-    "upstream connect error", "connection reset",
-)  # fmt: skip
-_TIMEOUT = (
-    "timeout", "timed out", "service unavailable", "deadline exceeded", "connection error", "network error",
-    "network request failed", "fetch failed", "socket hang up",
-    re.compile(r"\beconn(?:refused|reset|aborted)\b"), re.compile(r"\betimedout\b"),
-    re.compile(r"\boperation was aborted\b"), re.compile(r"\bstream (?:was )?(?:closed|aborted)\b"),
-    re.compile(r"^terminated$"), re.compile(r"^request failed$"),
-)  # fmt: skip
-_BILLING = (
-    re.compile(r"[\"']?(?:status|code)[\"']?\s*[:=]\s*402\b|\bhttp\s*402\b|\berror(?:\s+code)?\s*[:=]?\s*402\b|^\s*402\s+payment"),
-    "payment required", "insufficient credits", re.compile(r"insufficient[_ ]quota"), "credit balance",
-    "plans & billing", re.compile(r"insufficient[_ ]balance"),
-)  # fmt: skip
-_AUTH_PERMANENT = (
-    re.compile(r"api[_ ]?key[_ ]?(?:revoked|deactivated|deleted)"), "key has been disabled", "key has been revoked",
-    "account has been deactivated", "not allowed for this organization",
-)  # fmt: skip
-_AUTH = (
-    re.compile(r"invalid[_ ]?api[_ ]?key"), "permission_error", "incorrect api key", "invalid token", "authentication",
-    "unauthorized", "forbidden", "access denied", "expired", re.compile(r"\b401\b"), re.compile(r"\b403\b"),
-    "invalid x-api-key",
-)  # fmt: skip
-_CONTEXT_OVERFLOW = (
-    "request_too_large", "request exceeds the maximum size", "context length exceeded", "maximum context length",
-    "prompt is too long", "prompt too long", "exceeds model context window", "model token limit", "context overflow:",
-    "exceed context limit", "context_window_exceeded",
-)  # fmt: skip
-_CONTEXT_OVERFLOW_HINT = re.compile(
-    r"context.*overflow|context window.*(too (?:large|long)|exceed|over|limit|max(?:imum)?|requested|sent|tokens)"
-    r"|prompt.*(too (?:large|long)|exceed|over|limit|max(?:imum)?)"
-    r"|(?:request|input).*(?:context|window|length|token).*(too (?:large|long)|exceed|over|limit|max(?:imum)?)",
-    re.IGNORECASE,
-)
-_RATE_LIMIT_HINT = re.compile(
-    r"rate limit|too many requests|requests per (?:minute|hour|day)|quota|throttl|429\b|tokens per day", re.IGNORECASE
-)
-_HTTP_STATUS_PREFIX = re.compile(r"^(?:http\s*)?(\d{3})(?:(?:\s*:\s*|\s+)([\s\S]+))?$", re.IGNORECASE)
-_ERROR_PREFIX = re.compile(r"^error:\s*", re.IGNORECASE)
-_HTTP_5XX = re.compile(r"\bhttp\s+5\d\d\b", re.IGNORECASE)
-_ABORT_TIMEOUT = re.compile(r"request was aborted|request aborted", re.IGNORECASE)
 _TRANSIENT_HTTP = frozenset({499, 500, 502, 503, 504, 521, 522, 523, 524, 529})
 _TIMEOUT_CODES = frozenset({"ETIMEDOUT", "ESOCKETTIMEDOUT", "ECONNRESET", "ECONNABORTED", "ECONNREFUSED", "ENETUNREACH", "EHOSTUNREACH", "EHOSTDOWN", "ENETRESET", "EPIPE", "EAI_AGAIN"})  # fmt: skip
 _RATE_LIMIT_CODES = frozenset({"RESOURCE_EXHAUSTED", "RATE_LIMIT", "RATE_LIMITED", "RATE_LIMIT_EXCEEDED", "TOO_MANY_REQUESTS", "THROTTLED", "THROTTLING", "THROTTLINGEXCEPTION", "THROTTLING_EXCEPTION"})  # fmt: skip
@@ -86,66 +45,46 @@ _RATE_LIMIT_CODES = frozenset({"RESOURCE_EXHAUSTED", "RATE_LIMIT", "RATE_LIMITED
 CONTEXT_OVERFLOW = "<context_overflow>"
 
 
-def _combine(patterns: tuple[Any, ...]) -> re.Pattern[str]:
-    """One regex that matches where any entry of a table would (substrings escaped, patterns as written)."""
-    return re.compile("|".join(f"(?:{p.pattern if isinstance(p, re.Pattern) else re.escape(p)})" for p in patterns))
-
-
-#: Each table compiled once into a single alternation: one C-level search instead of a Python loop.
-_COMBINED: dict[int, tuple[tuple[Any, ...], re.Pattern[str]]] = {
-    id(t): (t, _combine(t))
-    for t in (_RATE_LIMIT, _OVERLOADED, _SERVER_ERROR, _TIMEOUT, _BILLING, _AUTH_PERMANENT, _AUTH, _CONTEXT_OVERFLOW)
-}
-
-
-def _matches(raw: str | None, patterns: tuple[Any, ...]) -> bool:
-    if not raw:
-        return False
-    entry = _COMBINED.get(id(patterns))
-    combined = entry[1] if entry is not None and entry[0] is patterns else _combine(patterns)
-    return combined.search(raw.strip().lower()) is not None
-
-
 def leading_http_status(raw: str) -> tuple[int, str] | None:
-    m = _HTTP_STATUS_PREFIX.match(raw)
+    m = HTTP_STATUS_PREFIX.match(raw)
     return (int(m.group(1)), (m.group(2) or "").strip()) if m else None
 
 
 def is_context_overflow_message(raw: str) -> bool:
-    return _matches(raw, _CONTEXT_OVERFLOW)
+    return matches(raw, CONTEXT_OVERFLOW_MESSAGES)
 
 
 @lru_cache(maxsize=4096)  # messages repeat across runs; the cache is bounded, so memory stays flat
 def is_likely_context_overflow(raw: str) -> bool:
-    if not raw or _matches(raw, _BILLING) or _matches(raw, _RATE_LIMIT):
+    if not raw or matches(raw, BILLING) or matches(raw, RATE_LIMIT):
         return False
     if is_context_overflow_message(raw):
         return True
-    if _RATE_LIMIT_HINT.search(raw):
+    if RATE_LIMIT_HINT.search(raw):
         return False
-    return bool(_CONTEXT_OVERFLOW_HINT.search(raw))
+    return bool(CONTEXT_OVERFLOW_HINT.search(raw))
 
 
 @lru_cache(maxsize=4096)
 def _classify_message(raw: str) -> str | None:
     if is_context_overflow_message(raw):
         return CONTEXT_OVERFLOW
-    if _matches(raw, _RATE_LIMIT):
+    if matches(raw, RATE_LIMIT):
         return "rate_limit"
-    if _matches(raw, _OVERLOADED):
+    if matches(raw, OVERLOADED):
         return "overloaded"
     lead = leading_http_status(raw.strip())
     if lead and lead[0] in _TRANSIENT_HTTP:
         return "overloaded" if lead[0] == 529 else "timeout"
-    if _matches(raw, _BILLING):
+    if matches(raw, BILLING):
         return "billing"
-    if _matches(raw, _AUTH_PERMANENT):
+    if matches(raw, AUTH_PERMANENT):
         return "auth_permanent"
-    if _matches(raw, _AUTH):
+    if matches(raw, AUTH):
         return "auth"
-    if _HTTP_5XX.search(raw) or _matches(raw, _SERVER_ERROR):
+    if HTTP_5XX.search(raw) or matches(raw, SERVER_ERROR):
         return "timeout"
-    if _matches(raw, _TIMEOUT):
+    if matches(raw, TIMEOUT):
         return "timeout"
     return None
 
@@ -159,7 +98,7 @@ def _classify_status(status: int | None, message: str | None, by_message: str | 
     if status == 429:
         return "rate_limit"
     if status in (401, 403):
-        if message and _matches(message, _AUTH_PERMANENT):
+        if message and matches(message, AUTH_PERMANENT):
             return "auth_permanent"
         return "billing" if reason == "billing" else "auth"
     if status == 408:
@@ -200,7 +139,7 @@ class Signal:
 def infer_status(signal: Signal) -> int | None:
     if signal.status is not None:
         return signal.status
-    lead = leading_http_status(_ERROR_PREFIX.sub("", (signal.message or "").strip()).strip())
+    lead = leading_http_status(ERROR_PREFIX.sub("", (signal.message or "").strip()).strip())
     return lead[0] if lead else None
 
 
@@ -312,7 +251,7 @@ def _has_timeout_hint(err: Any, lock_free: bool = False) -> bool:
 
 @lru_cache(maxsize=4096)
 def _is_timeout_message(raw: str) -> bool:
-    return _matches(raw, _TIMEOUT)
+    return matches(raw, TIMEOUT)
 
 
 def is_timeout_error(err: Any) -> bool:
@@ -326,7 +265,7 @@ def _is_timeout_error(err: Any, lock_free: bool) -> bool:
         return True
     if not isinstance(err, JSError) or err.name != "AbortError" or (not lock_free and has_session_lock(err)):
         return False
-    if _ABORT_TIMEOUT.search(error_message(err)):
+    if ABORT_TIMEOUT.search(error_message(err)):
         return True
     return _has_timeout_hint(err.cause, lock_free) or _has_timeout_hint(err.reason, lock_free)
 

@@ -5,7 +5,7 @@ mutants` runs every strategy against them and prints the kill matrix, and the te
 caught. A mutant is a target like any other: `--target mutant:NAME`.
 """
 
-from __future__ import annotations
+from __future__ import annotations  # noqa: I001 — the import block keeps its six lines (see below)
 
 import os
 from collections.abc import Callable, Generator, Sequence
@@ -15,19 +15,10 @@ from typing import Any
 
 import simpy
 
-from simharness.drivers import (
-    CallContext,
-    Candidate,
-    DriverFn,
-    JSError,
-    OnErrorFn,
-    RunFn,
-    openclaw_2026_5_18,
-    openclaw_2026_5_20,
-    recognize,
-    reference,
-)
+# Line numbers here are in every mutant's report (`at mutants.py:N`): keep this block at six lines.
+from simharness.drivers import CallContext, Candidate, DriverFn, JSError, OnErrorFn, RunFn
 from simharness.drivers import classifier as C
+from simharness.drivers import openclaw_2026_5_18, openclaw_2026_5_20, recognize, reference
 from simharness.drivers.openclaw_2026_5_20 import summary_error
 from simharness.drivers.recognize import LINKS, is_coordination_node, reachable
 

@@ -7,11 +7,14 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from simharness.check.invariants import Verdicts, Violation, check
+from simharness.check.judge import check
+from simharness.check.verdicts import Verdicts, Violation
 from simharness.engine.world import World
 from simharness.guard.contract import culprit, harness_control, text
-from simharness.guard.tripwire import Guards, exit_attempts, live
-from simharness.guard.tripwire import culprit as looping_at
+from simharness.guard.exits import exit_attempts
+from simharness.guard.settings import Guards
+from simharness.guard.watchdog import culprit as looping_at
+from simharness.guard.window import live
 from simharness.model.choice import Choice, ChoiceSource, RandomChoices, ReplayChoices, derive_seed
 from simharness.model.exceptions import LivenessError, ProcessExit, RunStalled, TargetError, TargetRunFailure, TripwireError
 from simharness.model.kinds import EventKind

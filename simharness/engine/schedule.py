@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simharness.check.invariants import describe_violations
+from simharness.check.verdicts import describe_violations
 from simharness.engine.runner import RunResult
 from simharness.model.exceptions import InputTooLarge, ScenarioError, ScheduleError, TargetError, TargetRunFailure
 from simharness.model.io import MAX_SCHEDULE_BYTES, read_bounded, write_atomic

@@ -4,7 +4,8 @@ Every choice point draws `data.draw(st.integers(0, m - 1))` over its m allowed o
 option, is what Hypothesis shrinks towards — the same convention the harness's own shrinker relies on). When a
 run violates an invariant, Hypothesis shrinks its choice sequence to a minimal one that still violates *that*
 invariant, and saves it in its example database (when one is configured), so the next exploration of the same
-scenario and target tries it first.
+scenario and target tries it first. Each (scenario content, target, shard) has its own directory in the
+database, so their examples never mix.
 
 Draws are uniform over the allowed options rather than weighted like the scenario's probabilities: a fault
 the scenario makes rare (2 %) is as likely as success here, and Hypothesis's own heuristics (it favours
@@ -22,6 +23,7 @@ is remembered across runs. Weak at: counting — it stops at the first failure �
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -36,7 +38,7 @@ from hypothesis.errors import Flaky, Unsatisfiable
 from simharness.engine.runner import RunResult, replay, run_once
 from simharness.explore.base import Distinct, Exploration, Visit, allowed
 from simharness.explore.data import register_profiles
-from simharness.guard import tripwire as _tripwire
+from simharness.guard.live_thread import suspended
 from simharness.model.choice import ChoiceSource, derive_seed
 from simharness.model.scenario import Scenario
 from simharness.model.target import Target
@@ -68,7 +70,7 @@ class HypothesisChoices(ChoiceSource):
         if len(options) == 1 or self._draws >= MAX_DRAWS:
             return options[0]
         self._draws += 1
-        with _tripwire.suspended():  # Hypothesis times its draws (time.perf_counter): its business, not the run's
+        with suspended():  # Hypothesis times its draws (time.perf_counter): its business, not the run's
             return options[self._data.draw(_indices(len(options)))]
 
 
@@ -104,8 +106,14 @@ class HypothesisStrategy:
     def __init__(self, database: str | Path | None = None) -> None:
         self.database = database
 
-    def _database(self) -> ExampleDatabase | None:
-        return None if self.database is None else DirectoryBasedExampleDatabase(str(self.database))
+    def _database(self, key: str) -> ExampleDatabase | None:
+        """The example database of one (scenario content, target, shard): its own directory under `database`.
+
+        Hypothesis keys a test's examples by the test function's source, which is the same `test` for every
+        scenario and target; a directory per key keeps their examples apart with public API only."""
+        if self.database is None:
+            return None
+        return DirectoryBasedExampleDatabase(str(Path(self.database) / hashlib.sha256(key.encode()).hexdigest()[:16]))
 
     def explore(self, scenario: Scenario, target: Target, *, seed: int, budget: int, shard: tuple[int, int], visit: Visit) -> Exploration:
         index, count = shard
@@ -136,11 +144,9 @@ class HypothesisStrategy:
                 state.best = result
                 raise _Found(result)
 
-        # One database entry per (scenario content, target, shard): the digest Hypothesis keys examples by.
-        test._hypothesis_internal_add_digest = f"{scenario.digest}|{target.spec}|{index}/{count}".encode()  # type: ignore[attr-defined]
         search = settings(
             max_examples=max(share, 1),
-            database=self._database(),
+            database=self._database(f"{scenario.digest}|{target.spec}|{index}/{count}"),
             deadline=None,
             derandomize=False,
             suppress_health_check=list(HealthCheck),

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simharness.check.invariants import Violation
+from simharness.check.verdicts import Violation
 from simharness.engine.runner import RunResult, replay, stalled
 from simharness.engine.schedule import save_schedule
 from simharness.engine.shrink import shrink, size

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from simharness.check.invariants import Violation
+from simharness.check.verdicts import Violation
 from simharness.engine.runner import RunResult, replay, stalled
 from simharness.explore.base import Exploration, Strategy
 from simharness.explore.random import RandomStrategy

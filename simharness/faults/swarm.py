@@ -68,6 +68,11 @@ class Swarm:
         return kept if any(w > 0 for _, w in kept) else options
 
 
+def options(weighted: Weights) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """A weighted table as the (names, weights) a choice point takes."""
+    return tuple(o for o, _ in weighted), tuple(w for _, w in weighted)
+
+
 def features(scenario: Scenario) -> tuple[tuple[str, str], ...]:
     """The `(group, option)` switches of a scenario, in a fixed order."""
     out: list[tuple[str, str]] = []

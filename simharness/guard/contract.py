@@ -1,4 +1,4 @@
-"""The driver contract, enforced where the world calls the driver (`World._call`).
+"""The driver contract, enforced where a session calls the driver (`workload/sessions.py`).
 
 A driver is judged, never trusted: whatever it does ends in a trace event that `check()` turns into a
 `driver-contract` verdict, and the world goes on with its other sessions. `drive` runs the driver's
@@ -8,7 +8,7 @@ generator the way `yield from` would, but
 - turns any exception of the driver's own (anything but a `JSError`, which is the call's thrown error) into
   an outcome naming its type, message and the driver's file:line;
 - lets the harness's own control exceptions through untouched: the watchdog's `RunStalled`, a tripwire, a
-  broken target, the user's Ctrl-C (`_tripwire.user_interrupted`).
+  broken target, the user's Ctrl-C (`guard.interrupts.user_interrupted`).
 
 Everything recorded is deterministic: file names without directories, messages without memory addresses.
 """
@@ -27,7 +27,9 @@ from typing import Any, Protocol
 
 import simpy
 
-from simharness.guard.tripwire import exit_attempts, in_stdlib, user_interrupted
+from simharness.guard.exits import exit_attempts
+from simharness.guard.frames import in_stdlib
+from simharness.guard.interrupts import user_interrupted
 from simharness.model.errors import JSError
 from simharness.model.exceptions import DriverContractError, ProcessExit, RunStalled, TargetError, TripwireError
 
@@ -44,7 +46,10 @@ _PACKAGE = os.path.normcase(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 #: Driver code that ships inside the package: the reference, the ports of releases and the mutants.
 _DRIVER_CODE = os.path.join(_PACKAGE, "drivers") + os.sep
 #: What drivers call into (the error classes, the classifier): never blamed, never a harness bug by itself.
-_SUPPORT_CODE = tuple(os.path.join(_PACKAGE, *f.split("/")) for f in ("drivers/__init__.py", "drivers/classifier.py", "model/errors.py"))
+_SUPPORT_CODE = tuple(
+    os.path.join(_PACKAGE, *f.split("/"))
+    for f in ("drivers/__init__.py", "drivers/classifier.py", "drivers/classifier_patterns.py", "model/errors.py")
+)
 #: The world's own code (the rest of the package is the harness): an exception whose innermost frame is in
 #: either is the harness's own — a bug, or the choice source ending a run (Hypothesis's StopTest) — never the driver's.
 #: Whole layers end in a separator; the other entries are single files.

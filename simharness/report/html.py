@@ -20,7 +20,8 @@ from typing import Any
 
 from simharness.model.kinds import EventKind
 from simharness.model.trace import Event
-from simharness.report.document import _NOISE, STATUS_TEXT, STATUSES, describe_event, events_from_json, headline, status
+from simharness.report.narrate import LOCK_NOISE, describe_event, events_from_json
+from simharness.report.status import STATUS_TEXT, STATUSES, headline, status
 
 LABEL_W = 190  # lane names, drawn in their own (non-scrolling) SVG
 LANE_H = 40
@@ -218,7 +219,7 @@ def _columns(tl: Timeline, events: Sequence[Event]) -> list[float]:
                 tl.ticks.append((x, fmt_ms(e.t)))
                 last_label = x
             last_t = e.t
-        if e.kind in _NOISE:
+        if e.kind in LOCK_NOISE:
             xs.append(x)
         else:
             xs.append(x + COL / 2)
@@ -318,7 +319,7 @@ def _counterexample_view(inv: dict[str, Any]) -> dict[str, Any]:
                 "t": e.t,
                 "actor": e.actor,
                 "text": describe_event(e),
-                "cls": "violating" if i == focus else "fault" if e.kind in faulty else "noise" if e.kind in _NOISE else "",
+                "cls": "violating" if i == focus else "fault" if e.kind in faulty else "noise" if e.kind in LOCK_NOISE else "",
             }
             for i, e in enumerate(events)
         ]

@@ -9,7 +9,7 @@ counterexample is the unsharded run's, byte for byte.
 Scenarios are matched by name, and merged only when their contents agree (`digest`, the sha256 of the parsed
 scenario): two shards that ran different versions of one scenario are refused, not added up. Crashed items
 (`errors`) carry over; statuses and the headline
-are recomputed from the merged counts when the document is written (`_report.finalize`).
+are recomputed from the merged counts when the document is written (`document.finalize`).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from simharness.engine.schedule import replay_command
 from simharness.model.exceptions import InputTooLarge, MergeError
 from simharness.model.io import MAX_REPORT_BYTES, read_bounded
 from simharness.report.document import shapes_json, timing
+from simharness.report.write import write_docs
 
 Doc = dict[str, Any]
 _SAME = ("tool", "version", "target", "profile", "strategy", "seed", "budget")
@@ -203,8 +204,6 @@ def load_report(directory: str | Path) -> Doc:
 
 def merge_dirs(directories: Sequence[str | Path], out_dir: str | Path) -> Doc:
     """Merge shard report directories into `out_dir`: every report, plus the chosen counterexamples' schedules."""
-    from simharness.report.document import write_docs
-
     reports = [(str(Path(d) / "report.json"), load_report(d)) for d in directories]
     source = {
         id(inv["counterexample"]): Path(d)

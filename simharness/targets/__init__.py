@@ -9,124 +9,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from typing import Any
-
-from simharness.guard.tripwire import install_exit_guards, user_interrupted
 from simharness.model.exceptions import TargetError
-from simharness.model.target import ALL_KINDS_PROFILE, EMBEDDED_LOCK_PROFILE, CallContext, DriverFn, Profile, Target
+from simharness.model.target import CallContext, DriverFn, Profile, Target
+from simharness.targets.python import PythonTarget, load_python
 
 __all__ = ["CallContext", "DriverFn", "Profile", "PythonTarget", "Target", "TargetError", "resolve_target"]
-
-
-class PythonTarget:
-    """A driver written in Python, run in-process as a simpy generator."""
-
-    def __init__(self, spec: str, driver: DriverFn, profile: Profile = ALL_KINDS_PROFILE) -> None:
-        self.spec, self._driver, self.profile = spec, driver, profile
-        self.fingerprint_fields: tuple[str, ...] = ("dev", "ino", "size", "mtimeNs", "ctimeNs")
-
-    @property
-    def driver(self) -> DriverFn:
-        return self._driver
-
-    def close(self) -> None:
-        pass
-
-
-def _load_python(spec: str) -> PythonTarget:
-    body = spec[len("py:") :]
-    path_text, sep, attr = body.rpartition(":")
-    if not sep or not path_text or not attr:
-        raise TargetError(f"{spec}: expected py:PATH/TO/FILE.py:FUNCTION")
-    path = Path(path_text)
-    if not path.is_file():
-        raise TargetError(f"{spec}: no such file {path}")
-    module_name = f"simharness_target_{abs(hash(str(path.resolve()))) & 0xFFFFFFFF:x}"
-    loader_spec = importlib.util.spec_from_file_location(module_name, path)
-    if loader_spec is None or loader_spec.loader is None:
-        raise TargetError(f"{spec}: cannot import {path}")
-    module = importlib.util.module_from_spec(loader_spec)
-    sys.modules[module_name] = module
-    install_exit_guards()  # before the import: a driver's `from os import _exit` binds the guard, not the exit
-    try:
-        loader_spec.loader.exec_module(module)
-    except BaseException as exc:  # even SystemExit: the user's file failed to import, say so in one line
-        del sys.modules[module_name]
-        if isinstance(exc, KeyboardInterrupt) and user_interrupted():
-            raise
-        raise TargetError(f"{spec}: importing {path} failed{_at(exc, path)}: {type(exc).__name__}: {_one_line(exc)}") from None
-    driver: Any = getattr(module, attr, None)
-    if not callable(driver):
-        raise TargetError(f"{spec}: {path} has no callable {attr!r}")
-    profile = getattr(module, "SIMHARNESS_PROFILE", ALL_KINDS_PROFILE)
-    problem = _profile_problem(profile)
-    if problem is not None:
-        raise TargetError(f"{spec}: SIMHARNESS_PROFILE in {path} {problem}")
-    if isinstance(profile.kinds, set):  # a set is accepted as written; the profile is frozen like any other
-        profile = Profile(profile.name, frozenset(profile.kinds), profile.generation)
-    return PythonTarget(spec, driver, profile)
-
-
-def _profile_problem(profile: object) -> str | None:
-    """What is wrong with a module's declared profile (it would crash the runner mid-suite, or lie in the
-    report's header), or None."""
-    if not isinstance(profile, Profile):
-        return f"is {_shown(profile)}, not a simharness.Profile"
-    if not isinstance(profile.name, str) or not profile.name:
-        return f"has name {_shown(profile.name)}: expected a non-empty string"
-    if not isinstance(profile.kinds, (set, frozenset)):
-        return f"has kinds of type {type(profile.kinds).__name__}: expected a frozenset of fault-kind names"
-    odd = sorted(repr(k) for k in profile.kinds if not isinstance(k, str))
-    if odd:
-        return f"has kinds that are not strings: {', '.join(odd[:5])}"
-    unknown = sorted(profile.kinds - ALL_KINDS_PROFILE.kinds)
-    if unknown:  # a typo would quietly excuse the driver from the kind it meant
-        return f"names unknown fault kinds {', '.join(map(repr, unknown[:5]))} (known: {', '.join(sorted(ALL_KINDS_PROFILE.kinds))})"
-    if not isinstance(profile.generation, str):
-        return f"has generation {_shown(profile.generation)}: expected a string"
-    builtin = BUILTIN_PROFILES.get(profile.name)
-    if builtin is not None and frozenset(profile.kinds) != builtin.kinds:  # the report's header would vouch for kinds it lacks
-        lacks = sorted(builtin.kinds - profile.kinds)
-        extra = sorted(profile.kinds - builtin.kinds)
-        diff = "; ".join(([f"lacks {', '.join(lacks)}"] if lacks else []) + ([f"adds {', '.join(extra)}"] if extra else []))
-        return f"is named {profile.name!r} like the built-in profile but has other kinds ({diff}): give it a name of its own"
-    return None
-
-
-#: Profiles simharness defines: a declared profile may not borrow one's name for other kinds.
-BUILTIN_PROFILES = {p.name: p for p in (ALL_KINDS_PROFILE, EMBEDDED_LOCK_PROFILE)}
-
-
-def _shown(value: object) -> str:
-    if value is None or isinstance(value, (str, int, float, bool)):
-        text = repr(value)
-        return text if len(text) <= 80 else text[:79] + "…"
-    return f"a {type(value).__name__}"
-
-
-def _at(exc: BaseException, path: Path) -> str:
-    """` at FILE:LINE`: the innermost line of the user's file in the traceback (or nothing)."""
-    found = ""
-    tb = exc.__traceback__
-    try:
-        mine = path.resolve()
-        while tb is not None:
-            if Path(tb.tb_frame.f_code.co_filename).resolve() == mine:
-                found = f" at {path.name}:{tb.tb_lineno}"
-            tb = tb.tb_next
-    except OSError:
-        pass
-    if not found and isinstance(exc, SyntaxError) and exc.lineno:
-        found = f" at {path.name}:{exc.lineno}"
-    return found
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def resolve_target(spec: str) -> Target:
@@ -136,7 +23,7 @@ def resolve_target(spec: str) -> Target:
 
         return PythonTarget("reference", run_with_model_fallback)
     if spec.startswith("py:"):
-        return _load_python(spec)
+        return load_python(spec)
     if spec.startswith("mutant:"):
         from simharness.drivers.mutants import MUTANTS
 

@@ -1,0 +1,188 @@
+"""The benchmark document as titled tables (title, header, rows, notes): one rendering shared by the terminal
+(`simharness bench` prints them) and `bench.md`, so both always say the same thing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _f(value: Any, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]], list[str]]]:
+    """(title, header, rows, notes) for each section: the same content for the terminal and bench.md."""
+    out: list[tuple[str, list[str], list[list[str]], list[str]]] = []
+    out.append(
+        (
+            f"Throughput: target {doc['target']} vs bare simpy (rates per CPU second of one process: per core)",
+            [
+                "scenario",
+                "runs/s",
+                "5 boxes: median / best",
+                "wall runs/s",
+                "simpy events/run",
+                "simpy events/s",
+                "floor events/s",
+                "overhead",
+                "trace events/run",
+                "virtual s/wall s",
+            ],
+            [
+                [
+                    r["scenario"],
+                    _f(r["runs_per_s"]),
+                    f"{_f(r['median_runs_per_s'])} / {_f(r['best_runs_per_s'])}",
+                    _f(r["wall_runs_per_s"]),
+                    _f(r["sim_events_per_run"], 1),
+                    _f(r["sim_events_per_s"]),
+                    _f(r["floor"]["events_per_s"]),
+                    f"{r['overhead']:.1f}x" if r["overhead"] else "–",
+                    _f(r["trace_events_per_run"], 1),
+                    _f(r["virtual_to_wall"]),
+                ]
+                for r in doc["scenarios"]
+            ],
+            [
+                (
+                    "floor: bare simpy running, per run, as many processes and exactly as many simpy events as the scenario "
+                    "(plain timeouts); overhead = floor events/s ÷ target simpy events/s."
+                ),
+                (
+                    "runs/s and events/s are per CPU second of the measuring process (per core); wall runs/s also "
+                    "counts time lost to other processes on a shared machine (see the load average above)."
+                ),
+                "virtual s/wall s: seconds of simulated time per wall-clock second.",
+            ],
+        )
+    )
+    node = doc["node"]
+    if node.get("measured"):
+        out.append(
+            (
+                f"Node bridge: {node['target']} vs reference on the same {node['runs']} schedules of {node['scenario']}",
+                ["target", "wall runs/s", "slowdown", "identical traces"],
+                [
+                    ["reference", _f(node["reference_runs_per_s"]), "1.0x", ""],
+                    [node["target"], _f(node["node_runs_per_s"]), f"{node['slowdown']:.1f}x", node["identical_traces"]],
+                ],
+                [
+                    (
+                        "Wall time for both (the Node process's CPU time is not this process's); identical traces: the "
+                        "same schedule gave byte-identical traces on both targets (first 50 schedules)."
+                    )
+                ],
+            )
+        )
+    else:
+        out.append(("Node bridge", ["result"], [[f"not measured: {node['reason']}"]], []))
+    k = doc["kills"]
+    if k.get("measured"):
+        by_mutant: dict[str, dict[str, dict[str, Any]]] = {}
+        for r in k["rows"]:
+            by_mutant.setdefault(r["mutant"], {})[r["strategy"]] = r
+
+        def cell(r: dict[str, Any] | None) -> str:
+            if r is None:
+                return "–"
+            if not r.get("measured"):
+                return f"not measured: {r['reason']}"
+            if not r["killed"]:
+                return f"survived {r['seeds']} seeds"
+            return f"{_runs(r['runs_to_kill'])}, {_duration(r['seconds_to_kill'])}" + (
+                f" ({r['killed']}/{r['seeds']} seeds)" if r["killed"] < r["seeds"] else ""
+            )
+
+        out.append(
+            (
+                f"Runs and wall seconds to first kill (median over {k['seeds']} seeds, budget {k['budget']} runs per scenario)",
+                ["mutant", *k["strategies"]],
+                [[m, *[cell(by.get(s)) for s in k["strategies"]]] for m, by in by_mutant.items()],
+                ["Scenarios are tried with the mutant's own scenario first, then the others by name; runs count across them."],
+            )
+        )
+    else:
+        out.append(("Runs to first kill", ["result"], [[f"not measured: {k['reason']}"]], []))
+    x = doc["xdist"]
+    if x.get("measured"):
+        out.append(
+            (
+                f"pytest-xdist: {x['runs']:,} runs ({x['items']}) through the pytest plugin",
+                ["workers", "wall s", "speed-up"],
+                [["-n 0", _f(x["n0_seconds"], 2), "1.0x"], ["-n 2", _f(x["n2_seconds"], 2), f"{x['speedup']:.2f}x"]],
+                ["Wall time includes pytest start-up and, at -n 2, starting the workers."],
+            )
+        )
+    else:
+        out.append(("pytest-xdist", ["result"], [[f"not measured: {x['reason']}"]], []))
+    m = doc["memory"]
+    if m.get("measured"):
+        out.append(
+            (
+                f"Memory: peak RSS of a fresh process running {m['scenario']} through run_suite",
+                ["runs", "wall s", "peak RSS after imports MB", "peak RSS MB", "RSS at end MB", "live objects at end"],
+                [
+                    [
+                        _f(r["runs"]),
+                        _f(r["seconds"], 1),
+                        _f(r["rss_after_import_mb"], 1),
+                        _f(r["peak_rss_mb"], 1),
+                        _f(r.get("rss_end_mb"), 1),
+                        _f(r.get("live_objects")),
+                    ]
+                    for r in m["rows"]
+                ],
+                [
+                    f"growth: peak {m['growth_mb']:+.1f} MB, at end "
+                    + (f"{m['end_growth_mb']:+.1f} MB" if m.get("end_growth_mb") is not None else "unknown")
+                    + (": flat" if m["flat"] else ": GROWS with the run count"),
+                    "Passing runs are dropped once judged; a retained trace per run would show as live objects growing 10x.",
+                ],
+            )
+        )
+    else:
+        out.append(("Memory", ["result"], [[f"not measured: {m['reason']}"]], []))
+    g = doc["growth"]
+    out.append(
+        (
+            "Cost growth: runs/s by concurrent sessions (columns) and chain length (rows)",
+            ["chain \\ sessions", *[str(s) for s in g["sessions"]]],
+            [
+                [
+                    str(c),
+                    *[f"{_f(x['runs_per_s'])} ({_f(x['sim_events_per_run'])} ev)" for x in g["cells"] if x["chain"] == c],
+                ]
+                for c in g["chains"]
+            ],
+            [
+                (
+                    "The takeover race scaled: two sessions per session file, providers fail 50 % of the time (rate limit, "
+                    "overload) so long chains are walked; (N ev) = simpy events per run."
+                )
+            ],
+        )
+    )
+    out.append(
+        (
+            "Goals",
+            ["goal", "wanted", "measured", "met"],
+            [[x["goal"], x["wanted"], x["measured"], "yes" if x["met"] else "NO"] for x in doc["goals"]],
+            [],
+        )
+    )
+    return out
+
+
+def _runs(n: float) -> str:
+    return f"{n:g} run" if n == 1 else f"{n:,g} runs"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 0.001:
+        return "<1 ms"
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"

@@ -1,0 +1,112 @@
+"""Driver calls as the per-call checkers see them: gathered from the trace in the judge's single pass.
+
+Most invariants are about one call: its attempts (`run`), its `onError` reports and how it ended. `CallLog`
+subscribes to those event kinds and assembles one `Call` per `call.start`; the checkers then judge each call
+on its own. `stop` answers the question several of them share: which attempt had to end the call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from simharness.model.kinds import EventKind
+from simharness.model.target import Profile
+from simharness.model.trace import Event
+
+#: How a call ends: its driver returned, threw, or crashed (an exception or exit of the driver's own).
+ENDS = frozenset({EventKind.CALL_RETURN, EventKind.CALL_RAISE, EventKind.CALL_CRASH})
+
+
+@dataclass(slots=True)
+class Call:
+    """One driver call and what happened inside it, in trace order."""
+
+    call: int
+    session: str
+    start: Event
+    runs: list[tuple[Event, Event | None]] = field(default_factory=list)  # (run.start, run.ok|run.raise)
+    on_errors: list[Event] = field(default_factory=list)
+    on_error_runs: list[int] = field(default_factory=list)  # how many runs had started when each onError came
+    end: Event | None = None
+    end_index: int | None = None
+    misuse: tuple[int, Event] | None = None  # the first contract breach the world recorded (index, event)
+
+    @property
+    def has_outcome(self) -> bool:
+        """The call ended by returning or throwing: its attempts can be judged (a crash's verdict is the contract's)."""
+        return self.end is not None and self.end.kind != EventKind.CALL_CRASH
+
+
+class Stop(NamedTuple):
+    """The attempt whose outcome must end the call: a success, a coordination error or a terminal error."""
+
+    position: int  # among the call's runs
+    start: Event  # its run.start
+    outcome: Event  # its run.ok or run.raise
+    category: str  # "ok" for a success, else the run.raise's category ("coordination" or "terminal")
+
+
+def stop(c: Call) -> Stop | None:
+    """The first attempt that must end the call, or None when every finished attempt may fall back.
+
+    The attempts before it are the ones a fallback decided (only `explicit` ones are judged); the ones after
+    it should not exist (`success-stops`, `coordination-single-run`, `terminal-stops` judge that)."""
+    for i, (start, outcome) in enumerate(c.runs):
+        if outcome is None:
+            continue
+        if outcome.kind == EventKind.RUN_OK:
+            return Stop(i, start, outcome, "ok")
+        category = outcome.data["category"]
+        if category == "coordination" or category == "terminal":
+            return Stop(i, start, outcome, category)
+    return None
+
+
+def known_to(profile: Profile, outcome: Event) -> bool:
+    """The target's profile knows every coordination kind in this error: else the coordination invariants do
+    not apply to it (a runtime cannot be faulted for not recognising an error class it never defines)."""
+    return set(outcome.data["coord"]) <= profile.kinds
+
+
+class CallLog:
+    """Gathers every call's runs, onError reports, end and first contract breach, keyed by call id in start order."""
+
+    kinds = frozenset(
+        {
+            EventKind.CALL_START,
+            EventKind.RUN_START,
+            EventKind.RUN_OK,
+            EventKind.RUN_RAISE,
+            EventKind.ON_ERROR,
+            *ENDS,
+            EventKind.DRIVER_MISUSE,
+        }
+    )
+
+    def __init__(self) -> None:
+        self.calls: dict[int, Call] = {}
+
+    def see(self, index: int, e: Event) -> None:
+        call_id = e.data.get("call")
+        if call_id is None:
+            return
+        k = e.kind
+        if k == EventKind.CALL_START:
+            self.calls[call_id] = Call(call_id, e.actor, e)
+            return
+        c = self.calls.get(call_id)
+        if c is None:
+            return
+        if k == EventKind.RUN_START:
+            c.runs.append((e, None))
+        elif k == EventKind.RUN_OK or k == EventKind.RUN_RAISE:
+            if c.runs:
+                c.runs[-1] = (c.runs[-1][0], e)
+        elif k == EventKind.ON_ERROR:
+            c.on_errors.append(e)
+            c.on_error_runs.append(len(c.runs))
+        elif k in ENDS:
+            c.end, c.end_index = e, index
+        elif k == EventKind.DRIVER_MISUSE and c.misuse is None:
+            c.misuse = (index, e)

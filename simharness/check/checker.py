@@ -1,0 +1,40 @@
+"""The two shapes a checker takes. The judge (`check.judge`) walks the trace once and feeds both.
+
+- A `CallChecker` judges one call, once the pass has gathered it (`check.calls.Call`). Most invariants are
+  about one call, and judging call by call keeps the verdict order fixed: per call, the checkers in order.
+- An `EventChecker` follows state that spans calls (who holds a lock, which release windows are open). It
+  subscribes to the event kinds it needs (`kinds`), sees each of them in trace order, then gives its verdict.
+
+Every checker adds to one `Verdicts`: for its invariant, how many situations it checked, how many it found not
+applicable (the target's profile does not know the fault kind involved) and the violations.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from simharness.check.calls import Call
+from simharness.check.verdicts import Verdicts
+from simharness.model.target import Profile
+from simharness.model.trace import Event
+
+
+class CallChecker(Protocol):
+    """`judge(call, profile, verdicts)`: one invariant's verdict on one gathered call."""
+
+    def __call__(self, c: Call, profile: Profile, v: Verdicts, /) -> None: ...
+
+
+class Subscriber(Protocol):
+    """Something fed during the pass: each event whose kind is in `kinds`, with its index in the trace."""
+
+    @property
+    def kinds(self) -> frozenset[str]: ...
+
+    def see(self, index: int, e: Event, /) -> None: ...
+
+
+class EventChecker(Subscriber, Protocol):
+    """An invariant judged as the events stream past; `verdict` adds its counts and violations once the pass is done."""
+
+    def verdict(self, v: Verdicts, /) -> None: ...

@@ -1,0 +1,39 @@
+"""`explicit-metadata-advances`: an error with explicit provider metadata advances through the chain in order,
+each candidate once, even when a coordination error is nested inside.
+
+Decided per call that returned or threw, for each attempt before the one that had to end the call
+(`calls.stop`) whose error the oracle classed `explicit`: that attempt ran the chain's candidate at its
+position, and the next attempt (which must exist while the chain has candidates left) ran the next candidate.
+"""
+
+from __future__ import annotations
+
+from simharness.check.calls import Call, stop
+from simharness.check.verdicts import Verdicts, departure_shape, fail
+from simharness.model.target import Profile
+
+INVARIANT = "explicit-metadata-advances"
+
+
+def judge(c: Call, profile: Profile, v: Verdicts) -> None:
+    if not c.has_outcome:
+        return
+    assert c.end is not None
+    end = c.end
+    chain: list[str] = c.start.data["chain"]
+    halt = stop(c)
+    for i, (start, outcome) in enumerate(c.runs[: None if halt is None else halt.position]):
+        if outcome is None or outcome.data["category"] != "explicit":
+            continue
+        v.checked[INVARIANT] += 1
+        ran = start.data["candidate"]
+        shape = departure_shape(outcome)
+        if i >= len(chain) or ran != chain[i]:
+            expected = chain[i] if i < len(chain) else "nothing"
+            fail(v, INVARIANT, f"call {c.call}: attempt {i + 1} ran {ran}, not {expected}", start, c.call, shape)
+        elif i + 1 < len(chain) and i + 1 >= len(c.runs):
+            fail(v, INVARIANT, f"call {c.call}: {outcome.data['shape']} from {ran} did not advance to {chain[i + 1]}", end, c.call, shape)
+        elif i + 1 < len(chain) and c.runs[i + 1][0].data["candidate"] != chain[i + 1]:
+            nxt = c.runs[i + 1][0]
+            message = f"call {c.call}: after {ran} the driver ran {nxt.data['candidate']}, not {chain[i + 1]}"
+            fail(v, INVARIANT, message, nxt, c.call, shape)

@@ -1,0 +1,30 @@
+"""`no-idle-burn`: a coordination error costs no more virtual time than the attempt that raised it.
+
+Decided per call that returned or threw, when the attempt that had to end it (`calls.stop`) failed with an
+error the oracle classed `coordination` (not applicable when the target's profile does not know one of its
+kinds): the call ended at the very virtual instant that attempt failed (no retry, backoff or sleep after it).
+"""
+
+from __future__ import annotations
+
+from simharness.check.calls import Call, known_to, stop
+from simharness.check.verdicts import Verdicts, departure_shape, fail
+from simharness.model.target import Profile
+
+INVARIANT = "no-idle-burn"
+
+
+def judge(c: Call, profile: Profile, v: Verdicts) -> None:
+    halt = stop(c) if c.has_outcome else None
+    if halt is None or halt.category != "coordination":
+        return
+    if not known_to(profile, halt.outcome):
+        v.not_applicable[INVARIANT] += 1
+        return
+    assert c.end is not None
+    end, outcome = c.end, halt.outcome
+    v.checked[INVARIANT] += 1
+    if end.t != outcome.t:
+        what = f"{outcome.data['shape']} from {halt.start.data['candidate']}"
+        message = f"call {c.call}: {what} at {outcome.t} ms, but the call ended at {end.t} ms"
+        fail(v, INVARIANT, message, end, c.call, departure_shape(outcome))

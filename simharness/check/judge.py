@@ -1,0 +1,79 @@
+"""Judging one run: one pass over its trace feeds every checker, then the verdicts are collected in a fixed order.
+
+The checkers, one module per invariant in `check/invariants/` (ids in `model.kinds.INVARIANTS`):
+
+- per call, in this order (`CALL_CHECKERS`): terminates, driver-contract, explicit-metadata-advances,
+  success-stops, coordination-single-run, no-idle-burn, terminal-stops, summary-honest;
+- across calls, fed each event of the kinds they subscribe to (`EVENT_CHECKERS`): lock-exclusive, then
+  no-silent-overwrite.
+- `deterministic` needs two runs of the same seed: `explore.suite` judges it by replay, not here.
+
+Violations come out per call (calls in the order they started, each call's verdicts in checker order), then
+lock-exclusive's, then no-silent-overwrite's. Reports, shrinking and the kill matrix depend on that order.
+The `sometimes` situations (`model.kinds.SITUATIONS`) are counted in the same pass. The pass is the hot path
+of every run: each event goes only to the subscribers of its kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from simharness.check.calls import CallLog
+from simharness.check.checker import CallChecker, EventChecker, Subscriber
+from simharness.check.invariants import (
+    coordination_single_run,
+    driver_contract,
+    explicit_metadata_advances,
+    no_idle_burn,
+    success_stops,
+    summary_honest,
+    terminal_stops,
+    terminates,
+)
+from simharness.check.invariants.lock_exclusive import LockExclusive
+from simharness.check.invariants.no_silent_overwrite import NoSilentOverwrite
+from simharness.check.situations import SituationTally
+from simharness.check.verdicts import Verdicts
+from simharness.model.target import Profile
+from simharness.model.trace import Event, Trace
+
+#: Per-call checkers, in the order their verdicts on one call are listed.
+CALL_CHECKERS: tuple[CallChecker, ...] = (
+    terminates.judge,
+    driver_contract.judge,
+    explicit_metadata_advances.judge,
+    success_stops.judge,
+    coordination_single_run.judge,
+    no_idle_burn.judge,
+    terminal_stops.judge,
+    summary_honest.judge,
+)
+#: Checkers that follow state across calls, in the order their verdicts are listed (after every call's).
+EVENT_CHECKERS: tuple[Callable[[], EventChecker], ...] = (LockExclusive, NoSilentOverwrite)
+
+
+def check(trace: Trace, profile: Profile) -> Verdicts:
+    """Judge one run's trace against every invariant (except `deterministic`, which needs two runs)."""
+    log = CallLog()
+    tally = SituationTally()
+    event_checkers = [make() for make in EVENT_CHECKERS]
+    _one_pass(trace, [log, *event_checkers, tally])
+    v = Verdicts()
+    for c in log.calls.values():
+        for judge in CALL_CHECKERS:
+            judge(c, profile, v)
+    for checker in event_checkers:
+        checker.verdict(v)
+    tally.verdict(log.calls.values(), v)
+    return v
+
+
+def _one_pass(trace: Trace, subscribers: list[Subscriber]) -> None:
+    """Hand each event, with its index, to the subscribers of its kind (in the order they are listed)."""
+    routes: dict[str, list[Callable[[int, Event], None]]] = {}
+    for s in subscribers:
+        for kind in sorted(s.kinds):
+            routes.setdefault(kind, []).append(s.see)
+    for i, e in enumerate(trace.events):
+        for see in routes.get(e.kind, ()):
+            see(i, e)

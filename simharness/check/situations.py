@@ -1,0 +1,106 @@
+"""`sometimes` reachability: which of the situations a suite promises to reach (`model.kinds.SITUATIONS`) this
+run reached. A passing verdict means little if the run never met the case it is about.
+
+Counted in the judge's single pass, from the same events the checkers see; two situations need whole calls
+(`success_after_fallback`, `coordination_rethrown`) and are settled once the pass has gathered them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from simharness.check.calls import Call
+from simharness.check.verdicts import Verdicts
+from simharness.model.kinds import EventKind
+from simharness.model.trace import Event
+
+#: Situations one event marks by its kind alone.
+_BY_KIND: dict[str, str] = {
+    EventKind.LOCK_STALE_TAKEOVER: "stale_lock_takeover",
+    EventKind.TAKEOVER_DETECTED: "takeover_detected",
+    EventKind.WRITER_GAVE_UP: "writer_gave_up",
+    EventKind.RUNTIME_REFUSED: "runtime_coordination",
+}
+
+
+class SituationTally:
+    """Marks the situations the events show; `verdict` adds the ones that need the gathered calls."""
+
+    kinds = frozenset(
+        {
+            *_BY_KIND,
+            EventKind.LOCK_TIMEOUT,
+            EventKind.PROVIDER_REQUEST,
+            EventKind.PROVIDER_FAULT,
+            EventKind.RUN_RAISE,
+            EventKind.RUN_OK,
+            EventKind.CALL_START,
+            EventKind.CALL_RETURN,
+            EventKind.CALL_RAISE,
+            EventKind.CALL_CRASH,
+        }
+    )
+
+    def __init__(self) -> None:
+        self.situations: set[str] = set()
+        self.in_flight = 0
+        self.successes: list[Event] = []  # run.ok events with a value: `success_after_fallback` once calls are complete
+
+    def see(self, index: int, e: Event) -> None:
+        k, data, reached = e.kind, e.data, self.situations
+        if k in _BY_KIND:
+            reached.add(_BY_KIND[k])
+        elif k == EventKind.LOCK_TIMEOUT:
+            if data["owner"].startswith("session-"):
+                reached.add("lock_timeout")
+        elif k == EventKind.PROVIDER_REQUEST:
+            if data["fault"] == "hang":
+                reached.add("provider_hang")
+        elif k == EventKind.PROVIDER_FAULT:
+            if data["fault"] == "rate_limit_nested_lock":
+                reached.add("rate_limit_nested_lock")
+        elif k == EventKind.RUN_RAISE:
+            if data["category"] == "coordination" and "-->" in data["shape"]:
+                reached.add("nested_coordination")
+                if data["shape"].startswith("AbortError"):
+                    reached.add("abort_wrapped_coordination")
+                if set(data["coord"]) - {"takeover", "lock_timeout"}:
+                    reached.add("runtime_coordination_wrapped")
+            elif data["category"] == "explicit" and data["coord"]:
+                reached.add("explicit_nested_coordination")
+        elif k == EventKind.RUN_OK:
+            if data.get("value"):
+                self.successes.append(e)
+        elif k == EventKind.CALL_START:
+            self.in_flight += 1
+            if self.in_flight > 1:
+                reached.add("concurrent_calls")
+        else:  # a call ended
+            self.in_flight -= 1
+            if k == EventKind.CALL_RAISE and data.get("message", "").startswith("All models failed"):
+                reached.add("chain_exhausted")
+
+    def verdict(self, calls: Iterable[Call], v: Verdicts) -> None:
+        call_list = list(calls)
+        v.situations |= self.situations
+        if any(_nth_run(call_list, e) > 1 for e in self.successes):
+            v.situations.add("success_after_fallback")
+        for c in call_list:
+            if c.end is not None and c.end.kind == EventKind.CALL_RAISE:
+                uids = {
+                    o.data["err"]
+                    for _, o in c.runs
+                    if o is not None and o.kind == EventKind.RUN_RAISE and o.data["category"] == "coordination"
+                }
+                if c.end.data.get("err") in uids:
+                    v.situations.add("coordination_rethrown")
+
+
+def _nth_run(calls: Iterable[Call], event: Event) -> int:
+    """Which attempt of its call `event` (a run's outcome) ended: 1 for the first, 0 when no call holds it."""
+    for c in calls:
+        if c.call == event.data["call"]:
+            for n, (_, outcome) in enumerate(c.runs, 1):
+                if outcome is event:
+                    return n
+    return 0

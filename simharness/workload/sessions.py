@@ -1,0 +1,256 @@
+"""The sessions: each calls the driver under test (`runWithModelFallback`) once per turn, and every `run` the
+driver makes is one embedded attempt against the session's file, lock and a provider.
+
+This is where the world meets the driver. Whatever the driver does ends in a trace event `check()` judges:
+a return, a raise, a crash, or a contract breach (`guard.contract.drive`). An attempt follows openclaw's
+embedded runner: lock, write the prompt, release the lock for the provider call, reacquire, compare the
+file's fingerprint (a change is a takeover), write the reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import simpy
+
+from simharness.check.oracle import category_of, coordination_kinds, root_depth, root_kind
+from simharness.faults.provider import ProviderFaults, provider_error
+from simharness.faults.runtime import RuntimeFaults
+from simharness.faults.wrapping import Wrapping
+from simharness.guard.contract import caller, current_frame, drive, home_of, plain, read_attempt, shown, text
+from simharness.model import errors as E
+from simharness.model.errors import JSError
+from simharness.model.exceptions import DriverContractError
+from simharness.model.kinds import EventKind
+from simharness.model.target import Target
+from simharness.sim.env import duration_labels
+from simharness.sim.files import LockWorld, SessionFile
+
+
+class SessionWorld(LockWorld, Protocol):
+    """What the sessions need of the world (`engine.world.World` is one), besides what its locks need."""
+
+    target: Target
+    fingerprint_fields: tuple[str, ...]  # what the runtime's takeover check compares
+    calls: int  # the last call id handed out: ids count across sessions
+    providers: ProviderFaults
+    runtime: RuntimeFaults
+    wrapping: Wrapping
+
+    def uid(self, err: Any) -> int | None: ...
+
+
+@dataclass(slots=True)
+class CallState:
+    call_id: int
+    session: str
+    file: SessionFile
+    runs: int = 0
+    in_flight: str | None = None  # the candidate whose attempt is running (`run` is never driven twice at once)
+    breached: bool = False  # the driver broke the contract in a way that ends the call (recorded as driver.misuse)
+
+
+class _CallContext:
+    """What a driver sees of the world (the `CallContext` protocol)."""
+
+    __slots__ = ("_state", "_world")
+
+    def __init__(self, world: SessionWorld, state: CallState) -> None:
+        self._world, self._state = world, state
+
+    @property
+    def env(self) -> simpy.Environment:
+        return self._world.env
+
+    @property
+    def session(self) -> str:
+        return self._state.session
+
+    @property
+    def call_id(self) -> int:
+        return self._state.call_id
+
+    def break_lock(self) -> None:
+        self._state.file.lock.break_lock(self._state.session)
+
+
+def session(world: SessionWorld, name: str, file: SessionFile) -> Generator[simpy.Event, Any, None]:
+    """The session `name` writing `file`: one driver call per turn, each after its (chosen) start delay."""
+    sc = world.scenario
+    for _turn in range(sc.turns):
+        start = sc.session_start_ms
+        if len(start) > 1 or start[0]:
+            yield world.env.timeout(start[world.choices.choose(f"{name}.start", duration_labels(start, "", "ms"))])
+        world.calls += 1
+        yield from _call(world, CallState(world.calls, name, file))
+
+
+def _call(world: SessionWorld, state: CallState) -> Generator[simpy.Event, Any, None]:
+    """One driver call. Whatever the driver does ends in a trace event `check()` judges (`drive`): a
+    contract breach is recorded where it happens (`driver.misuse`) and the call ends (`call.crash`)."""
+    trace, env, name, call = world.trace, world.env, state.session, state.call_id
+    chain = world.scenario.chain
+    trace.add(env.now, name, EventKind.CALL_START, call=call, chain=[f"{p}/{m}" for p, m in chain])
+    ctx = _CallContext(world, state)
+    produced: list[Any] = []  # what this call's `run` returned: the only values the call may return
+
+    def breach(message: str, where: str | None) -> None:
+        if not state.breached:  # the first breach is the story; the call ends at the driver's next step
+            state.breached = True
+            trace.add(env.now, name, EventKind.DRIVER_MISUSE, call=call, message=message, where=where)
+
+    def run(provider: str, model: str) -> Generator[simpy.Event, Any, Any]:
+        if not (isinstance(provider, str) and isinstance(model, str) and (provider, model) in chain):
+            named = isinstance(provider, str) and isinstance(model, str)
+            candidate = text(f"{provider}/{model}") if named else f"({shown(provider)}, {shown(model)})"
+            given = " → ".join(f"{p}/{m}" for p, m in chain)
+            breach(f"the driver ran {candidate}, which is not in its chain ({given})", caller(current_frame(1)))
+            raise DriverContractError(f"{candidate} is not in the chain")
+        if state.in_flight is not None:
+            message = f"the driver started run({provider}/{model}) while run({state.in_flight}) was still in flight"
+            breach(message, caller(current_frame(1)))
+            raise DriverContractError("run driven twice at once")
+        state.in_flight = f"{provider}/{model}"
+        try:
+            value = yield from _attempt(world, state, provider, model)
+        finally:
+            state.in_flight = None
+        produced.append(value)
+        return value
+
+    def on_error(attempt: dict[str, Any]) -> None:
+        read = read_attempt(attempt)
+        if isinstance(read, str):  # not an attempt record: judged, and the driver goes on
+            trace.add(env.now, name, EventKind.DRIVER_MISUSE, call=call, message=read, where=caller(current_frame(1)))
+            return
+        trace.add(env.now, name, EventKind.ON_ERROR, call=call, candidate=read[0], err=world.uid(read[1]))
+
+    target = world.target
+    driver = target.driver
+    home = home_of(driver, target.spec)
+    outcome = yield from drive(driver, (ctx, list(chain), run, on_error), env, state, breach, home)
+    if outcome.crash is not None:
+        crash = outcome.crash
+        flags = {"recursion": True} if crash.recursion else {}
+        trace.add(env.now, name, EventKind.CALL_CRASH, call=call, type=crash.kind, message=crash.message, where=crash.where, **flags)
+    elif outcome.raised is not None:
+        err = outcome.raised
+        uid = world.uid(err)
+        extra: dict[str, Any] = {"where": home} if not state.runs else {}  # ended without running anything: `driver-contract`
+        if uid is None:  # the driver's own error: which error of the world it wraps (`summary-honest` reads it)
+            wrapped = next((u for u in map(world.uid, E.walk(err)) if u is not None), None)
+            if wrapped is not None:
+                extra["wraps"] = wrapped
+        trace.add(env.now, name, EventKind.CALL_RAISE, call=call, err=uid, name=plain(err.name), message=plain(err.message), **extra)
+    else:
+        value = outcome.value
+        if any(value is v for v in produced):
+            trace.add(env.now, name, EventKind.CALL_RETURN, call=call, value=plain(value))
+        else:  # a result no run produced: made up, or a swallowed failure (`driver-contract`)
+            trace.add(env.now, name, EventKind.CALL_RETURN, call=call, value=plain(value), fabricated=True, where=home)
+
+
+def _attempt(world: SessionWorld, state: CallState, provider: str, model: str) -> Generator[simpy.Event, Any, str]:
+    """One embedded attempt: lock, write prompt, release for the prompt, call the provider, reacquire."""
+    sc, env, trace = world.scenario, world.env, world.trace
+    actor, file, lock = state.session, state.file, state.file.lock
+    state.runs += 1
+    call = state.call_id
+    trace.add(env.now, actor, EventKind.RUN_START, call=call, candidate=f"{provider}/{model}", n=state.runs)
+    refused = world.runtime.refusal()  # a 2026.8+ runtime may refuse the attempt before it takes the lock
+    if refused is not None:
+        trace.add(env.now, actor, EventKind.RUNTIME_REFUSED, call=call, fault=refused)
+        detail = f"{actor} {file.path}"
+        raise _raised(world, state, _wrap_coordination(world, world.register(E.coordination_error(refused, detail))))
+    try:
+        token = yield from lock.acquire(actor, sc.lock_timeout_ms)
+    except JSError as err:
+        raise _raised(world, state, _wrap_coordination(world, err))
+    file.write(env.now, 200)
+    trace.add(env.now, actor, EventKind.FILE_WRITE, file=file.path, by=actor, size=file.size)
+    before = file.fingerprint(world.fingerprint_fields)
+    lock.release(actor, token)
+    trace.add(env.now, actor, EventKind.WINDOW_OPEN, call=call, file=file.path)
+
+    provider_failure: JSError | None = None
+    try:
+        value = yield from _provider(world, state, provider, model)
+    except JSError as err:
+        provider_failure = err
+
+    reacquired: int | None = None
+    try:
+        reacquired = yield from lock.acquire(actor, sc.lock_timeout_ms)
+    except JSError:
+        pass  # a reacquire timeout is a takeover
+    changed = file.fingerprint(world.fingerprint_fields) != before
+    trace.add(env.now, actor, EventKind.WINDOW_CLOSE, call=call, file=file.path, changed=changed)
+    takeover = changed or reacquired is None
+    if takeover:
+        trace.add(env.now, actor, EventKind.TAKEOVER_DETECTED, call=call, file=file.path)
+    try:
+        if provider_failure is not None:  # the provider's error wins over a takeover seen on reacquire
+            raise _raised(world, state, provider_failure)
+        if takeover:
+            raise _raised(world, state, _wrap_coordination(world, world.register(E.session_takeover(file.path))))
+        file.write(env.now, 400)
+        trace.add(env.now, actor, EventKind.FILE_WRITE, file=file.path, by=actor, size=file.size)
+        trace.add(env.now, actor, EventKind.RUN_OK, call=call, value=value)
+        return value
+    finally:
+        if reacquired is not None:
+            lock.release(actor, reacquired)
+
+
+def _raised(world: SessionWorld, state: CallState, err: JSError) -> JSError:
+    """Record that the attempt raises `err` (`run.raise`, with what the oracle makes of it) and return it."""
+    world.trace.add(
+        world.env.now,
+        state.session,
+        EventKind.RUN_RAISE,
+        call=state.call_id,
+        err=world.uid(err),
+        category=category_of(err),
+        root=root_kind(err),
+        depth=root_depth(err),
+        coord=sorted(coordination_kinds(err)),
+        shape=E.describe(err),
+        message=err.message,
+    )
+    return err
+
+
+def _wrap_coordination(world: SessionWorld, err: JSError) -> JSError:
+    """The runtime between the lock and the driver wraps errors the way openclaw's layers do."""
+    return world.register(world.wrapping.coordination(err))
+
+
+def _provider(world: SessionWorld, state: CallState, provider: str, model: str) -> Generator[simpy.Event, Any, str]:
+    """One provider request: which fault and latency are choices; a failure comes wrapped (`wrap.provider`)."""
+    sc, env, choices = world.scenario, world.env, world.choices
+    plan = world.providers.plan(provider)
+    lane = plan.lane
+    kinds = plan.kinds
+    fault = kinds[choices.choose(plan.fault_label, kinds, plan.weights)]
+    delay = plan.latency[choices.choose(plan.latency_label, plan.latency_names)]
+    world.trace.add(env.now, lane, EventKind.PROVIDER_REQUEST, call=state.call_id, model=model, fault=fault)
+    if fault == "hang":
+        yield env.timeout(sc.idle_timeout_ms)
+        raise world.register(E.idle_timeout(sc.idle_timeout_ms))
+    if fault == "timeout":
+        yield env.timeout(sc.request_timeout_ms)
+        raise world.register(E.request_timeout(sc.request_timeout_ms))
+    yield env.timeout(delay)
+    if fault == "success":
+        world.trace.add(env.now, lane, EventKind.PROVIDER_REPLY, call=state.call_id, model=model)
+        return f"reply:{provider}/{model}"
+    retry_after = plan.retry_after[choices.choose(plan.retry_label, plan.retry_names)]
+    if fault == "explicit_nested_coordination":
+        err = world.runtime.explicit_nested(state.session, state.file, retry_after or None)
+    else:
+        err = provider_error(fault, retry_after or None, state.file.lock.path)
+    wrapped = world.wrapping.provider(err)
+    world.trace.add(env.now, lane, EventKind.PROVIDER_FAULT, call=state.call_id, model=model, fault=fault)
+    raise world.register(wrapped)
