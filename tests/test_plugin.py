@@ -127,10 +127,19 @@ def test_usage_errors_are_one_line(project: pytest.Pytester) -> None:
         (["--sim-strategy=bogus"], "--sim-strategy bogus: unknown strategy (available: random, pct, exhaustive, hypothesis)"),
         (["--sim-budget=0"], "--sim-budget: expected an integer from 1 to 100000000, got 0"),
         (["--sim-seed=abc"], "--sim-seed: expected an integer, got 'abc'"),
+        (["--sim-strategy=pct", "--sim-depth=0"], "--sim-depth: expected an integer from 1 to 10, got 0"),  # the CLI's ranges
+        (["--sim-strategy=exhaustive", "--sim-depth=9"], "--sim-depth: expected an integer from 0 to 8, got 9"),
     ]:
         result = project.runpytest_inprocess(*args)
         assert result.ret == pytest.ExitCode.USAGE_ERROR
         assert message in result.stderr.str()
+
+
+def test_sim_depth_reaches_the_strategy() -> None:
+    from simharness.pytest_plugin.runs import explorer
+
+    assert explorer("pct", None, 5).keywords["strategy"].depth == 5  # type: ignore[attr-defined]
+    assert explorer("exhaustive", None, 0).keywords["strategy"].bound == 0  # type: ignore[attr-defined]
 
 
 # --- items: verdicts, failures, seeds ----------------------------------------------------------------------

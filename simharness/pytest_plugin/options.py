@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from simharness.explore import DEPTHS
 from simharness.explore import STRATEGIES as _STRATEGY_NAMES
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class Settings:
     split: int
     report_dir: Path  # as shown in commands: relative to the invocation directory when under it
     roots: tuple[Path, ...]
+    depth: int | None = None  # pct's bug depth / exhaustive's deviation bound (None: the strategy's default)
 
 
 #: What a session keeps on its `config.stash`: the settings, the documents of judged items, the resolved
@@ -60,6 +62,13 @@ def add_options(parser: pytest.Parser) -> None:
         "--sim-target", default="reference", metavar="SPEC", help="target for scenarios and the sim fixture (default: reference)"
     )
     group.addoption("--sim-strategy", default="random", metavar="NAME", help="exploration strategy (default: random)")
+    group.addoption(
+        "--sim-depth",
+        default=None,
+        metavar="D",
+        help="; ".join(f"{name}: {low}-{high} (default {default})" for name, (low, high, default) in DEPTHS.items())
+        + " (as `simharness run --depth`)",
+    )
     group.addoption("--sim-budget", default=None, metavar="N", help=f"runs per scenario (default: {DEFAULT_BUDGET})")
     group.addoption(
         "--sim-split",
@@ -90,12 +99,17 @@ def settings_from(config: pytest.Config) -> Settings:
     strategy = config.getoption("sim_strategy")
     if strategy not in STRATEGIES:  # a usage error now, not a failure in every item
         raise pytest.UsageError(f"--sim-strategy {strategy}: unknown strategy (available: {', '.join(STRATEGIES)})")
+    depth_text = config.getoption("sim_depth")
+    depth = None
+    if depth_text:  # the same ranges as `simharness run --depth`, checked against the chosen strategy
+        low, high, _ = DEPTHS.get(strategy, (min(d[0] for d in DEPTHS.values()), max(d[1] for d in DEPTHS.values()), 0))
+        depth = _parse_int("--sim-depth", depth_text, low, high)
     here = config.invocation_params.dir
     report_dir = Path(config.getoption("sim_report_dir") or DEFAULT_REPORT_DIR)
     report_dir = report_dir if report_dir.is_absolute() or Path.cwd() == here else here / report_dir
     option_roots = [here / p for p in config.getoption("sim_scenarios")]
     roots = tuple(p.resolve() for p in (option_roots or config.getini("simharness_scenarios")))
-    return Settings(seed, config.getoption("sim_target"), strategy, budget, split, report_dir, roots)
+    return Settings(seed, config.getoption("sim_target"), strategy, budget, split, report_dir, roots, depth)
 
 
 def _parse_int(option: str, text: str, lo: int, hi: int) -> int:

@@ -30,7 +30,7 @@ def item_seed(config: pytest.Config, nodeid: str) -> int:
     return derive_seed(config.stash[settings_key].seed, nodeid)
 
 
-def explorer(strategy: str, database: Path | None = None) -> Explorer:
+def explorer(strategy: str, database: Path | None = None, depth: int | None = None) -> Explorer:
     """The function behind `--sim-strategy`: `run_suite` with that strategy (Hypothesis's database: `database`)."""
     from functools import partial
 
@@ -39,7 +39,7 @@ def explorer(strategy: str, database: Path | None = None) -> Explorer:
     from simharness.model.exceptions import StrategyError
 
     try:
-        return partial(run_suite, strategy=resolve_strategy(strategy, database=database))
+        return partial(run_suite, strategy=resolve_strategy(strategy, depth=depth, database=database))
     except StrategyError as exc:
         raise pytest.UsageError(f"--sim-strategy {exc}") from None
 
@@ -56,7 +56,7 @@ def explore_scenarios(
     """`budget` runs (default `--sim-budget`) of `scenarios` with the session's strategy, counterexamples shrunk."""
     from simharness.engine.shrink import shrink as shrinker
 
-    explore = explorer(s.strategy, s.report_dir / "hypothesis-db")
+    explore = explorer(s.strategy, s.report_dir / "hypothesis-db", s.depth)
     return explore(scenarios, target, seed=seed, budget=budget or s.budget, shard=shard, shrink=shrinker if shrink else None)
 
 
