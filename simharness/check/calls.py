@@ -7,12 +7,17 @@ on its own. `stop` answers the question several of them share: which attempt had
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from simharness.model.kinds import EventKind
 from simharness.model.target import Profile
 from simharness.model.trace import Event
+
+#: What a subscriber of the judge's pass does with each event kind it wants: `handler(subscriber, index, event)`.
+#: A table per class, not an if-chain per event: the pass is the hot path of every run.
+Handlers = Mapping[str, Callable[[Any, int, Event], None]]
 
 #: How a call ends: its driver returned, threw, or crashed (an exception or exit of the driver's own).
 ENDS = frozenset({EventKind.CALL_RETURN, EventKind.CALL_RAISE, EventKind.CALL_CRASH})
@@ -31,11 +36,10 @@ class Call:
     end: Event | None = None
     end_index: int | None = None
     misuse: tuple[int, Event] | None = None  # the first contract breach the world recorded (index, event)
+    #: The call ended by returning or throwing: its attempts can be judged (a crash's verdict is the contract's).
+    has_outcome: bool = False  # settled with `halt` by `CallLog.finish`
+    halt: Stop | None = None  # `stop(call)`, worked out once when the pass is done (`CallLog.finish`): six checkers ask
 
-    @property
-    def has_outcome(self) -> bool:
-        """The call ended by returning or throwing: its attempts can be judged (a crash's verdict is the contract's)."""
-        return self.end is not None and self.end.kind != EventKind.CALL_CRASH
 
 
 class Stop(NamedTuple):
@@ -72,41 +76,51 @@ def known_to(profile: Profile, outcome: Event) -> bool:
 class CallLog:
     """Gathers every call's runs, onError reports, end and first contract breach, keyed by call id in start order."""
 
-    kinds = frozenset(
-        {
-            EventKind.CALL_START,
-            EventKind.RUN_START,
-            EventKind.RUN_OK,
-            EventKind.RUN_RAISE,
-            EventKind.ON_ERROR,
-            *ENDS,
-            EventKind.DRIVER_MISUSE,
-        }
-    )
-
     def __init__(self) -> None:
         self.calls: dict[int, Call] = {}
 
-    def see(self, index: int, e: Event) -> None:
+    def _call(self, e: Event) -> Call | None:
         call_id = e.data.get("call")
-        if call_id is None:
-            return
-        k = e.kind
-        if k == EventKind.CALL_START:
+        return None if call_id is None else self.calls.get(call_id)
+
+    def _start(self, index: int, e: Event) -> None:
+        call_id = e.data.get("call")
+        if call_id is not None:
             self.calls[call_id] = Call(call_id, e.actor, e)
-            return
-        c = self.calls.get(call_id)
-        if c is None:
-            return
-        if k == EventKind.RUN_START:
+
+    def _run_start(self, index: int, e: Event) -> None:
+        if (c := self._call(e)) is not None:
             c.runs.append((e, None))
-        elif k == EventKind.RUN_OK or k == EventKind.RUN_RAISE:
-            if c.runs:
-                c.runs[-1] = (c.runs[-1][0], e)
-        elif k == EventKind.ON_ERROR:
+
+    def _run_end(self, index: int, e: Event) -> None:
+        if (c := self._call(e)) is not None and c.runs:
+            c.runs[-1] = (c.runs[-1][0], e)
+
+    def _on_error(self, index: int, e: Event) -> None:
+        if (c := self._call(e)) is not None:
             c.on_errors.append(e)
             c.on_error_runs.append(len(c.runs))
-        elif k in ENDS:
+
+    def _end(self, index: int, e: Event) -> None:
+        if (c := self._call(e)) is not None:
             c.end, c.end_index = e, index
-        elif k == EventKind.DRIVER_MISUSE and c.misuse is None:
+
+    def _misuse(self, index: int, e: Event) -> None:
+        if (c := self._call(e)) is not None and c.misuse is None:
             c.misuse = (index, e)
+
+    HANDLERS: ClassVar[Handlers] = {
+        EventKind.CALL_START: _start,
+        EventKind.RUN_START: _run_start,
+        EventKind.RUN_OK: _run_end,
+        EventKind.RUN_RAISE: _run_end,
+        EventKind.ON_ERROR: _on_error,
+        **dict.fromkeys(ENDS, _end),
+        EventKind.DRIVER_MISUSE: _misuse,
+    }
+
+    def finish(self) -> None:
+        """Settle what the checkers share about each gathered call: the attempt that had to end it."""
+        for c in self.calls.values():
+            c.has_outcome = c.end is not None and c.end.kind != EventKind.CALL_CRASH
+            c.halt = stop(c)

@@ -3,7 +3,7 @@
 - A `CallChecker` judges one call, once the pass has gathered it (`check.calls.Call`). Most invariants are
   about one call, and judging call by call keeps the verdict order fixed: per call, the checkers in order.
 - An `EventChecker` follows state that spans calls (who holds a lock, which release windows are open). It
-  subscribes to the event kinds it needs (`kinds`), sees each of them in trace order, then gives its verdict.
+  subscribes to the event kinds it needs (its `HANDLERS` table), sees each of them in trace order, then gives its verdict.
 
 Every checker adds to one `Verdicts`: for its invariant, how many situations it checked, how many it found not
 applicable (the target's profile does not know the fault kind involved) and the violations.
@@ -11,12 +11,11 @@ applicable (the target's profile does not know the fault kind involved) and the 
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import ClassVar, Protocol
 
-from simharness.check.calls import Call
+from simharness.check.calls import Call, Handlers
 from simharness.check.verdicts import Verdicts
 from simharness.model.target import Profile
-from simharness.model.trace import Event
 
 
 class CallChecker(Protocol):
@@ -26,12 +25,10 @@ class CallChecker(Protocol):
 
 
 class Subscriber(Protocol):
-    """Something fed during the pass: each event whose kind is in `kinds`, with its index in the trace."""
+    """Something fed during the pass: each event whose kind its `HANDLERS` table names goes to that handler, with
+    its index in the trace."""
 
-    @property
-    def kinds(self) -> frozenset[str]: ...
-
-    def see(self, index: int, e: Event, /) -> None: ...
+    HANDLERS: ClassVar[Handlers]
 
 
 class EventChecker(Subscriber, Protocol):

@@ -17,9 +17,10 @@ of every run: each event goes only to the subscribers of its kind.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from simharness.check.calls import CallLog
-from simharness.check.checker import CallChecker, EventChecker, Subscriber
+from simharness.check.checker import CallChecker, Subscriber
 from simharness.check.invariants import (
     coordination_single_run,
     driver_contract,
@@ -49,7 +50,7 @@ CALL_CHECKERS: tuple[CallChecker, ...] = (
     summary_honest.judge,
 )
 #: Checkers that follow state across calls, in the order their verdicts are listed (after every call's).
-EVENT_CHECKERS: tuple[Callable[[], EventChecker], ...] = (LockExclusive, NoSilentOverwrite)
+EVENT_CHECKERS = (LockExclusive, NoSilentOverwrite)
 
 
 def check(trace: Trace, profile: Profile) -> Verdicts:
@@ -57,7 +58,8 @@ def check(trace: Trace, profile: Profile) -> Verdicts:
     log = CallLog()
     tally = SituationTally()
     event_checkers = [make() for make in EVENT_CHECKERS]
-    _one_pass(trace, [log, *event_checkers, tally])
+    _one_pass(trace, (log, *event_checkers, tally))
+    log.finish()
     v = Verdicts()
     for c in log.calls.values():
         for judge in CALL_CHECKERS:
@@ -68,12 +70,18 @@ def check(trace: Trace, profile: Profile) -> Verdicts:
     return v
 
 
-def _one_pass(trace: Trace, subscribers: list[Subscriber]) -> None:
+#: kind -> (position in `(CallLog, *EVENT_CHECKERS, SituationTally)`, handler) for each subscriber that wants it,
+#: in that order: the same for every trace, so worked out once (the pass is the hot path of every run).
+_ROUTES: dict[str, tuple[tuple[int, Callable[[Any, int, Event], None]], ...]] = {}
+_SUBSCRIBERS: tuple[type[Subscriber], ...] = (CallLog, *EVENT_CHECKERS, SituationTally)
+for _position, _subscriber in enumerate(_SUBSCRIBERS):
+    for _kind, _handler in _subscriber.HANDLERS.items():
+        _ROUTES[_kind] = (*_ROUTES.get(_kind, ()), (_position, _handler))
+
+
+def _one_pass(trace: Trace, subscribers: tuple[Subscriber, ...]) -> None:
     """Hand each event, with its index, to the subscribers of its kind (in the order they are listed)."""
-    routes: dict[str, list[Callable[[int, Event], None]]] = {}
-    for s in subscribers:
-        for kind in sorted(s.kinds):
-            routes.setdefault(kind, []).append(s.see)
+    routes = _ROUTES
     for i, e in enumerate(trace.events):
-        for see in routes.get(e.kind, ()):
-            see(i, e)
+        for position, handle in routes.get(e.kind, ()):
+            handle(subscribers[position], i, e)

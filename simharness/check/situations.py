@@ -8,8 +8,9 @@ Counted in the judge's single pass, from the same events the checkers see; two s
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
-from simharness.check.calls import Call
+from simharness.check.calls import Call, Handlers
 from simharness.check.verdicts import Verdicts
 from simharness.model.kinds import EventKind
 from simharness.model.trace import Event
@@ -26,59 +27,61 @@ _BY_KIND: dict[str, str] = {
 class SituationTally:
     """Marks the situations the events show; `verdict` adds the ones that need the gathered calls."""
 
-    kinds = frozenset(
-        {
-            *_BY_KIND,
-            EventKind.LOCK_TIMEOUT,
-            EventKind.PROVIDER_REQUEST,
-            EventKind.PROVIDER_FAULT,
-            EventKind.RUN_RAISE,
-            EventKind.RUN_OK,
-            EventKind.CALL_START,
-            EventKind.CALL_RETURN,
-            EventKind.CALL_RAISE,
-            EventKind.CALL_CRASH,
-        }
-    )
-
     def __init__(self) -> None:
         self.situations: set[str] = set()
         self.in_flight = 0
         self.successes: list[Event] = []  # run.ok events with a value: `success_after_fallback` once calls are complete
 
-    def see(self, index: int, e: Event) -> None:
-        k, data, reached = e.kind, e.data, self.situations
-        if k in _BY_KIND:
-            reached.add(_BY_KIND[k])
-        elif k == EventKind.LOCK_TIMEOUT:
-            if data["owner"].startswith("session-"):
-                reached.add("lock_timeout")
-        elif k == EventKind.PROVIDER_REQUEST:
-            if data["fault"] == "hang":
-                reached.add("provider_hang")
-        elif k == EventKind.PROVIDER_FAULT:
-            if data["fault"] == "rate_limit_nested_lock":
-                reached.add("rate_limit_nested_lock")
-        elif k == EventKind.RUN_RAISE:
-            if data["category"] == "coordination" and "-->" in data["shape"]:
-                reached.add("nested_coordination")
-                if data["shape"].startswith("AbortError"):
-                    reached.add("abort_wrapped_coordination")
-                if set(data["coord"]) - {"takeover", "lock_timeout"}:
-                    reached.add("runtime_coordination_wrapped")
-            elif data["category"] == "explicit" and data["coord"]:
-                reached.add("explicit_nested_coordination")
-        elif k == EventKind.RUN_OK:
-            if data.get("value"):
-                self.successes.append(e)
-        elif k == EventKind.CALL_START:
-            self.in_flight += 1
-            if self.in_flight > 1:
-                reached.add("concurrent_calls")
-        else:  # a call ended
-            self.in_flight -= 1
-            if k == EventKind.CALL_RAISE and data.get("message", "").startswith("All models failed"):
-                reached.add("chain_exhausted")
+    def _by_kind(self, index: int, e: Event) -> None:
+        self.situations.add(_BY_KIND[e.kind])
+
+    def _lock_timeout(self, index: int, e: Event) -> None:
+        if e.data["owner"].startswith("session-"):
+            self.situations.add("lock_timeout")
+
+    def _request(self, index: int, e: Event) -> None:
+        if e.data["fault"] == "hang":
+            self.situations.add("provider_hang")
+
+    def _fault(self, index: int, e: Event) -> None:
+        if e.data["fault"] == "rate_limit_nested_lock":
+            self.situations.add("rate_limit_nested_lock")
+
+    def _run_raise(self, index: int, e: Event) -> None:
+        data, reached = e.data, self.situations
+        if data["category"] == "coordination" and "-->" in data["shape"]:
+            reached.add("nested_coordination")
+            if data["shape"].startswith("AbortError"):
+                reached.add("abort_wrapped_coordination")
+            if set(data["coord"]) - {"takeover", "lock_timeout"}:
+                reached.add("runtime_coordination_wrapped")
+        elif data["category"] == "explicit" and data["coord"]:
+            reached.add("explicit_nested_coordination")
+
+    def _run_ok(self, index: int, e: Event) -> None:
+        if e.data.get("value"):
+            self.successes.append(e)
+
+    def _call_start(self, index: int, e: Event) -> None:
+        self.in_flight += 1
+        if self.in_flight > 1:
+            self.situations.add("concurrent_calls")
+
+    def _call_end(self, index: int, e: Event) -> None:
+        self.in_flight -= 1
+        if e.kind == EventKind.CALL_RAISE and e.data.get("message", "").startswith("All models failed"):
+            self.situations.add("chain_exhausted")
+
+    HANDLERS: ClassVar[Handlers] = {
+        **dict.fromkeys(_BY_KIND, _by_kind),
+        EventKind.LOCK_TIMEOUT: _lock_timeout,
+        EventKind.PROVIDER_REQUEST: _request,
+        EventKind.PROVIDER_FAULT: _fault,
+        EventKind.RUN_RAISE: _run_raise,
+        EventKind.RUN_OK: _run_ok,
+        EventKind.CALL_START: _call_start,
+        **dict.fromkeys((EventKind.CALL_RETURN, EventKind.CALL_RAISE, EventKind.CALL_CRASH), _call_end),
+    }
 
     def verdict(self, calls: Iterable[Call], v: Verdicts) -> None:
         call_list = list(calls)

@@ -9,7 +9,7 @@ onError came once that attempt had run. The first of these that fails is the ver
 
 from __future__ import annotations
 
-from simharness.check.calls import Call, known_to, stop
+from simharness.check.calls import Call, known_to
 from simharness.check.verdicts import Verdicts, departure_shape, fail
 from simharness.model.kinds import EventKind
 from simharness.model.target import Profile
@@ -18,7 +18,7 @@ INVARIANT = "coordination-single-run"
 
 
 def judge(c: Call, profile: Profile, v: Verdicts) -> None:
-    halt = stop(c) if c.has_outcome else None
+    halt = c.halt if c.has_outcome else None
     if halt is None or halt.category != "coordination":
         return
     if not known_to(profile, halt.outcome):

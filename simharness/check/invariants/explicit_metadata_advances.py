@@ -8,7 +8,7 @@ position, and the next attempt (which must exist while the chain has candidates 
 
 from __future__ import annotations
 
-from simharness.check.calls import Call, stop
+from simharness.check.calls import Call
 from simharness.check.verdicts import Verdicts, departure_shape, fail
 from simharness.model.target import Profile
 
@@ -21,7 +21,7 @@ def judge(c: Call, profile: Profile, v: Verdicts) -> None:
     assert c.end is not None
     end = c.end
     chain: list[str] = c.start.data["chain"]
-    halt = stop(c)
+    halt = c.halt
     for i, (start, outcome) in enumerate(c.runs[: None if halt is None else halt.position]):
         if outcome is None or outcome.data["category"] != "explicit":
             continue

@@ -8,6 +8,9 @@ drop the releasing owner.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from simharness.check.calls import Handlers
 from simharness.check.verdicts import Verdicts, Violation
 from simharness.model.kinds import EventKind
 from simharness.model.trace import Event
@@ -16,28 +19,37 @@ INVARIANT = "lock-exclusive"
 
 
 class LockExclusive:
-    kinds = frozenset({EventKind.LOCK_ACQUIRE, EventKind.LOCK_RELEASE, EventKind.LOCK_RELEASE_FENCED, EventKind.LOCK_STALE_TAKEOVER})
-
     def __init__(self) -> None:
         self.believed: dict[str, set[str]] = {}  # lock lane -> owners that believe they hold it
         self.checked = 0
         self.violations: list[Violation] = []
 
-    def see(self, index: int, e: Event) -> None:
-        holders = self.believed.setdefault(e.actor, set())
-        k = e.kind
-        if k == EventKind.LOCK_ACQUIRE:
-            owner = str(e.data.get("owner"))
-            self.checked += 1
+    def _acquire(self, index: int, e: Event) -> None:
+        holders = self.believed.get(e.actor)
+        if holders is None:
+            holders = self.believed[e.actor] = set()
+        owner = str(e.data.get("owner"))
+        self.checked += 1
+        if holders and holders != {owner}:
             others = sorted(holders - {owner})
-            if others:
-                message = f"{e.actor[5:]}: {owner} acquired the lock while {others[0]} still held it"
-                self.violations.append(Violation(INVARIANT, message, e.t, None))
-            holders.add(owner)
-        elif k == EventKind.LOCK_STALE_TAKEOVER:
+            message = f"{e.actor[5:]}: {owner} acquired the lock while {others[0]} still held it"
+            self.violations.append(Violation(INVARIANT, message, e.t, None))
+        holders.add(owner)
+
+    def _stale_takeover(self, index: int, e: Event) -> None:
+        if holders := self.believed.get(e.actor):
             holders.discard(e.data["previous"])
-        else:  # a release, fenced or not
+
+    def _release(self, index: int, e: Event) -> None:  # fenced or not
+        if holders := self.believed.get(e.actor):
             holders.discard(str(e.data.get("owner")))
+
+    HANDLERS: ClassVar[Handlers] = {
+        EventKind.LOCK_ACQUIRE: _acquire,
+        EventKind.LOCK_STALE_TAKEOVER: _stale_takeover,
+        EventKind.LOCK_RELEASE: _release,
+        EventKind.LOCK_RELEASE_FENCED: _release,
+    }
 
     def verdict(self, v: Verdicts) -> None:
         v.checked[INVARIANT] += self.checked

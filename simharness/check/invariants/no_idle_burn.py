@@ -7,7 +7,7 @@ kinds): the call ended at the very virtual instant that attempt failed (no retry
 
 from __future__ import annotations
 
-from simharness.check.calls import Call, known_to, stop
+from simharness.check.calls import Call, known_to
 from simharness.check.verdicts import Verdicts, departure_shape, fail
 from simharness.model.target import Profile
 
@@ -15,7 +15,7 @@ INVARIANT = "no-idle-burn"
 
 
 def judge(c: Call, profile: Profile, v: Verdicts) -> None:
-    halt = stop(c) if c.has_outcome else None
+    halt = c.halt if c.has_outcome else None
     if halt is None or halt.category != "coordination":
         return
     if not known_to(profile, halt.outcome):

@@ -7,6 +7,9 @@ foreign writes inside is checked, and is a violation unless the session noticed 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from simharness.check.calls import Handlers
 from simharness.check.verdicts import Verdicts, Violation
 from simharness.model.kinds import EventKind
 from simharness.model.trace import Event
@@ -15,31 +18,31 @@ INVARIANT = "no-silent-overwrite"
 
 
 class NoSilentOverwrite:
-    kinds = frozenset({EventKind.FILE_WRITE, EventKind.WINDOW_OPEN, EventKind.WINDOW_CLOSE})
-
     def __init__(self) -> None:
         self.open_windows: dict[tuple[str, str], tuple[int, list[Event]]] = {}  # (session, file) -> (call, foreign writes)
         self.checked = 0
         self.violations: list[Violation] = []
 
-    def see(self, index: int, e: Event) -> None:
-        k, data = e.kind, e.data
-        if k == EventKind.FILE_WRITE:
-            for (session, file), (_, writes) in self.open_windows.items():
-                if file == data["file"] and data["by"] != session:
-                    writes.append(e)
-        elif k == EventKind.WINDOW_OPEN:
-            self.open_windows[(e.actor, data["file"])] = (data["call"], [])
-        else:
-            call, writes = self.open_windows.pop((e.actor, data["file"]), (None, []))
-            if writes:
-                self.checked += 1
-                if not data["changed"]:
-                    w = writes[0]
-                    message = (
-                        f"{w.data['by']} wrote {w.data['file']} at {w.t} ms inside {e.actor}'s release window and no takeover was detected"
-                    )
-                    self.violations.append(Violation(INVARIANT, message, e.t, call))
+    def _write(self, index: int, e: Event) -> None:
+        data = e.data
+        for (session, file), (_, writes) in self.open_windows.items():
+            if file == data["file"] and data["by"] != session:
+                writes.append(e)
+
+    def _open(self, index: int, e: Event) -> None:
+        self.open_windows[(e.actor, e.data["file"])] = (e.data["call"], [])
+
+    def _close(self, index: int, e: Event) -> None:
+        data = e.data
+        call, writes = self.open_windows.pop((e.actor, data["file"]), (None, []))
+        if writes:
+            self.checked += 1
+            if not data["changed"]:
+                w = writes[0]
+                message = f"{w.data['by']} wrote {w.data['file']} at {w.t} ms inside {e.actor}'s release window and no takeover was detected"
+                self.violations.append(Violation(INVARIANT, message, e.t, call))
+
+    HANDLERS: ClassVar[Handlers] = {EventKind.FILE_WRITE: _write, EventKind.WINDOW_OPEN: _open, EventKind.WINDOW_CLOSE: _close}
 
     def verdict(self, v: Verdicts) -> None:
         v.checked[INVARIANT] += self.checked

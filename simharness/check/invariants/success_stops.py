@@ -6,7 +6,7 @@ attempt ran after it, and the call returned exactly the value that attempt produ
 
 from __future__ import annotations
 
-from simharness.check.calls import Call, stop
+from simharness.check.calls import Call
 from simharness.check.verdicts import Verdicts, fail
 from simharness.model.kinds import EventKind
 from simharness.model.target import Profile
@@ -15,7 +15,7 @@ INVARIANT = "success-stops"
 
 
 def judge(c: Call, profile: Profile, v: Verdicts) -> None:
-    halt = stop(c) if c.has_outcome else None
+    halt = c.halt if c.has_outcome else None
     if halt is None or halt.category != "ok":
         return
     assert c.end is not None

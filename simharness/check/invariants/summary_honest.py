@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from simharness.check.calls import Call, stop
+from simharness.check.calls import Call
 from simharness.check.oracle import EXPECTED_REASON
 from simharness.check.verdicts import Verdicts, fail
 from simharness.model.kinds import EventKind
@@ -35,7 +35,7 @@ def judge(c: Call, profile: Profile, v: Verdicts) -> None:
     assert c.end is not None
     if c.end.kind == EventKind.CALL_RAISE:
         _judge_thrown(c, c.end, v)
-    halt = stop(c)
+    halt = c.halt
     if halt is None or halt.category != "coordination":
         _judge_reports(c, c.end, v)
 

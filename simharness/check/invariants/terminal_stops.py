@@ -6,7 +6,7 @@ error the oracle classed `terminal`: no attempt ran after it. (What the caller g
 
 from __future__ import annotations
 
-from simharness.check.calls import Call, stop
+from simharness.check.calls import Call
 from simharness.check.verdicts import Verdicts, departure_shape, fail
 from simharness.model.target import Profile
 
@@ -14,7 +14,7 @@ INVARIANT = "terminal-stops"
 
 
 def judge(c: Call, profile: Profile, v: Verdicts) -> None:
-    halt = stop(c) if c.has_outcome else None
+    halt = c.halt if c.has_outcome else None
     if halt is None or halt.category != "terminal":
         return
     v.checked[INVARIANT] += 1
