@@ -67,6 +67,10 @@ _WHERE = {
 }
 
 
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
+
 def __getattr__(name: str) -> Any:
     if name in _WHERE:
         value = getattr(import_module(_WHERE[name]), name)

@@ -39,3 +39,25 @@ def test_the_recognizers_judge_the_constructors_as_the_contract_says() -> None:
     assert not api.is_coordination_error(api.explicit_wrapping("rate_limit", takeover, "cause"))  # explicit metadata wins
     assert api.failover_reason(api.rate_limit()) == "rate_limit"
     assert api.ends_the_call(api.context_overflow()) and not api.ends_the_call(api.overloaded())
+
+
+def _misuses_a_recognizer(ctx, candidates, run, on_error):  # type: ignore[no-untyped-def]
+    for provider, model in candidates:
+        try:
+            return (yield from run(provider, model))
+        except api.JSError as err:
+            api.is_coordination_error(err, links=None)  # a driver's own mistake, made inside the public API
+    raise api.JSError("All models failed")
+
+
+def test_a_crash_inside_the_public_api_is_blamed_on_the_drivers_line(scenarios_dir: Path) -> None:
+    """The recognizers are support code like the classifier: a driver that misuses one is named at its own line."""
+    from simharness.explore.suite import run_suite
+    from simharness.model.scenario import load_scenario
+    from simharness.targets import PythonTarget
+
+    suite = run_suite([load_scenario(scenarios_dir / "rate-limit-storm.toml")], PythonTarget("py:misuse", _misuses_a_recognizer), seed=0, budget=5)
+    found = suite.invariants["driver-contract"].counterexample
+    assert found is not None
+    message = next(v.message for v in found.verdicts.violations if v.invariant == "driver-contract")
+    assert "test_driver_api.py:" in message and "recognize.py" not in message, message

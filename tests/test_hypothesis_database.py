@@ -59,3 +59,18 @@ def test_the_saved_failure_is_replayed_first_for_its_own_scenario(tmp_path: Path
     _explore(db, STORM, MISCOUNT, seed=3, budget=200)
     again = _explore(db, STORM, MISCOUNT, seed=99, budget=200)
     assert len(again) == 1 and not again[0].ok
+
+
+def test_importing_the_strategies_keeps_a_users_own_profile() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "from hypothesis import settings\n"
+        "settings.register_profile('ci', max_examples=7)\n"
+        "import simharness.explore.hypothesis, simharness.strategies\n"
+        "simharness.strategies.register_profiles()\n"
+        "print(settings.get_profile('ci').max_examples, settings.get_profile('nightly').max_examples)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["7", "2000"]

@@ -11,7 +11,8 @@ Write your own driver against this module alone (`--target py:path/to/file.py:ru
   `overloaded`, ...) for your own unit tests; `ERROR_NAMES` / `ERROR_CODES`: each coordination kind's JS class
   name and code, as the release that defines it builds it;
 - the contract's recognizers: `is_coordination_error`, `has_explicit_metadata`, `failover_reason`,
-  `ends_the_call`, `reachable` (recognize.py), and openclaw's failover classifier as `classifier`;
+  `ends_the_call`, `reachable` (recognize.py), and openclaw 2026.5.20's failover classifier as `classifier`
+  (the release's, departures included: `classifier.is_coordination_error` is not the contract's);
 - profiles: `Profile` (declare `SIMHARNESS_PROFILE` in your module to say which kinds your runtime can throw),
   `ALL_KINDS_PROFILE` (the default for Python drivers), `EMBEDDED_LOCK_PROFILE`, and the kind sets.
 

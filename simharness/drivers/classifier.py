@@ -6,7 +6,9 @@ overload, 5xx, auth, billing, timeout, context overflow), kept as data in `class
 real classifier is judged directly through the Node bridge; differential mode (`--differential reference`)
 keeps this port honest against it.
 
-Drivers may use this module; invariants must not (they judge against `_oracle`, the world's ground truth).
+It is the release's classifier, departures included: its `is_coordination_error` is 2026.5.20's, not the contract's
+(`simharness.drivers.is_coordination_error`). Drivers may use this module; invariants must not (they judge against
+`check/oracle.py`, the world's ground truth).
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ class Exploration:
 
 
 class Strategy(Protocol):
-    """An exploration strategy: one module per strategy in `simharness.strategies`.
+    """An exploration strategy: one module per strategy in `simharness.explore`.
 
     `explore` runs `scenario` against `target` at most `budget` times (its share of them when `shard` is
     i/n), hands every run to `visit` in order and stops early when `visit` returns True. It is a pure

@@ -6,7 +6,7 @@
                    AggregateError `errors[]`, SuppressedError, deep chains and cycles
 
     from hypothesis import given
-    from simharness.explore import error_graphs, worlds
+    from simharness.strategies import error_graphs, worlds
 
     @given(error_graphs())
     def test_my_classifier_terminates(err): my_classify(err)
@@ -23,6 +23,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 
 from simharness.model import errors as E
 from simharness.model.errors import JSError
@@ -43,9 +44,13 @@ PROFILES: dict[str, dict[str, Any]] = {
 
 
 def register_profiles() -> None:
-    """Register the `dev`, `ci` and `nightly` Hypothesis profiles (idempotent)."""
+    """Register the `dev`, `ci` and `nightly` Hypothesis profiles, each unless a profile of that name is already
+    registered: importing simharness never replaces a user's own `ci` (idempotent)."""
     for name, options in PROFILES.items():
-        settings.register_profile(name, **options)
+        try:
+            settings.get_profile(name)
+        except InvalidArgument:
+            settings.register_profile(name, **options)
 
 
 register_profiles()

@@ -8,5 +8,5 @@
 - `watchdog`     a driver that never yields is stopped (`RunStalled`); the last resort
 - `interrupts`   the user's Ctrl-C told apart from a driver's own `KeyboardInterrupt`
 - `window`       `live()`: the window in which one world runs, composing all of the above
-- `contract`     the driver contract, enforced where the world calls the driver
+- `contract`     the driver contract, enforced where a session calls the driver (`workload/sessions.py`)
 """

@@ -45,10 +45,11 @@ _LIBRARY = tuple(os.path.normcase(os.path.abspath(p)) + os.sep for p in {os.path
 _PACKAGE = os.path.normcase(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep  # simharness/
 #: Driver code that ships inside the package: the reference, the ports of releases and the mutants.
 _DRIVER_CODE = os.path.join(_PACKAGE, "drivers") + os.sep
-#: What drivers call into (the error classes, the classifier): never blamed, never a harness bug by itself.
+#: What drivers call into (the public driver API: error classes, recognizers, the classifier): never blamed, never a
+#: harness bug by itself.
 _SUPPORT_CODE = tuple(
     os.path.join(_PACKAGE, *f.split("/"))
-    for f in ("drivers/__init__.py", "drivers/classifier.py", "drivers/classifier_patterns.py", "model/errors.py")
+    for f in ("drivers/__init__.py", "drivers/recognize.py", "drivers/classifier.py", "drivers/classifier_patterns.py", "model/errors.py")
 )
 #: The world's own code (the rest of the package is the harness): an exception whose innermost frame is in
 #: either is the harness's own — a bug, or the choice source ending a run (Hypothesis's StopTest) — never the driver's.

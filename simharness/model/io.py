@@ -1,4 +1,5 @@
-"""Atomic file output: a reader sees the old file or the new one, never half of one.
+"""Bounded file input (a loader never reads more than its limit) and atomic file output: a reader sees the old
+file or the new one, never half of one.
 
 `write_atomic_many` extends that to a set of files (the four reports of one run): every file is staged in
 full and fsynced before the first rename, so a full disk or an unwritable directory leaves all of the old

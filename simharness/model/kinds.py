@@ -1,4 +1,5 @@
-"""The vocabulary every layer shares: invariant ids and the situations a suite can promise to reach.
+"""The vocabulary every layer shares: invariant ids, the situations a suite can promise to reach, the event
+kinds of a trace (`EventKind`) and every kind set (faults, coordination errors, wrappers, links, writers).
 
 The ids are stable: reports, tests and other tools depend on them.
 """

@@ -1,7 +1,7 @@
 """Targets: the fallback drivers simharness can judge, named by a spec string.
 
-- `reference`                      the embedded Python model of openclaw 2026.5.20 (the default)
-- `py:PATH/TO/FILE.py:ATTR`        any Python file exposing a driver (see `simharness/model/target.py` for the protocol)
+- `reference`                      the contract as a correct driver (`simharness/drivers/reference.py`, the default)
+- `py:PATH/TO/FILE.py:ATTR`        any Python file exposing a driver (written against `simharness.drivers`)
 - `mutant:NAME`                    one of the shipped faulty drivers (`simharness mutants` lists them)
 - `openclaw@VERSION`               a published openclaw release, installed from npm, run by Node
 - `node-dist:PATH`                 an unpacked openclaw package or dist directory (a user's own build)
