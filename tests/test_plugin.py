@@ -288,7 +288,7 @@ def test_the_plugin_is_cheap_when_unused() -> None:
     # every module of the plugin's package is loaded by that import: the hooks pytest needs are all there
     code = "import sys, simharness.pytest_plugin; print(sorted(m for m in sys.modules if m.startswith('simharness.pytest_plugin.')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == str([f"simharness.pytest_plugin.{m}" for m in ("collect", "options", "runs", "session", "sim")])
+    assert out.strip() == str([f"simharness.pytest_plugin.{m}" for m in ("collect", "fixture", "options", "runs", "session")])
 
 
 # --- crashed items are failures in every report -----------------------------------------------------------------

@@ -26,8 +26,8 @@ from simharness.engine.shrink import shrink
 from simharness.explore.suite import run_suite
 from simharness.guard import live_thread as _live_thread
 from simharness.guard import tripwire as _tripwire
+from simharness.guard.live_run import live
 from simharness.guard.settings import Guards
-from simharness.guard.window import live
 from simharness.model import errors as E
 from simharness.model.exceptions import TripwireError
 from simharness.model.scenario import parse_scenario

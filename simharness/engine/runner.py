@@ -12,9 +12,9 @@ from simharness.check.verdicts import Verdicts, Violation
 from simharness.engine.world import World
 from simharness.guard.contract import culprit, harness_control, text
 from simharness.guard.exits import exit_attempts
+from simharness.guard.live_run import live
 from simharness.guard.settings import Guards
 from simharness.guard.watchdog import culprit as looping_at
-from simharness.guard.window import live
 from simharness.model.choice import Choice, ChoiceSource, RandomChoices, ReplayChoices, derive_seed
 from simharness.model.exceptions import LivenessError, ProcessExit, RunStalled, TargetError, TargetRunFailure, TripwireError
 from simharness.model.kinds import EventKind

@@ -7,6 +7,6 @@
 - `exits`        a driver may not end the process (`ProcessExit`); the harness's own `flush_and_exit`
 - `watchdog`     a driver that never yields is stopped (`RunStalled`); the last resort
 - `interrupts`   the user's Ctrl-C told apart from a driver's own `KeyboardInterrupt`
-- `window`       `live()`: the window in which one world runs, composing all of the above
+- `live_run`     `live()`: the window in which one world runs, composing all of the above
 - `contract`     the driver contract, enforced where a session calls the driver (`workload/sessions.py`)
 """

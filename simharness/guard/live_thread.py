@@ -1,6 +1,6 @@
 """Which thread runs a live world: the one fact every guard reads.
 
-A tripwire trips, and an exit guard refuses, only while a world is live (`guard.window.live`), and a
+A tripwire trips, and an exit guard refuses, only while a world is live (`guard.live_run.live`), and a
 tripwire only on the thread running it. `suspended` lets trusted machinery read the clock inside a run.
 """
 

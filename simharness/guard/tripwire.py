@@ -1,6 +1,6 @@
 """Tripwires: inside a run, the wall clock and every source of randomness raise, naming the caller's file:line.
 
-While a run is live (`guard.window.live`, entered by the runner around one world), the wall clock
+While a run is live (`guard.live_run.live`, entered by the runner around one world), the wall clock
 (`time.time`, `time.monotonic`, `time.perf_counter` and their `_ns` twins, `datetime.datetime.now`/`utcnow`/
 `today`, `datetime.date.today`), the `random` module's functions, `random.SystemRandom`, `secrets`,
 `uuid.uuid1`/`uuid4` and `os.urandom` raise `TripwireError` naming the caller's file:line. They are swapped into their modules

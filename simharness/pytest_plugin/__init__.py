@@ -5,7 +5,7 @@ This module holds only the hooks and the `sim` fixture; each hook hands its work
 - `options.py`  the `--sim-*` options and the ini option, checked once into the session's `Settings`;
 - `collect.py`  scenario files as test items, and how an item fails or crashes;
 - `runs.py`     seeds, targets and the strategy, shared by items and the fixture;
-- `sim.py`      the `sim` fixture's public API (`Sim`, `SimRun`, `SimExploration`);
+- `fixture.py`  the `sim` fixture's public API (`Sim`, `SimRun`, `SimExploration`);
 - `session.py`  the session's reports: documents merged (across xdist workers too) and written at its end.
 
 **Scenario files become tests.** A `*.toml` file is collected as a scenario when it lies under a directory
@@ -47,9 +47,9 @@ from typing import Any
 import pytest
 
 from simharness.pytest_plugin.collect import ScenarioItem, collect_file
+from simharness.pytest_plugin.fixture import Sim, SimExploration, SimRun, sim_failure
 from simharness.pytest_plugin.options import SEED_KEY, add_options, docs_key, settings_from, settings_key, started_key, targets_key
 from simharness.pytest_plugin.session import collect_worker_docs, finish, terminal_summary
-from simharness.pytest_plugin.sim import Sim, SimExploration, SimRun, sim_failure
 
 #: The `sim` fixture's types, for annotations in users' tests (`def test_x(sim: Sim)`).
 __all__ = ["Sim", "SimExploration", "SimRun"]
