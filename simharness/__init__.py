@@ -8,13 +8,14 @@ Layout: one package per layer. A layer imports only the layers listed below it (
 count); import-linter holds this (pyproject.toml, `lint-imports`, run by the test suite). Read top down for
 the user's view, bottom up for the machine's.
 
-    cli/            `simharness run | replay | schedules | mutants | matrix | target | report | bench`: one module each
+    cli/            `simharness run | replay | schedules | mutants | matrix | bisect | target | report | bench`: one each
     pytest_plugin/  the pytest11 plugin: options, scenario files as tests, the `sim` fixture
     bench/          throughput, against baselines measured in the same run (bare simpy; the bridge against the reference)
     strategies.py   public Hypothesis strategies (worlds, faults, error graphs) and profiles
     report/         report.json, summary.md, junit.xml, report.html (swimlanes), merging shards, progress
     explore/        which runs to make: one module per strategy (random, pct, exhaustive, hypothesis) behind
-                    one protocol; the suite that drives a strategy; differential runs; the mutant kill matrix
+                    one protocol; the suite that drives a strategy; differential runs; the mutant kill matrix;
+                    bisecting a verdict across published releases
     targets/        resolving `--target`: Python drivers, real openclaw releases (npm install, dist scanning,
                     the Node bridge)
     engine/         one run: the world composed (world.py), run and judged into verdicts (runner.py), replayed

@@ -6,10 +6,10 @@ neither inject markup nor break the tables.
 
 from __future__ import annotations
 
-import html
-import re
 from typing import Any
 
+from simharness.report.safe_text import html_text as _h
+from simharness.report.safe_text import md_text as _md
 from simharness.report.status import STATUS_TEXT, STATUSES, headline, status
 
 _MD_ICON = {"violated": "❌", "held": "✅", "n/a": "➖", "not-checked": "⚠️"}
@@ -96,12 +96,3 @@ def _strategy_md(doc: dict[str, Any]) -> list[str]:
         if bits and ex.get("strategy") != "random":
             lines.append(f"- {_md(s['name'])}: {', '.join(bits)}")
     return lines
-
-
-def _h(text: object) -> str:
-    return html.escape(str(text), quote=False)
-
-
-def _md(text: object) -> str:
-    """Plain text inside Markdown: no HTML, no emphasis, links, code spans or table breaks."""
-    return re.sub(r"([\\`*_{}\[\]()#|~!])", r"\\\1", _h(text)).replace("\n", " ")

@@ -4,11 +4,13 @@ Error messages come from the code under test (through the Node bridge: a lone UT
 `.slice` on an emoji, control characters, NUL). `unicode_safe` turns lone surrogates into U+FFFD, so
 report.json stays valid UTF-8 (other control characters are JSON-escaped, so kept); `visible` also shows
 control characters as visible symbols, for summary.md, report.html and the terminal; `safe_name` makes a
-file-name fragment that cannot escape its directory. (junit.xml drops what XML 1.0 cannot carry itself.)
+file-name fragment that cannot escape its directory; `html_text` / `md_text` escape text for HTML and for
+Markdown (summary.md, matrix.md). (junit.xml drops what XML 1.0 cannot carry itself.)
 """
 
 from __future__ import annotations
 
+import html
 import re
 
 
@@ -39,3 +41,13 @@ def unicode_safe(text: str) -> str:
     except UnicodeEncodeError:
         return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return text
+
+
+def html_text(text: object) -> str:
+    """Text inside HTML or Markdown: no tags."""
+    return html.escape(str(text), quote=False)
+
+
+def md_text(text: object) -> str:
+    """Plain text inside Markdown (summary.md, matrix.md): no HTML, no emphasis, links, code spans or table breaks."""
+    return re.sub(r"([\\`*_{}\[\]()#|~!])", r"\\\1", html_text(text)).replace("\n", " ")
