@@ -1,102 +1,178 @@
-"""`simharness matrix TARGET... [--scenarios PATHS] [--budget N]`: the scenarios against several targets, one
-combined report (`matrix.md`, `matrix.json`) plus each target's full report in its own directory.
+"""`simharness matrix [TARGET...] [--latest K | --since VERSION] [--scenarios PATHS] [--budget N] [--bisect DIR...]`:
+the scenarios against several targets, one combined report (`report.html`, `matrix.md`, `matrix.json`) plus each
+target's full report in its own directory.
 
-Every target is judged by its own profile: an invariant whose fault kind a release's runtime does not have is
-*not applicable* there, never "passed". For those kinds the matrix also says what the release actually did
-with such errors (how many candidates ran), because "not applicable" should not hide behaviour.
+`--latest K` / `--since VERSION` choose published openclaw releases from the npm registry (`targets.registry`,
+cached), so a scheduled CI job watches new releases without a hand-kept list. Every target is judged by its own
+profile (see `report.matrix`). A target that cannot be installed, loaded or run is a row of the matrix saying
+why, and the other targets still run. This module only chooses the targets and runs them; the document and its
+renderings are `simharness.report.matrix`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import shlex
 import sys
 import time
-from collections import Counter
 from typing import Any
 
 from simharness.cli.args import positive, print_table, seed
-from simharness.model.kinds import EventKind
-from simharness.report.status import status
 
-MARK = {"violated": "❌ violated", "held": "✅ held", "n/a": "➖ n/a", "not-checked": "⚠️ not checked"}
+USAGE = "name at least one TARGET, or choose releases with --latest K or --since VERSION"
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     matrix = sub.add_parser(
         "matrix",
-        help="run the scenarios against several targets (e.g. openclaw releases) and write one combined report",
-        description="Run the same scenarios and seeds against each target; write DIR/matrix.md, DIR/matrix.json and "
-        "each target's own report under DIR/<target>/. Exit 0 when every target held every applicable invariant.",
+        help="run the scenarios against several targets (e.g. the newest openclaw releases) and write one combined report",
+        description="Run the same scenarios and seeds against each target; write DIR/report.html (the index page), "
+        "DIR/matrix.md, DIR/matrix.json and each target's own report under DIR/<target>/. Exit 0 when every target held "
+        "every applicable invariant, 1 when any target violated one, 2 on bad input or when a target could not be "
+        "installed, loaded or run (its row in the matrix says why; the other targets still run).",
     )
-    matrix.add_argument("targets", nargs="+", metavar="TARGET", help="openclaw@VERSION | node-dist:PATH | reference | py:... | mutant:...")
+    matrix.add_argument(
+        "targets",
+        nargs="*",
+        metavar="TARGET",
+        help="openclaw@VERSION | node-dist:PATH | reference | py:... | mutant:... (optional with --latest/--since)",
+    )
+    chosen = matrix.add_mutually_exclusive_group()
+    chosen.add_argument("--latest", type=positive, metavar="K", help="add the newest K stable openclaw releases published on npm")
+    chosen.add_argument("--since", metavar="VERSION", help="add every stable openclaw release from VERSION on (inclusive)")
     matrix.add_argument(
         "--scenarios", nargs="+", default=["scenarios"], metavar="PATH", help="scenario files or directories (default: scenarios)"
     )
     matrix.add_argument("--seed", type=seed, default=0, help="master seed (default 0)")
     matrix.add_argument("--budget", type=positive, default=100, help="runs per scenario and target (default 100)")
     matrix.add_argument("--report-dir", default="simharness-matrix", help="where the combined and per-target reports go")
+    matrix.add_argument(
+        "--bisect",
+        nargs="+",
+        default=[],
+        metavar="PATH",
+        help="bisect results (bisect.json, or a directory holding one) whose first bad/good releases annotate the findings; "
+        "DIR/bisect.json and DIR/*/bisect.json are read too",
+    )
     return matrix  # type: ignore[no-any-return]
 
 
-class _Behaviour:
-    """What a target did with coordination errors whose kind its profile does not know."""
+def _check_spec(spec: str) -> None:
+    """Refuse bad input before the long run (a typo must not cost a matrix): an unknown spec, a release that is
+    not a version, a Python driver that does not load. Only a release (or dist) that then fails to install, load
+    or run becomes a row of the matrix, since that is news about the release, not a typo."""
+    from simharness.model.exceptions import TargetError
+    from simharness.targets.registry import version_key
 
-    def __init__(self, kinds: frozenset[str]) -> None:
-        self.kinds = kinds
-        self.runs: Counter[int] = Counter()  # candidates executed -> calls
-        self.seen: Counter[str] = Counter()
+    if not spec.startswith(("openclaw@", "node-dist:", "py:", "mutant:")) and spec != "reference":
+        raise TargetError(f"{spec}: unknown target (expected reference, py:FILE.py:FUNC, mutant:NAME, openclaw@VERSION or node-dist:PATH)")
+    if spec.startswith("openclaw@"):
+        try:
+            version_key(spec.partition("@")[2])
+        except ValueError:
+            raise TargetError(f"{spec}: not a release version (expected openclaw@YYYY.M.N)") from None
+    elif not spec.startswith("node-dist:"):  # a Python driver loads in milliseconds: a bad one is bad input, now
+        from simharness.targets import resolve_target
 
-    def __call__(self, result: Any) -> None:
-        calls: dict[int, list[Any]] = {}
-        first_raise: dict[int, Any] = {}
-        for e in result.trace.events:
-            call = e.data.get("call")
-            if call is None:
-                continue
-            if e.kind == EventKind.RUN_START:
-                calls.setdefault(call, []).append(e)
-            elif e.kind == EventKind.RUN_RAISE and call not in first_raise:
-                first_raise[call] = e
-        for call, e in first_raise.items():
-            foreign = [k for k in e.data.get("coord", ()) if k not in self.kinds]
-            if foreign and e.data.get("category") == "coordination":
-                self.seen.update(foreign)
-                self.runs[len(calls.get(call, ()))] += 1
+        resolve_target(spec).close()
 
-    def describe(self) -> str | None:
-        if not self.runs:
-            return None
-        total = sum(self.runs.values())
-        walked = sum(n for runs, n in self.runs.items() if runs > 1)
-        kinds = ", ".join(sorted(self.seen))
-        spread = ", ".join(f"{n} call(s) ran {runs} candidate(s)" for runs, n in sorted(self.runs.items()))
-        return (
-            f"its runtime has no {kinds} error (not in its profile), so those invariants are not applicable; observed: of "
-            f"{total} calls whose first attempt raised one, {walked} went on to later candidates ({spread})"
+
+def choose_releases(latest_k: int | None, since_v: str | None) -> tuple[list[str], dict[str, Any] | None]:
+    """The releases `--latest` / `--since` name, oldest first, and what to record about the choice."""
+    from datetime import UTC, datetime
+
+    from simharness.model.exceptions import TargetError
+    from simharness.targets import registry
+
+    if latest_k is None and since_v is None:
+        return [], None
+    if since_v is not None:
+        since_v = since_v.removeprefix(f"{registry.PACKAGE}@")
+        try:
+            registry.version_key(since_v)
+        except ValueError:
+            raise TargetError(f"--since {since_v}: not a release version (expected YYYY.M.N)") from None
+    listed = registry.published(progress=lambda msg: print(msg, file=sys.stderr))
+    if latest_k is not None:
+        versions, how = registry.latest(latest_k, listed.versions), "the newest stable releases,"
+    else:
+        versions, how = registry.since(str(since_v), listed.versions), f"every stable release from {since_v} on,"
+    if not versions:
+        raise TargetError(
+            f"no stable {registry.PACKAGE} release {'since ' + str(since_v) if since_v else ''} among {len(listed.versions)} published"
         )
+    when = datetime.fromtimestamp(listed.fetched_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    source = f"the npm registry could not be reached: its list cached at {when}" if listed.stale else f"npm registry, listed {when}"
+    text = f"{how} {len(versions)} of {len(listed.versions)} published ({source}): {', '.join(versions)}"
+    return [f"{registry.PACKAGE}@{v}" for v in versions], {
+        "latest": latest_k,
+        "since": since_v,
+        "chosen": list(versions),
+        "published": len(listed.versions),
+        "listed_at": when,
+        "stale": listed.stale,
+        "text": text,
+    }
+
+
+def _unnamed(spec: str, message: str) -> str:
+    return message.removeprefix(f"{spec}: ")
 
 
 def main(args: argparse.Namespace) -> int:
+    import json
+
     from simharness.engine.schedule import save_failed_run
     from simharness.engine.shrink import shrink
     from simharness.explore.suite import run_suite
-    from simharness.model.exceptions import TargetRunFailure
-    from simharness.model.io import ensure_writable_dir, write_atomic
+    from simharness.model.exceptions import TargetError, TargetRunFailure
+    from simharness.model.io import ensure_writable_dir, write_atomic_many
     from simharness.model.scenario import collect_scenarios
     from simharness.report.document import report_json, timing
+    from simharness.report.matrix import (
+        MARK,
+        SCHEMA,
+        NotApplicableBehaviour,
+        column,
+        failed_column,
+        invariant_ids,
+        load_bisects,
+        matrix_html,
+        matrix_md,
+    )
     from simharness.report.merge import combine
-    from simharness.report.safe_text import safe_name
+    from simharness.report.safe_text import safe_name, visible
     from simharness.report.write import write_docs
     from simharness.targets import resolve_target
 
+    if not args.targets and args.latest is None and args.since is None:
+        raise TargetError(USAGE)
+    for spec in args.targets:
+        _check_spec(spec)
     scenarios = collect_scenarios(args.scenarios)
     out = ensure_writable_dir(args.report_dir)
+    found = [*out.glob("bisect.json"), *out.glob("*/bisect.json")]
+    bisects = load_bisects([*args.bisect, *found])
+    releases, selection = choose_releases(args.latest, args.since)
+    if selection:
+        print(f"matrix: releases chosen: {selection['text']}")
+    specs = list(dict.fromkeys([*args.targets, *releases]))
+
     columns: list[dict[str, Any]] = []
-    for spec in args.targets:
-        target = resolve_target(spec)
-        directory = out / safe_name(spec)
-        behaviour = _Behaviour(target.profile.kinds)
+    used: set[str] = set()
+    for spec in specs:
+        name = safe_name(spec)
+        while name in used:  # two specs that make one directory name must not share a report
+            name += "-2"
+        used.add(name)
+        directory = out / name
+        try:
+            target = resolve_target(spec)
+        except TargetError as exc:
+            columns.append(failed_column(spec, visible(_unnamed(spec, str(exc)))))
+            print(f"{spec}: could not be loaded — {_unnamed(spec, str(exc))}", file=sys.stderr)
+            continue
+        behaviour = NotApplicableBehaviour(target.profile.kinds)
         docs = []
         started = time.perf_counter()  # report timing only
         try:
@@ -105,115 +181,51 @@ def main(args: argparse.Namespace) -> int:
                 suite = run_suite([scenario], target, seed=args.seed, budget=args.budget, shrink=shrink, on_run=behaviour)
                 suite.wall_seconds = time.perf_counter() - began
                 docs.append(report_json(suite, directory))
-        except TargetRunFailure as exc:
-            raise save_failed_run(exc, directory) from None
+        except TargetError as exc:  # the bridge crashed, hung or spoke garbage mid-run: that run's schedule is kept
+            error = save_failed_run(exc, directory) if isinstance(exc, TargetRunFailure) else exc
+            columns.append(failed_column(spec, visible(_unnamed(spec, str(error)))))
+            print(f"{spec}: could not be run — {_unnamed(spec, str(error))}", file=sys.stderr)
+            continue
         finally:
             target.close()
         doc = combine(docs)
         doc["timing"] = timing(doc["runs"], time.perf_counter() - started)
         write_docs(doc, directory)
-        profile = target.profile
-        columns.append(
-            {
-                "target": spec,
-                "profile": profile.name,
-                "generation": profile.generation,
-                "kinds": sorted(profile.kinds),
-                "runs": doc["runs"],
-                "ok": doc["ok"],
-                "report": f"{safe_name(spec)}/report.html",
-                "invariants": {
-                    i["id"]: {
-                        "status": status(i),
-                        "checked": i["checked"],
-                        "violated": i["violated"],
-                        "not_applicable": i["not_applicable"],
-                        **({"counterexample": _counterexample(i["counterexample"])} if i["counterexample"] else {}),
-                        **({"shapes": i["shapes"]} if i.get("shapes") else {}),
-                    }
-                    for i in doc["invariants"]
-                },
-                "not_applicable_behaviour": behaviour.describe(),
-                "unreached": doc["unreached"],
-            }
-        )
-        print(
-            f"{spec}: {doc['runs']} runs, profile {profile.name} — " + ("every applicable invariant held" if doc["ok"] else "VIOLATIONS"),
-            file=sys.stderr,
-        )
-    matrix = {
-        "schema": "simharness/matrix/v1",
-        "command": "simharness matrix "
-        + " ".join(args.targets)
-        + f" --scenarios {' '.join(args.scenarios)} --seed {args.seed} --budget {args.budget}"
-        f" --report-dir {args.report_dir}",
+        columns.append(column(spec, target.profile, doc, f"{name}/report.html", behaviour.describe()))
+        verdict = "every applicable invariant held" if doc["ok"] else "VIOLATIONS"
+        print(f"{spec}: {doc['runs']} runs, profile {target.profile.name} — {verdict}", file=sys.stderr)
+
+    matrix: dict[str, Any] = {
+        "schema": SCHEMA,
+        # the exact targets, so the matrix regenerates even after newer releases are published
+        "command": shlex.join(
+            ["simharness", "matrix", *specs, "--scenarios", *args.scenarios, "--seed", str(args.seed), "--budget", str(args.budget)]
+            + ["--report-dir", str(args.report_dir)]
+        ),
         "scenarios": [s.name for s in scenarios],
         "seed": args.seed,
         "budget": args.budget,
+        **({"selection": selection} if selection else {}),
         "targets": columns,
     }
-    write_atomic(out / "matrix.json", json.dumps(matrix, indent=1) + "\n")
-    write_atomic(out / "matrix.md", matrix_md(matrix))
-    invariants = list(columns[0]["invariants"]) if columns else []
+    write_atomic_many(
+        {
+            out / "matrix.json": json.dumps(matrix, indent=1) + "\n",
+            out / "matrix.md": matrix_md(matrix, bisects),
+            out / "report.html": matrix_html(matrix, bisects),
+        }
+    )
     print_table(
-        [(inv, *(MARK[c["invariants"][inv]["status"]] for c in columns)) for inv in invariants],
+        [
+            (inv, *(MARK[c["invariants"][inv]["status"]] if inv in c["invariants"] else "—" for c in columns))
+            for inv in invariant_ids(matrix)
+        ],
         ("invariant", *(c["target"] for c in columns)),
     )
-    print(f"\nmatrix: {out / 'matrix.md'} (also matrix.json; each target's report under {out}/<target>/)")
-    return 0 if all(c["ok"] for c in columns) else 1
-
-
-def _counterexample(ce: dict[str, Any]) -> dict[str, Any]:
-    return {k: ce[k] for k in ("scenario", "seed", "message", "schedule", "replay", "size") if k in ce}
-
-
-def matrix_md(m: dict[str, Any]) -> str:
-    cols = m["targets"]
-    lines = [
-        "# simharness matrix",
-        "",
-        f"Scenarios: {', '.join(m['scenarios'])} · seed {m['seed']} · {m['budget']} runs per scenario and target.",
-        "",
-        f"Regenerate: `{m['command']}`",
-        "",
-        "| target | profile (detected from its dist) | runs | verdict |",
-        "|---|---|---|---|",
-    ]
-    for c in cols:
-        verdict = "every applicable invariant held" if c["ok"] else "**violations**"
-        lines.append(f"| [`{c['target']}`]({c['report']}) | {c['profile']}: {c['generation']} | {c['runs']} | {verdict} |")
-    lines += ["", "| invariant | " + " | ".join(f"`{c['target']}`" for c in cols) + " |", "|---|" + "---|" * len(cols)]
-    for inv in cols[0]["invariants"] if cols else []:
-        cells = []
-        for c in cols:
-            v = c["invariants"][inv]
-            detail = {
-                "violated": f"{v['violated']} of {v['checked']} runs",
-                "held": f"checked {v['checked']}",
-                "n/a": f"{v['not_applicable']} situations",
-                "not-checked": "never exercised",
-            }[v["status"]]
-            cells.append(f"{MARK[v['status']]} ({detail})")
-        lines.append(f"| `{inv}` | " + " | ".join(cells) + " |")
-    lines += ["", "➖ n/a: the target's runtime cannot throw that fault kind — judged by its own profile, never counted as passed.", ""]
-    for c in cols:
-        notes = []
-        for inv, v in c["invariants"].items():
-            shapes = v.get("shapes") or []
-            if shapes:
-                notes.append(f"- `{inv}` violated by {len(shapes)} error shape{'s' if len(shapes) != 1 else ''} (violating runs):")
-                notes += [f"  - `{x['shape']}` ({x['runs']})" for x in shapes]
-            ce = v.get("counterexample")
-            if ce:
-                size = ce.get("size", {})
-                notes.append(
-                    f"- `{inv}` violated in `{ce['scenario']}`: {ce['message']}  \n"
-                    f"  shrunk to {size.get('shrunk', '?')} non-trivial choices (from {size.get('original', '?')}); replay: `{ce['replay']}`"
-                )
-        if c["not_applicable_behaviour"]:
-            notes.append(f"- {c['not_applicable_behaviour']}")
-        for u in c["unreached"]:
-            notes.append(f"- ⚠️ `{u['scenario']}` never reached `{u['situation']}`")
-        if notes:
-            lines += [f"## `{c['target']}`", "", *notes, ""]
-    return "\n".join(lines) + "\n"
+    failed = [c for c in columns if "error" in c]
+    for c in failed:
+        print(f"could not run {c['target']}: {_unnamed(c['target'], c['error'])}")
+    print(f"\nmatrix: {out / 'report.html'} (also matrix.md, matrix.json; each target's report under {out}/<target>/)")
+    if any(not c["ok"] for c in columns if "error" not in c):
+        return 1
+    return 2 if failed else 0

@@ -9,5 +9,6 @@ Modules, bottom to top (each imports only those above it in this list):
 - `markdown`, `junit`, `html`   the renderers of a document (summary.md, junit.xml, report.html)
 - `write`      writes all four files of a document atomically and prunes stale counterexample schedules
 - `merge`      combines documents (shards, CLI scenarios, pytest items) into one
+- `matrix`     one suite across several targets: matrix.json, matrix.md, the index report.html, findings
 - `progress`   the terminal progress bar of a long run
 """
