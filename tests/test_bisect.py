@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import missing_release
 
 import simharness.targets
 from simharness.cli import main
@@ -297,13 +298,7 @@ def test_real_bisect_names_the_release_that_fixed_83510(tmp_path):
 
     missing = [v for v in REAL if installed(v) is None]
     if missing:
-        message = (
-            "not installed: "
-            + ", ".join(f"openclaw@{v}" for v in missing)
-            + " (simharness target install "
-            + " ".join(f"openclaw@{v}" for v in missing)
-            + ")"
-        )
+        message = missing_release(", ".join(f"openclaw@{v}" for v in missing))
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)

@@ -244,3 +244,43 @@ def test_matrix_index_page_renders_in_a_real_browser(tmp_path: Path) -> None:
     # terminal-stops, the last column, is "not checked" on takeover-race: its yellow badges are inside the window
     yellow = [x // 3 for row in rows for x in range(0, len(row), 3) if tuple(row[x : x + 3]) == (0xFF, 0xF8, 0xC5)]
     assert len(yellow) > 200 and max(yellow) < 1300
+
+
+SESSION_LANE = (0xF3, 0xF8, 0xFF)  # .lane-session
+
+
+def _rows_with(rows: list[bytes], colour: tuple[int, int, int]) -> int:
+    """How many pixel rows show `colour` somewhere: a lane's height counts once, whatever its width."""
+    needle = bytes(colour)
+    return sum(1 for row in rows if any(row[x : x + 3] == needle for x in range(0, len(row), 3)))
+
+
+def test_the_timeline_shows_the_involved_lanes_and_the_rest_one_click_away(tmp_path: Path) -> None:
+    """An unshrunk counterexample from a 16-session world: by default the picture has the violating call's
+    lanes only (one session lane, its lock, the writer that wrote under it, its provider); the link opens all
+    27 lanes with no script (:target), and the way back shows the few again."""
+    _chromium()
+    crowded = load_scenario(ROOT / "tests" / "data" / "crowded.toml")
+    suite = run_suite([crowded], resolve_target("mutant:size-only-fingerprint"), seed=0, budget=3)
+    write_reports(suite, tmp_path / "report")
+    page = (tmp_path / "report" / "report.html").as_uri()
+
+    dom = _browser("--dump-dom", page)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    focus = dom.stdout.split('class="lanes-focus"')[1]
+    everything = dom.stdout.split('class="lanes-all"')[1].split('class="lanes-focus"')[0]
+    shown = [n.split("<")[0] for n in focus.split('class="lanename">')[1:]]
+    assert len([n for n in shown if n.startswith("session-")]) == 1 and len(shown) <= 5, shown
+    assert everything.count('class="lanename"') >= 24 and 'href="#lanes-no-silent-overwrite"' in focus
+    assert "<script" not in dom.stdout.lower() and "Refused to" not in dom.stderr
+
+    heights = {}
+    for view, url in (("focus", page), ("all", page + "#lanes-no-silent-overwrite"), ("back", page + "#ce-no-silent-overwrite")):
+        shot = tmp_path / f"{view}.png"
+        # half scale: a tall page in a quarter of the pixels (this file's PNG decoder is pure Python)
+        result = _browser("--window-size=1400,5000", "--force-device-scale-factor=0.5", f"--screenshot={shot}", url)
+        assert result.returncode == 0 and shot.is_file(), result.stderr[-2000:]
+        heights[view] = _rows_with(_pixels(shot.read_bytes())[2], SESSION_LANE)
+    assert 10 < heights["focus"] < 50  # one session lane (40 px, drawn at half scale)
+    assert heights["all"] > 12 * heights["focus"]  # sixteen of them: the click opened every lane
+    assert heights["back"] == heights["focus"]  # and the link back shows the few again

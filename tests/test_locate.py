@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import missing_release
 
 from simharness.model import kinds as K
 from simharness.targets import install as I
@@ -128,7 +129,7 @@ def test_real_releases_profiles(version):
     """On the real dists (when installed): the kinds follow the classes each release defines."""
     done = I.installed(version)
     if done is None:
-        pytest.skip(f"openclaw@{version} is not installed (simharness target install openclaw@{version})")
+        pytest.skip(missing_release(f"openclaw@{version}"))
     kinds = done.located.profile().kinds
     if version.startswith("2026.5."):
         # GatewayDrainingError is defined from 5.18 on, though only 8.x+ treat it as coordination.

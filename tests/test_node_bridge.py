@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import simpy
+from conftest import missing_release
 from drive import CHAIN, drive
 
 from simharness.drivers import openclaw_2026_5_18, openclaw_2026_5_20
@@ -30,7 +31,7 @@ from simharness.model.exceptions import BridgeError, TargetError
 from simharness.model.scenario import load_scenario
 from simharness.targets import install as I
 from simharness.targets import resolve_target
-from simharness.targets.cache import MARKER, cache_root
+from simharness.targets.cache import MARKER
 from simharness.targets.node import NodeTarget
 from simharness.targets.nodejs import satisfies
 
@@ -40,7 +41,7 @@ VERSIONS = ("2026.5.18", "2026.5.20")
 
 def _require(version: str) -> None:
     if I.installed(version) is None:
-        message = f"openclaw@{version} is not installed in {cache_root()} (simharness target install openclaw@{version})"
+        message = missing_release(f"openclaw@{version}")
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
@@ -663,7 +664,7 @@ NEWER = ("2026.8.2", "2026.9.6")
 def test_a_real_release_recognises_the_superseded_error_the_bridge_builds(version):
     """2026.8+ recognise AgentHarnessSessionSupersededError by instanceof only: a name-alike would walk the chain."""
     if I.installed(version) is None:
-        pytest.skip(f"openclaw@{version} is not installed (simharness target install openclaw@{version})")
+        pytest.skip(missing_release(f"openclaw@{version}"))
     target = NodeTarget(f"openclaw@{version}", progress=False)
     try:
         assert target.bridge().hello["classes"]["AgentHarnessSessionSupersededError"] == "real"

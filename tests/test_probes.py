@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import missing_release
 
 from simharness.targets import install as I
-from simharness.targets.cache import cache_root
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = ("2026.5.18", "2026.5.20")
@@ -46,7 +46,7 @@ def _probed(package: str, node: str) -> tuple[dict[str, Any], ...]:
 def _rows(version: str) -> dict[tuple[str, str], dict[str, Any]]:
     done = I.installed(version)
     if done is None:
-        message = f"openclaw@{version} is not installed in {cache_root()} (simharness target install openclaw@{version})"
+        message = missing_release(f"openclaw@{version}")
         if os.environ.get("CI") == "true" and version in REQUIRED:
             pytest.fail(message)
         pytest.skip(message)

@@ -65,7 +65,10 @@ SOURCES: dict[str, Callable[[], Any]] = {
 
 
 @pytest.mark.parametrize("source", sorted(SOURCES))
-def test_a_driver_reading_the_clock_or_randomness_is_a_deterministic_violation_naming_the_line(source: str) -> None:
+def test_a_driver_reading_the_clock_or_randomness_is_a_deterministic_violation_naming_the_line(
+    source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Guards, "virtual_clock", False)  # --no-virtual-clock: clocks refused too (tests/test_virtual_clock.py: on)
     line = SOURCES[source].__code__.co_firstlineno
     result = run_seed(SCENARIO, PythonTarget("py:t", _driver(SOURCES[source])), 3)
     assert [v.invariant for v in result.verdicts.violations] == ["deterministic"]
@@ -77,7 +80,8 @@ def test_a_driver_reading_the_clock_or_randomness_is_a_deterministic_violation_n
     assert again.trace_sha256 == result.trace_sha256
 
 
-def test_tripwires_are_off_outside_a_run_and_in_other_threads() -> None:
+def test_tripwires_are_off_outside_a_run_and_in_other_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Guards, "virtual_clock", False)  # --no-virtual-clock: the clock trips on the live thread
     import datetime
     import random
     import threading

@@ -109,5 +109,5 @@ def test_swarm_setting_file_default_and_override(tmp_path):
     assert load_scenario(path).swarm is False
     assert collect_scenarios([path], swarm=True)[0].swarm is True
     assert collect_scenarios([path], swarm=True)[0].source["swarm"] is True
-    path.write_text("")
+    path.write_text('name = "s"\n')  # no swarm key (an empty file is refused)
     assert load_scenario(path).swarm is SWARM_DEFAULT

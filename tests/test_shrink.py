@@ -22,6 +22,7 @@ from simharness.engine.shrink import (
     size,
     zero_aligned,
 )
+from simharness.engine.shrink_world import world_size, world_summary
 from simharness.model.choice import ChoiceSource, ReplayChoices
 from simharness.model.scenario import load_scenario
 from simharness.targets import resolve_target
@@ -106,7 +107,18 @@ def lower_is_longer(source: ChoiceSource) -> bool:
 
 
 def test_the_passes_run_in_a_fixed_named_order() -> None:
-    assert [p.__name__ for p in PASSES] == ["drop_tails", "lower_choices", "zero_aligned", "delete_pairs", "delete_singles"]
+    assert [p.__name__ for p in PASSES] == [
+        "fewer_sessions",
+        "fewer_turns",
+        "fewer_writers",
+        "fewer_files",
+        "shorter_chain",
+        "drop_tails",
+        "lower_choices",
+        "zero_aligned",
+        "delete_pairs",
+        "delete_singles",
+    ]
 
 
 def test_drop_tails_cuts_what_the_failure_does_not_need() -> None:
@@ -208,8 +220,9 @@ def test_out_of_time_stops_before_any_replay_and_says_so() -> None:
 # --- real runs ------------------------------------------------------------------------------------------
 
 
-def _key(r: RunResult) -> tuple[int, int, list[int]]:
-    return size(r), len(r.choices), [c.value for c in r.choices]
+def _key(r: RunResult) -> tuple[int, int, int, list[int]]:
+    """The world first, then the choices (`shrink._order`)."""
+    return world_size(r.scenario), size(r), len(r.choices), [c.value for c in r.choices]
 
 
 @pytest.mark.parametrize(
@@ -230,20 +243,27 @@ def test_a_shrunk_run_still_violates_the_invariant_replays_exactly_and_never_gro
     assert shrink(failing, resolved, invariant).trace_sha256 == result.trace_sha256  # the same passes, the same result
 
 
-def test_the_storm_shrinks_to_four_rate_limits_with_the_same_replays_as_ever() -> None:
-    """Pins what the passes do on one real failure: a change of order or acceptance shows here first."""
+def test_the_storm_shrinks_to_one_session_and_two_rate_limits() -> None:
+    """Pins what the passes do on one real failure: a change of order or acceptance shows here first. Before
+    the world passes: 3 sessions, 3 files, a chain of 4, four rate limits, 105 replays; now 43."""
     failing = _first_failure("rate-limit-storm", "mutant:summary-miscount")
     shrunk = shrink_with_stats(failing, MISCOUNT, "summary-honest")
-    assert [c.taken for c in shrunk.result.choices if c.value] == ["rate_limit"] * 4
+    assert [c.taken for c in shrunk.result.choices if c.value] == ["rate_limit"] * 2
+    assert world_summary(shrunk.result.scenario) == {"sessions": 1, "turns": 1, "writers": 0, "files": 1, "chain": 2}
     counts = {name: (p.attempts, p.successes) for name, p in shrunk.stats.passes.items()}
     assert counts == PINNED_STORM_COUNTS, counts
 
 
-#: (replays tried, runs kept) per pass; 105 replays in all, as many as the shrinker made before it had named passes.
+#: (replays tried, runs kept) per pass; 43 replays in all (fewer_sessions' first is the attributing replay).
 PINNED_STORM_COUNTS = {
-    "drop_tails": (10, 1),
-    "lower_choices": (58, 13),
-    "zero_aligned": (13, 5),
-    "delete_pairs": (16, 0),
-    "delete_singles": (8, 0),
+    "fewer_sessions": (2, 1),
+    "fewer_turns": (0, 0),
+    "fewer_writers": (0, 0),
+    "fewer_files": (1, 1),
+    "shorter_chain": (6, 2),
+    "drop_tails": (5, 1),
+    "lower_choices": (13, 1),
+    "zero_aligned": (4, 0),
+    "delete_pairs": (8, 0),
+    "delete_singles": (4, 0),
 }

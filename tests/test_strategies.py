@@ -211,13 +211,13 @@ def test_the_package_registers_the_hypothesis_profiles() -> None:
 
 
 def test_shrinking_reaches_the_minimal_schedule_of_a_miscounted_summary() -> None:
-    """A rate limit on each of the storm's four candidates is the least that shows `All models failed (N-1)`."""
+    """A rate limit on each candidate of a chain shrunk to two is the least that shows `All models failed (N-1)`."""
     target = resolve_target("mutant:summary-miscount")
     scenario = load_scenario(ROOT / "scenarios" / "rate-limit-storm.toml")
     failing = next(r for r in (run_seed(scenario, target, s) for s in range(50)) if not r.ok)
     shrunk = shrink(failing, target, "summary-honest")
-    assert size(shrunk) == 4 < size(failing)
-    assert [c.taken for c in shrunk.choices if c.value] == ["rate_limit"] * 4
+    assert size(shrunk) == 2 < size(failing) and len(shrunk.scenario.chain) == 2
+    assert [c.taken for c in shrunk.choices if c.value] == ["rate_limit"] * 2
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)

@@ -13,12 +13,15 @@ driver could not be stopped (it swallowed the watchdog's interrupt): the report,
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 from simharness.cli import bench, bisect, matrix, mutants, replay, report, run, schedules, target
+from simharness.cli.args import EXIT_CODES
 from simharness.model.exceptions import USER_ERRORS
 
 #: Subcommands in the order `--help` lists them. Each module is light at import; heavy imports wait for its `main`.
@@ -29,11 +32,42 @@ class Parser(argparse.ArgumentParser):
     """argparse that reports bad usage in our one-line, exit-2 style."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"simharness: error: {message}\n")
+        self.exit(2, f"simharness: error: {with_suggestion(message)}\n")
+
+
+#: Where a one-line error names an unknown name and lists the known ones: argparse's `choices`, and the
+#: "NAME: unknown mutant|strategy|invariant (known|available: a, b)" errors of the layers below.
+_CHOICE = re.compile(r"invalid choice: '(?P<name>[^']*)' \(choose from (?P<known>[^)]*)\)")
+_UNKNOWN = re.compile(r"(?P<name>[^\s:]+): unknown [\w ]+ \((?:known|available): (?P<known>[^)]*)\)")
+#: The target forms, for "unknown target": the spec's kind (before : or @) is what gets misspelled.
+_TARGET_KINDS = ("reference", "py:", "mutant:", "openclaw@", "node-dist:")
+
+
+def with_suggestion(message: str) -> str:
+    """`message` with "; did you mean 'x'?" (difflib) when it names an unknown name close to a known one."""
+    from simharness.model.suggest import did_you_mean
+
+    if "did you mean" in message:
+        return message
+    found = _CHOICE.search(message) or _UNKNOWN.search(message)
+    if found:
+        known = [k.strip().strip("'\"") for k in found["known"].split(",")]
+        return message + did_you_mean(found["name"].strip("'\""), known)
+    if ": unknown target (" in message:
+        spec = message.split(": unknown target (")[0].rsplit(" ", 1)[-1]
+        kind = re.split(r"(?<=[:@])", spec, maxsplit=1)[0]  # "opnclaw@9.1" -> "opnclaw@"
+        close = difflib.get_close_matches(kind, _TARGET_KINDS, n=1, cutoff=0.6)
+        return message + (f"; did you mean {close[0] + spec[len(kind):]!r}?" if close else "")
+    return message
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="simharness", description="Deterministic simulation and fault injection for model-fallback drivers.")
+    parser = Parser(
+        prog="simharness",
+        description="Deterministic simulation and fault injection for model-fallback drivers.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
     for module in COMMANDS:
@@ -87,11 +121,14 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    from simharness.cli.args import announce_random_seed
+
+    announce_random_seed(args)
     try:
         code: int = args.handler(args)
         return code
     except USER_ERRORS as exc:
-        print(f"simharness: error: {exc}", file=sys.stderr)
+        print(f"simharness: error: {with_suggestion(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("simharness: interrupted", file=sys.stderr)

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import re
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
+
+#: The exit codes, as `--help` (top level and `run`) prints them (the cli package's docstring says the same).
+EXIT_CODES = """exit codes:
+  0    every invariant held (a suite that checked nothing says so; --strict-coverage makes that 1)
+  1    a violation was found (its schedule is written under REPORT_DIR/schedules/)
+  2    bad input: one line on stderr, nothing already written is lost
+  3    a driver could not be stopped (it swallowed the watchdog's interrupt); the report is marked incomplete
+  130  interrupted (Ctrl-C; 143 for SIGTERM): the report holds what was judged and is marked incomplete"""
 
 
 def number_in(low: float, high: float, kind: Callable[[str], Any] = int, what: str = "an integer") -> Callable[[str], Any]:
@@ -29,14 +39,36 @@ def _plain(x: float) -> str:
 positive = number_in(1, 100_000_000, what="a positive integer")
 
 
+class RandomSeed(int):
+    """A seed `--seed random` chose: printed once parsing is done (`announce_random_seed`), so the run repeats."""
+
+
 def seed(text: str) -> int:
+    if text.strip().lower() == "random":  # a fresh seed for new schedules; printed, so the run can be repeated
+        import secrets
+
+        return RandomSeed(secrets.randbelow(1 << 63))
     try:
         value = int(text, 0)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer seed, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected an integer seed or 'random', got {text!r}") from None
     if not 0 <= value < 1 << 63:
         raise argparse.ArgumentTypeError("expected a seed from 0 to 2**63-1")
     return value
+
+
+def announce_random_seed(args: argparse.Namespace) -> None:
+    """Say which seed `--seed random` chose (stderr, before any work), with the flag that repeats the run."""
+    chosen = getattr(args, "seed", None)
+    if isinstance(chosen, RandomSeed):
+        print(f"simharness: --seed random chose seed {int(chosen)} (repeat this run with --seed {int(chosen)})", file=sys.stderr)
+
+
+def directory(text: str) -> str:
+    """An output directory: an empty name is refused (it would quietly mean the current directory)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a directory, got an empty name (use . for the current directory)")
+    return text
 
 
 def shard(text: str) -> tuple[int, int]:
@@ -50,6 +82,24 @@ def shard(text: str) -> tuple[int, int]:
 
 
 def print_table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> None:
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    for row in (header, *rows):
-        print("  ".join(str(x).ljust(w) if i == 0 else str(x).rjust(w) for i, (x, w) in enumerate(zip(row, widths))))
+    """Columns of numbers right-aligned, every other column left-aligned (text right-aligned reads ragged)."""
+    for line in table_lines(rows, header):
+        print(line)
+
+
+#: A figure as the tables print it: 12, 3.5, 1,204, 41 s, 1.6×, 12 %, or "-" for none.
+_FIGURE = re.compile(r"[-+]?\d[\d,.]*(?: ?[a-zA-Z%×/]{1,5})?|-")
+
+
+def _numeric(x: object) -> bool:
+    return (isinstance(x, int | float) and not isinstance(x, bool)) or (isinstance(x, str) and _FIGURE.fullmatch(x) is not None)
+
+
+def table_lines(rows: Sequence[Sequence[object]], header: Sequence[str]) -> list[str]:
+    columns = list(zip(header, *rows))
+    widths = [max(len(str(x)) for x in col) for col in columns]
+    numeric = [bool(rows) and all(_numeric(x) for x in col[1:]) for col in columns]
+    return [
+        "  ".join(str(x).rjust(w) if num else str(x).ljust(w) for x, w, num in zip(row, widths, numeric)).rstrip()
+        for row in (header, *rows)
+    ]

@@ -7,7 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from simharness.cli.args import print_table
+from simharness.cli.args import directory, print_table
+
+#: Not the repository's committed reports/: a casual `simharness bench` must not overwrite published figures.
+DEFAULT_OUT = "simharness-bench"
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -19,7 +22,13 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     bench.add_argument("--quick", action="store_true", help="tiny budgets: checks that everything runs, figures are not meaningful")
     bench.add_argument("--target", default="reference", help="the target to benchmark (default: reference)")
-    bench.add_argument("--out", default="reports", metavar="DIR", help="where bench.json, bench.md and bench.svg go (default: reports)")
+    bench.add_argument(
+        "--out",
+        type=directory,
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help=f"where bench.json, bench.md and bench.svg go (default: {DEFAULT_OUT}; the repository's reports/ only when named)",
+    )
     bench.add_argument("--scenarios", default="scenarios", metavar="DIR", help="the scenarios to measure (default: scenarios)")
     return bench  # type: ignore[no-any-return]
 

@@ -39,7 +39,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="a schedule file (from a report's schedules/ or `simharness schedules`) and/or a range openclaw@A..B",
     )
     cmd.add_argument("--scenario", metavar="FILE", help="instead of a schedule: a scenario file, run with --seed on each release")
-    cmd.add_argument("--seed", type=seed, default=None, help="the seed of the --scenario run")
+    cmd.add_argument("--seed", type=seed, default=None, help="the seed of the --scenario run ('random': a new one, printed)")
     cmd.add_argument("--good", metavar="openclaw@A", help="the end where the invariant holds (with --bad, instead of a range)")
     cmd.add_argument("--bad", metavar="openclaw@B", help="the end where the invariant is violated (older or newer than --good)")
     cmd.add_argument("--invariant", metavar="ID", help="the invariant to bisect (default: the schedule's first violated one)")

@@ -43,7 +43,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     matrix.add_argument(
         "--scenarios", nargs="+", default=["scenarios"], metavar="PATH", help="scenario files or directories (default: scenarios)"
     )
-    matrix.add_argument("--seed", type=seed, default=0, help="master seed (default 0)")
+    matrix.add_argument("--seed", type=seed, default=0, help="master seed (default 0; 'random': a new one, printed)")
     matrix.add_argument("--budget", type=positive, default=100, help="runs per scenario and target (default 100)")
     matrix.add_argument("--report-dir", default="simharness-matrix", help="where the combined and per-target reports go")
     matrix.add_argument(

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-from simharness.cli.args import positive, seed
+from simharness.cli.args import directory, positive, seed
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -25,9 +25,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     cmd.add_argument("--strategy", action="append", choices=STRATEGIES, default=None, help="only this strategy (repeatable; default: all)")
     cmd.add_argument("--mutant", action="append", default=None, metavar="NAME", help="only this mutant (repeatable; default: all)")
     cmd.add_argument("--budget", type=positive, default=None, help="runs per scenario and strategy (default 500)")
-    cmd.add_argument("--seed", type=seed, default=0, help="master seed (default 0)")
+    cmd.add_argument("--seed", type=seed, default=0, help="master seed (default 0: the same runs every time; 'random': a new one, printed)")
     cmd.add_argument("--scenarios", default="scenarios", metavar="DIR", help="the shipped scenarios (default: ./scenarios)")
-    cmd.add_argument("--out", default="simharness-report/mutants", metavar="DIR", help="where the matrix goes")
+    cmd.add_argument("--out", type=directory, default="simharness-report/mutants", metavar="DIR", help="where the matrix goes")
     from simharness.cli.run import add_swarm_argument
 
     add_swarm_argument(cmd)

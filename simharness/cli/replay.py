@@ -10,9 +10,19 @@ from typing import Any
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     rep = sub.add_parser("replay", help="re-execute a schedule file exactly and judge it")
-    rep.add_argument("schedule")
+    rep.add_argument(
+        "schedule",
+        metavar="SCHEDULE",
+        help="a schedule file (*.json): a counterexample under REPORT_DIR/schedules/, or one `simharness schedules` wrote",
+    )
     rep.add_argument("--target", default=None, help="replay on another target (differential use)")
-    rep.add_argument("--trace", action="store_true", help="print the full trace, lock events included")
+    rep.add_argument(
+        "--virtual-clock",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="a driver's clock reads get the world's virtual clock (default); --no-virtual-clock: refused, as `run --no-virtual-clock`",
+    )
+    rep.add_argument("--trace", action="store_true", help="print the full trace, lock events included; ✗ … ◀ marks the violating step")
     return rep  # type: ignore[no-any-return]
 
 
@@ -32,7 +42,7 @@ def main(args: argparse.Namespace) -> int:
     from simharness.engine.runner import replay
     from simharness.engine.schedule import load_schedule, replay_target
     from simharness.guard.settings import Guards
-    from simharness.report.narrate import narrate
+    from simharness.report.narrate import narrate, violating_event
     from simharness.targets import resolve_target
 
     schedule = load_schedule(args.schedule)
@@ -45,13 +55,17 @@ def main(args: argparse.Namespace) -> int:
         print(f"simharness: {reason}; exiting with code {code}", file=sys.stderr)
 
     Guards.last_resort = last_resort
+    Guards.virtual_clock = args.virtual_clock
     try:
         result = replay(schedule.scenario, target, schedule.values, schedule.seed)
     finally:
         Guards.last_resort = None
         target.close()
     print(f"replaying {args.schedule}: scenario {schedule.scenario.name}, target {target.spec}, {len(schedule.values)} choices")
-    print("\n".join(narrate(result.trace, limit=10_000 if args.trace else 80, locks=args.trace)))
+    first = result.verdicts.violations[0] if result.verdicts.violations else None
+    focus = violating_event(result.trace.events, first) if first is not None else None
+    mark = f"violates {first.invariant}" if first is not None else ""
+    print("\n".join(narrate(result.trace, limit=10_000 if args.trace else 80, locks=args.trace, focus=focus, mark=mark)))
     if schedule.trace_sha256 and target.spec == schedule.target:
         identical = result.trace_sha256 == schedule.trace_sha256
         print(f"trace {'identical to' if identical else 'DIFFERS from'} the recorded one (sha256 {result.trace_sha256[:16]})")

@@ -6,6 +6,9 @@ import argparse
 import sys
 from typing import Any
 
+from simharness.cli.args import directory
+from simharness.cli.strategy_args import add_coverage_argument
+
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="work with report directories (merge shards)")
@@ -17,7 +20,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "The shards must share target, seed and budget, and cover every shard exactly once.",
     )
     merge.add_argument("dirs", nargs="+", metavar="DIR", help="report directories of the shards")
-    merge.add_argument("--out", required=True, metavar="DIR", help="where the merged reports go")
+    merge.add_argument("--out", required=True, type=directory, metavar="DIR", help="where the merged reports go")
+    add_coverage_argument(merge)
     return report  # type: ignore[no-any-return]
 
 
@@ -35,9 +39,13 @@ def main(args: argparse.Namespace) -> int:
 
     head = headline(doc)
     print(visible(f"merged {len(args.dirs)} shards: {doc['runs']} runs: {head.icon} {head.text}"))
+    level = "error" if args.strict_coverage else "warning"
     for u in doc["unreached"]:
-        print(visible(f"warning: {u['scenario']}: expected situation {u['situation']!r} was never reached"))
+        print(visible(f"{level}: {u['scenario']}: expected situation {u['situation']!r} was never reached"))
+    if not doc["exercised"]:
+        print(f"simharness: {level}: no run checked an invariant of the fallback contract: this is not a pass", file=sys.stderr)
     print(f"report: {args.out}/report.html")
     if not doc["complete"]:
         return 130
-    return 0 if doc["ok"] else 1
+    uncovered = doc["unreached"] or not doc["exercised"]  # like `run --strict-coverage`
+    return 0 if doc["ok"] and not (args.strict_coverage and uncovered) else 1

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Self
 if TYPE_CHECKING:
     from simharness.engine.runner import RunResult
 
-from simharness.cli.args import number_in, positive, print_table, seed, shard
+from simharness.cli.args import EXIT_CODES, directory, number_in, positive, print_table, seed, shard
 from simharness.cli.strategy_args import (
     add_coverage_argument,
     add_strategy_arguments,
@@ -27,13 +27,25 @@ from simharness.cli.strategy_args import (
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    run = sub.add_parser("run", help="run scenario files against a target and check every invariant")
+    run = sub.add_parser(
+        "run",
+        help="run scenario files against a target and check every invariant",
+        description="Run scenario files against a target and check every invariant. The default seed 0 explores the "
+        "same schedules on every run (reproducible); --seed random explores new ones and prints the seed it chose.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.add_argument("paths", nargs="+", help="scenario files or directories of *.toml")
     run.add_argument("--target", default="reference", help="reference | py:FILE.py:FUNC | mutant:NAME | openclaw@VERSION | node-dist:PATH")
-    run.add_argument("--seed", type=seed, default=0, help="master seed; each run's seed derives from it (default 0)")
+    run.add_argument(
+        "--seed",
+        type=seed,
+        default=0,
+        help="master seed; each run's seed derives from it (default 0: the same schedules every run; 'random': a new seed, printed)",
+    )
     run.add_argument("--budget", type=positive, default=200, help="runs per scenario (default 200)")
     run.add_argument(
-        "--report-dir", default="simharness-report", help="where report.json, summary.md, junit.xml, report.html and schedules go"
+        "--report-dir", type=directory, default="simharness-report", help="where report.json, summary.md, junit.xml, report.html and schedules go"
     )
     run.add_argument("--shard", type=shard, default=(1, 1), help="run only shard I of N of every scenario's runs")
     run.add_argument("--check-determinism", action="store_true", help="replay every run and compare trace hashes")
@@ -44,7 +56,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         default=30.0,
         help="wall-clock budget for shrinking one counterexample; the smallest schedule found by then is reported (default 30)",
     )
-    run.add_argument("--progress", action="store_true", help="show a progress bar on stderr (only when it is a terminal)")
+    run.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress bar on stderr (default: on when stderr is a terminal, off in CI logs and pipes)",
+    )
     run.add_argument(
         "--differential", metavar="TARGET", help="also replay every run's schedule on TARGET; any observable difference is a finding"
     )
@@ -56,6 +73,13 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="fail a run that reads the wall clock, random, uuid4 or os.urandom (default: on; costs a few %%)",
+    )
+    run.add_argument(
+        "--virtual-clock",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="a driver's time.time()/monotonic()/datetime.now() read the world's virtual clock "
+        "(2026-06-01T00:00:00Z + virtual ms, as the Node bridge's Date); --no-virtual-clock refuses them like random (default: on)",
     )
     run.add_argument(
         "--stall-seconds",
@@ -158,6 +182,7 @@ def main(args: argparse.Namespace) -> int:
     scenarios = collect_scenarios(args.paths, swarm=args.swarm)
     out = ensure_writable_dir(args.report_dir)  # before a long run, not after it
     Guards.tripwires = args.tripwires
+    Guards.virtual_clock = args.virtual_clock
     if args.stall_seconds is not None:
         Guards.stall_seconds = args.stall_seconds
     target = resolve_target(args.target)
@@ -240,10 +265,12 @@ def print_results(doc: dict[str, Any], out: Path, wall_seconds: float, different
 
     The headline is the reports' (`report.status.headline`): never "all invariants held" for invariants no run
     checked. Text from the code under test goes through `visible`: no escape sequence reaches the terminal."""
+    from simharness.report.progress import GREEN, RED, YELLOW, paint
     from simharness.report.safe_text import visible
     from simharness.report.status import headline, status
 
-    lines = [f"target {doc['target']} (profile {doc['profile']}), seed {doc['seed']}, {doc['runs']} runs in {wall_seconds:.2f}s"]
+    same = " (the default: the same schedules on every run; --seed random explores new ones)" if doc["seed"] == 0 else ""
+    lines = [f"target {doc['target']} (profile {doc['profile']}), seed {doc['seed']}{same}, {doc['runs']} runs in {wall_seconds:.2f}s"]
     lines += describe_strategy(doc)
     print(visible("\n".join(lines)))
     print_table(
@@ -260,7 +287,7 @@ def print_results(doc: dict[str, Any], out: Path, wall_seconds: float, different
     )
     for error in doc.get("errors") or []:
         print(visible(f"\n✗ {error.get('scenario')} crashed: {error.get('message')}"))
-    for inv in doc["invariants"]:
+    for inv in sorted((i for i in doc["invariants"] if i["counterexample"]), key=_smallest_first):
         ce = inv["counterexample"]
         if ce:
             print(visible(f"\n{inv['id']} violated in {ce['scenario']}: {ce['message']}"))
@@ -268,7 +295,8 @@ def print_results(doc: dict[str, Any], out: Path, wall_seconds: float, different
     if differential_report:
         print(visible("\n".join(differential_report)))
     head = headline(doc)
-    print(visible(f"\n{head.icon} {head.text}"))
+    colour = {"ok": GREEN, "bad": RED}.get(head.level, YELLOW)
+    print("\n" + paint(visible(f"{head.icon} {head.text}"), colour, sys.stdout))
     if head.level == "unexercised":
         level = "error" if strict else "WARNING"
         print(
@@ -280,6 +308,12 @@ def print_results(doc: dict[str, Any], out: Path, wall_seconds: float, different
     if not doc["complete"]:
         print("interrupted: the report holds the runs completed so far and is marked incomplete", file=sys.stderr)
     print(visible(f"\nreport: {out / 'report.html'} (also report.json, summary.md, junit.xml)"))
+
+
+def _smallest_first(inv: dict[str, Any]) -> tuple[int, int]:
+    """Counterexamples in reading order: the fewest non-trivial choices first, then the smallest world."""
+    ce = inv["counterexample"]
+    return (int((ce.get("size") or {}).get("shrunk") or 0), int(ce.get("world") or 0))
 
 
 def print_liveness_notes(doc: dict[str, Any]) -> None:

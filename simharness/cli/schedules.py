@@ -13,7 +13,7 @@ import argparse
 import sys
 from typing import Any
 
-from simharness.cli.args import positive, seed
+from simharness.cli.args import directory, positive, seed
 from simharness.cli.strategy_args import add_strategy_arguments
 
 #: Runs tried per schedule wanted before giving up on finding more distinct ones.
@@ -28,9 +28,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     cmd.add_argument("scenario", help="a scenario file (*.toml)")
     cmd.add_argument("--count", type=positive, default=10, help="how many distinct schedules (default 10)")
-    cmd.add_argument("--out", required=True, metavar="DIR", help="where the schedule files go")
+    cmd.add_argument("--out", required=True, type=directory, metavar="DIR", help="where the schedule files go")
     cmd.add_argument("--target", default="reference", help="target to run them on (default: reference)")
-    cmd.add_argument("--seed", type=seed, default=0, help="master seed (default 0)")
+    cmd.add_argument("--seed", type=seed, default=0, help="master seed (default 0: the same schedules every time; 'random': a new one, printed)")
     add_strategy_arguments(cmd, database=False)
     return cmd  # type: ignore[no-any-return]
 

@@ -378,3 +378,14 @@ def _all() -> dict[str, Mutant]:
 
 
 MUTANTS: dict[str, Mutant] = _all()
+
+
+def _later() -> dict[str, Mutant]:
+    """Mutants added after the registry above, so that every earlier one keeps its `at mutants.py:N`."""
+    from simharness.drivers.mutants_clock import WALL_CLOCK_COOLDOWN, wall_clock_cooldown
+
+    m = Mutant("wall-clock-cooldown", WALL_CLOCK_COOLDOWN, "explicit-metadata-advances", "mixed-faults", wall_clock_cooldown)
+    return {m.name: m}
+
+
+MUTANTS.update(_later())

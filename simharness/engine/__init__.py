@@ -5,5 +5,6 @@
 - `runner`    run a world under the guards and judge its trace (`check/`) into a `RunResult`; replay one from
               its recorded choices
 - `schedule`  schedule files: a run's choices and verdicts, saved and loaded, with an integrity hash
-- `shrink`    the shrinker: named passes over a failing run's choices, with statistics per pass
+- `shrink`    the shrinker: named passes over a failing run's world and choices, with statistics per pass
+- `shrink_world` smaller worlds for the shrinker: scenario edits, and the choices carried over to them
 """

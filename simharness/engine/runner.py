@@ -54,7 +54,9 @@ def run_once(scenario: Scenario, target: Target, choices: ChoiceSource, seed: in
             _judge_exits(world, verdicts)
     except RunStalled as exc:  # the driver looped without yielding: the watchdog stopped it
         # where the loop was caught varies from run to run: it goes in the message, never in the trace
-        world.trace.add(world.env.now, "harness", EventKind.LIVENESS_EXCEEDED, reason="the driver never yielded to the simulation", watchdog=True)
+        world.trace.add(
+            world.env.now, "harness", EventKind.LIVENESS_EXCEEDED, reason="the driver never yielded to the simulation", watchdog=True
+        )
         message = (
             f"the driver never yielded to the simulation: no step for {Guards.stall_seconds:g} s of wall time, looping at {looping_at(exc)}"
         )

@@ -85,7 +85,9 @@ def integrity(doc: dict[str, Any]) -> str:
 
 def replay_command(path: str, target: str) -> str:
     """The command that replays a schedule file recorded on `target` (naming the target when it loads code)."""
-    command = f"simharness replay {shlex.quote(path)}"
+    from simharness.guard.settings import Guards  # found with --no-virtual-clock: replays only with it
+
+    command = f"simharness replay {shlex.quote(path)}" + ("" if Guards.virtual_clock else " --no-virtual-clock")
     return command + f" --target {shlex.quote(target)}" if target.startswith(CODE_LOADING_TARGETS) else command
 
 

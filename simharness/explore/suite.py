@@ -161,7 +161,8 @@ def run_suite(
 def _recheck_counterexamples(suite: SuiteResult, sr: ScenarioResult, target: Target) -> None:
     for inv, totals in list(suite.invariants.items()):
         shown = totals.shrunk or totals.counterexample
-        if shown is None or shown.scenario is not sr.scenario or stalled(shown):
+        found = totals.counterexample  # a shrunk counterexample may run a smaller world than sr.scenario
+        if shown is None or found is None or found.scenario is not sr.scenario or stalled(shown):
             continue
         values = [c.value for c in shown.choices]
         hashes = [replay(shown.scenario, target, values, shown.seed).trace_sha256 for _ in range(2)]

@@ -56,7 +56,16 @@ _SUPPORT_CODE = tuple(
 #: Whole layers end in a separator; the other entries are single files.
 _WORLD_CODE = tuple(
     os.path.join(_PACKAGE, *f.split("/"))
-    for f in ("sim/", "faults/", "workload/", "engine/world.py", "model/trace.py", "model/choice.py", "check/oracle.py", "guard/contract.py")
+    for f in (
+        "sim/",
+        "faults/",
+        "workload/",
+        "engine/world.py",
+        "model/trace.py",
+        "model/choice.py",
+        "check/oracle.py",
+        "guard/contract.py",
+    )
 )
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")

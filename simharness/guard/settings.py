@@ -1,4 +1,4 @@
-"""The guards' process-wide settings, in one place: the CLI (`--no-tripwires`, `--stall-seconds`) and tests
+"""The guards' process-wide settings, in one place: the CLI (`--no-tripwires`, `--no-virtual-clock`, `--stall-seconds`) and tests
 change them, the watchdog and the live window read them at the moment they act."""
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ class Guards:
     `stuck` (or None) builds the stuck run's result. The process exits with `code` right after it returns."""
 
     tripwires: bool = True
+    #: With the tripwires on: a driver's clock reads (time.time, datetime.now, ...) answer with the world's
+    #: virtual clock (`guard.clock`) instead of being refused. Off: `--no-virtual-clock`, refuse everything.
+    virtual_clock: bool = True
     stall_seconds: float = _env_seconds("SIMHARNESS_STALL_SECONDS", DEFAULT_STALL_SECONDS)
     grace_seconds: float = _env_seconds("SIMHARNESS_GRACE_SECONDS", DEFAULT_GRACE_SECONDS)
     last_resort: Callable[[int, str, Callable[[], Any] | None], None] | None = None

@@ -10,11 +10,16 @@ directly by the standard library (say `logging` stamping a record) passes: it is
 a decision. Limit: a reference bound before the run (`from time import monotonic`) is not swapped; the
 static test in `tests/test_reliability.py` keeps the harness itself free of those
 (`modules_with_early_bound_sources`).
+
+**Virtual clock** (the default, `Guards.virtual_clock`; `--no-virtual-clock` turns it off): the clock sources
+above do not raise for the code under test but answer with the world's virtual clock (`guard.clock`); the
+randomness sources still raise, and so does the harness's own code reading a clock on the live thread.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import os
 import random
 import secrets
@@ -24,19 +29,25 @@ import time
 import uuid
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 from simharness.guard.frames import from_stdlib
 from simharness.guard.live_thread import LiveThread
-from simharness.model.exceptions import TripwireError
+from simharness.model.exceptions import TripwireError, harness_file
+
+_harness_file = functools.lru_cache(maxsize=1024)(harness_file)  # asked on every virtual clock read: abspath is not free
 
 
-def _tripwire(source: str, original: Callable[..., Any]) -> Callable[..., Any]:
+def _tripwire(source: str, original: Callable[..., Any], virtual: Callable[..., Any] | None = None) -> Callable[..., Any]:
+    """`original` stand-in: on the live thread, code under test gets `virtual` (the virtual clock) or a refusal."""
+
     def tripwire(*args: Any, **kwargs: Any) -> Any:
         if LiveThread.ident and LiveThread.ident == threading.get_ident():
             frame = sys._getframe(1)
             if not from_stdlib(frame):
-                raise TripwireError(source, frame.f_code.co_filename, frame.f_lineno)
+                if virtual is None or _harness_file(frame.f_code.co_filename):
+                    raise TripwireError(source, frame.f_code.co_filename, frame.f_lineno)
+                return virtual(*args, **kwargs)
         return original(*args, **kwargs)
 
     tripwire.__wrapped__ = original  # type: ignore[attr-defined]
@@ -64,23 +75,31 @@ _ORIGINAL_DATETIME = _dt.datetime
 _ORIGINAL_DATE = _dt.date
 
 
-def _tripping_class(original: type, meta: type, names: tuple[str, ...]) -> type:
-    """A stand-in for `datetime.datetime`/`date` whose clock-reading class methods trip (isinstance still works)."""
+def _tripping_class(original: type, meta: type, names: tuple[str, ...], virtual: dict[str, Callable[..., Any]]) -> type:
+    """A stand-in for `datetime.datetime`/`date` whose clock-reading class methods trip or read the virtual
+    clock (isinstance still works)."""
     namespace: dict[str, Any] = {"__module__": "datetime", "__qualname__": original.__qualname__}
     for name in names:
         bound = getattr(original, name)
-        namespace[name] = staticmethod(_tripwire(f"datetime.{original.__name__}.{name}", bound))
+        label = f"datetime.{original.__name__}.{name}"
+        namespace[name] = staticmethod(_tripwire(label, bound, virtual.get(label)))
     return meta(original.__name__, (original,), namespace)  # type: ignore[no-any-return]
 
 
-def _swaps() -> list[tuple[Any, str, Any, Any]]:
-    """(owner, attribute, original, tripwire) for every guarded source."""
+def _swaps(virtual_clock: bool = False) -> list[tuple[Any, str, Any, Any]]:
+    """(owner, attribute, original, tripwire) for every guarded source; with `virtual_clock`, the clocks'
+    stand-ins read the virtual clock instead of refusing."""
     out: list[tuple[Any, str, Any, Any]] = []
+    virtual: dict[str, Callable[..., Any]] = {}
+    if virtual_clock:
+        from simharness.guard.clock import virtual_sources  # imports freezegun: only when a virtual clock is used
+
+        virtual = virtual_sources()
 
     def guard(owner: Any, name: str, label: str) -> None:
         original = getattr(owner, name, None)
         if original is not None:
-            out.append((owner, name, original, _tripwire(label, original)))
+            out.append((owner, name, original, _tripwire(label, original, virtual.get(label))))
 
     for name in ("time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns"):
         guard(time, name, f"time.{name}")
@@ -95,34 +114,67 @@ def _swaps() -> list[tuple[Any, str, Any, Any]]:
     guard(uuid, "uuid4", "uuid.uuid4")
     guard(os, "urandom", "os.urandom")
     guard(os, "getrandom", "os.getrandom")
-    out.append((_dt, "datetime", _ORIGINAL_DATETIME, _tripping_class(_ORIGINAL_DATETIME, _DatetimeMeta, ("now", "utcnow", "today"))))
-    out.append((_dt, "date", _ORIGINAL_DATE, _tripping_class(_ORIGINAL_DATE, _DateMeta, ("today",))))
+    dt_class = _tripping_class(_ORIGINAL_DATETIME, _DatetimeMeta, ("now", "utcnow", "today"), virtual)
+    out.append((_dt, "datetime", _ORIGINAL_DATETIME, dt_class))
+    out.append((_dt, "date", _ORIGINAL_DATE, _tripping_class(_ORIGINAL_DATE, _DateMeta, ("today",), virtual)))
     return out
 
 
-_SWAPS: list[tuple[Any, str, Any, Any]] | None = None
+_SWAP_SETS: dict[bool, list[tuple[Any, str, Any, Any]]] = {}  # built once per process and mode
 
 
-def arm() -> None:
-    """Swap the tripwires in and make the calling thread the live one."""
-    global _SWAPS
-    if _SWAPS is None:
-        _SWAPS = _swaps()
-    for owner, name, _, wire in _SWAPS:
+class _Armed:
+    """What the armed window changed: its swaps; what it found in their place when a test's own freezegun
+    was running (put back as found, not as the originals); its virtual clock's push/pop (once imported)."""
+
+    swaps: ClassVar[list[tuple[Any, str, Any, Any]]] = []
+    found: ClassVar[list[tuple[Any, str, Any]] | None] = None
+    clock: ClassVar[tuple[Callable[[Any], None], Callable[[], None]] | None] = None
+    virtual: ClassVar[bool] = False
+
+
+def arm(env: Any = None, *, virtual_clock: bool = False) -> None:
+    """Swap the tripwires in and make the calling thread the live one; with `virtual_clock`, clocks read `env`'s."""
+    swaps = _SWAP_SETS.get(virtual_clock)
+    if swaps is None:
+        swaps = _SWAP_SETS[virtual_clock] = _swaps(virtual_clock)
+    freezegun = sys.modules.get("freezegun.api")
+    frozen = freezegun is not None and bool(freezegun.freeze_factories)  # a test froze time around this run
+    _Armed.found = [(owner, name, getattr(owner, name)) for owner, name, _, _ in swaps] if frozen else None
+    if virtual_clock:
+        if _Armed.clock is None:
+            from simharness.guard.clock import pop, push
+
+            _Armed.clock = (push, pop)
+        _Armed.clock[0](env)
+    _Armed.swaps, _Armed.virtual = swaps, virtual_clock
+    for owner, name, _, wire in swaps:
         setattr(owner, name, wire)
     LiveThread.ident = threading.get_ident()
 
 
 def disarm() -> None:
-    """No thread is live any more; the originals go back."""
+    """No thread is live any more; the originals go back (and the virtual clock comes off freezegun's stacks)."""
     LiveThread.ident = 0
-    for owner, name, original, _ in _SWAPS or ():
-        setattr(owner, name, original)
+    if _Armed.found is not None:
+        for owner, name, found in _Armed.found:
+            setattr(owner, name, found)
+    else:
+        for owner, name, original, _ in _Armed.swaps:
+            setattr(owner, name, original)
+    _Armed.swaps, _Armed.found = [], None
+    if _Armed.virtual and _Armed.clock is not None:
+        _Armed.clock[1]()
+        _Armed.virtual = False
 
 
 def modules_with_early_bound_sources(modules: dict[str, ModuleType]) -> list[str]:
     """Names of modules holding a module-level reference to a guarded source (a tripwire cannot see those)."""
-    originals = {id(original) for _, _, original, _ in (_SWAPS or _swaps()) if callable(original) and not isinstance(original, type)}
+    originals = {
+        id(original)
+        for _, _, original, _ in (next(iter(_SWAP_SETS.values()), None) or _swaps())
+        if callable(original) and not isinstance(original, type)
+    }
     found = []
     for name, module in sorted(modules.items()):
         for attr, value in list(vars(module).items()):

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from simharness.guard.exits import EXIT_UNSTOPPABLE, flush_and_exit
+from simharness.guard.frames import driver_frame
 from simharness.guard.live_thread import LiveThread, suspended
 from simharness.guard.settings import Guards
 from simharness.model.exceptions import RunStalled
@@ -32,12 +33,16 @@ from simharness.model.exceptions import short_path as _short
 
 
 def culprit(exc: BaseException) -> str:
-    """file:line of the innermost frame of `exc`'s traceback: where a stalled driver was looping."""
+    """file:line of the innermost frame of `exc`'s traceback that is code under test (else the innermost):
+    where a stalled driver was looping, not the virtual clock or library it was calling."""
     tb = exc.__traceback__
-    where = "?"
+    where = own = "?"
     while tb is not None:
         where = f"{_short(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
+        if driver_frame(tb.tb_frame) is tb.tb_frame:
+            own = where
         tb = tb.tb_next
+    where = own if own != "?" else where
     return where
 
 

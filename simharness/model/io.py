@@ -1,6 +1,7 @@
 """Bounded file input (a loader never reads more than its limit) and atomic file output: a reader sees the old
 file or the new one, never half of one.
 
+Files get the mode a plain `open()` would give them (0644 under umask 022), not mkstemp's 0600.
 `write_atomic_many` extends that to a set of files (the four reports of one run): every file is staged in
 full and fsynced before the first rename, so a full disk or an unwritable directory leaves all of the old
 files in place rather than a mix of old and new ones.
@@ -16,11 +17,24 @@ from pathlib import Path
 from simharness.model.exceptions import InputTooLarge, OutputError
 
 
+def file_mode() -> int:
+    """The mode `open()` would give a new file: 0666 less the umask (0644 under the usual 022). mkstemp makes
+    its temp file 0600, which would leave reports unreadable to the web server or the colleague they are for."""
+    try:  # Linux shows the umask without changing it; elsewhere set and restore it at once
+        with open("/proc/self/status", encoding="ascii") as status:
+            mask = next(int(line.split()[1], 8) for line in status if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return 0o666 & ~mask
+
+
 def _stage(path: Path, text: str) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), file_mode())
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from simharness.model.kinds import (
     SITUATIONS,
     WRITER_KINDS,
 )
+from simharness.model.suggest import did_you_mean
 
 #: Swarm testing (each run first chooses which fault kinds and wrappers are on) when neither the scenario
 #: (`swarm = true`) nor the CLI (`--swarm on`) asks for it: off, because on the shipped mutants and the real
@@ -146,7 +147,8 @@ class _Reader:
     def string(self, key: str, default: str, choices: Sequence[str] | None = None) -> str:
         value = self.get(key, default)
         if not isinstance(value, str) or (choices is not None and value not in choices):
-            raise self.fail(key, "one of " + ", ".join(choices) if choices else "a string", value)
+            hint = did_you_mean(value, choices) if isinstance(value, str) and choices else ""
+            raise ScenarioError(str(self.fail(key, "one of " + ", ".join(choices) if choices else "a string", value)) + hint)
         if len(value) > 2000:
             raise self.fail(key, "a string of at most 2000 characters")
         return value
@@ -160,7 +162,7 @@ class _Reader:
         out = []
         for name, p in value.items():
             if name not in allowed:
-                raise self.fail(f"{key}.{name}", "a known name (" + ", ".join(allowed) + ")")
+                raise ScenarioError(str(self.fail(f"{key}.{name}", "a known name (" + ", ".join(allowed) + ")")) + did_you_mean(name, allowed))
             if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= float(p) <= 1.0:
                 raise self.fail(f"{key}.{name}", "a probability from 0 to 1", p)
             out.append((name, float(p)))
@@ -175,7 +177,12 @@ class _Reader:
     def reject_unknown(self) -> None:
         unknown = sorted(set(self.table) - self.used)
         if unknown:
-            raise ScenarioError(f"{self.where}: {self.prefix}{unknown[0]}: unknown key (known: {', '.join(sorted(self.used))})")
+            hint = did_you_mean(unknown[0], self.used)
+            raise ScenarioError(f"{self.where}: {self.prefix}{unknown[0]}: unknown key{hint} (known: {', '.join(sorted(self.used))})")
+
+
+def _sum(weights: Iterable[tuple[str, float]]) -> str:  # shown in an error; never decides a choice
+    return f"{sum(p for _, p in weights):.6g}"
 
 
 def _show(value: Any) -> str:
@@ -228,7 +235,7 @@ def parse_scenario(data: Mapping[str, Any], where: str = "<inline>") -> Scenario
             retry_after_s=p.integers("retry_after_s", (0,), 0, 3600),
         )
         if sum(weight for _, weight in spec.faults) > 1.0 + 1e-9:
-            raise p.fail("faults", "probabilities that add up to at most 1")
+            raise p.fail("faults", f"probabilities that add up to at most 1; they add up to {_sum(spec.faults)}", dict(spec.faults))
         p.reject_unknown()
         providers.append((pname, spec))
 
@@ -271,7 +278,7 @@ def parse_scenario(data: Mapping[str, Any], where: str = "<inline>") -> Scenario
     if sum(p for _, p in runtime_faults) > 1.0 + 1e-9:  # validation only: never decides a choice
         raise rt.fail(
             "faults",
-            "probabilities that sum to at most 1 (with any)" if spread else "probabilities that sum to at most 1",
+            f"probabilities that sum to at most 1{' (with any)' if spread else ''}; they sum to {_sum(runtime_faults)}",
             dict(runtime_faults),
         )
     rt.reject_unknown()
@@ -293,7 +300,7 @@ def parse_scenario(data: Mapping[str, Any], where: str = "<inline>") -> Scenario
         raise ex.fail("sometimes", "a list of situation names", sometimes)
     for s in sometimes:
         if s not in SITUATIONS:
-            raise ex.fail("sometimes", "known situations (" + ", ".join(SITUATIONS) + ")", s)
+            raise ScenarioError(str(ex.fail("sometimes", "known situations (" + ", ".join(SITUATIONS) + ")", s)) + did_you_mean(s, SITUATIONS))
     ex.reject_unknown()
     top.reject_unknown()
 
@@ -365,6 +372,8 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
     except ValueError as exc:  # e.g. an integer too long to convert
         raise ScenarioError(f"{path}: not valid TOML: {str(exc).splitlines()[0][:80]}") from None
+    if not data:  # empty, or comments only: it would run the default world and pass, surely not what was meant
+        raise ScenarioError(f"{path}: empty scenario file: no keys (see scenarios/README.md for the format)")
     return parse_scenario(data, str(path))
 
 

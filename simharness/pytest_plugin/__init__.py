@@ -8,12 +8,12 @@ This module holds only the hooks and the `sim` fixture; each hook hands its work
 - `fixture.py`  the `sim` fixture's public API (`Sim`, `SimRun`, `SimExploration`);
 - `session.py`  the session's reports: documents merged (across xdist workers too) and written at its end.
 
-**Scenario files become tests.** A `*.toml` file is collected as a scenario when it lies under a directory
-named by `--sim-scenarios DIR` (repeatable) or the ini option `simharness_scenarios`, or when it is named on
-the command line itself (`pytest scenarios/takeover-race.toml`, as pytest does for test files). Nothing else
-is collected, so the plugin never turns an unrelated TOML file (pyproject.toml, a fixture) into a test, and a
-project's own `pytest` run — whose `testpaths` do not walk the scenario directory — does not collect
-scenarios at all, let alone twice: `pytest scenarios/` (or adding the directory to `testpaths`) runs them.
+**Scenario files become tests.** `pytest scenarios/` (any directory named on the command line) collects the
+scenario files under it: the `*.toml` files that open one of a scenario's tables (`[world]`, `[providers.*]`,
+...), never pyproject.toml or another tool's TOML. So do a file named on the command line and every `*.toml`
+under `--sim-scenarios DIR` or the ini option `simharness_scenarios`. Directories that `testpaths` supply were
+not named: a project's own `pytest` run does not start collecting its scenario directory (collect.py).
+docs/pytest.md documents the plugin, with examples a test runs.
 
 **One item per scenario**, not per scenario × invariant. A run is judged by every invariant at once; items
 per invariant would either replay the same runs once per invariant or need a cache that xdist, which sends
@@ -31,7 +31,9 @@ junit.xml, a "crashed" section in summary.md and report.html, and the terminal s
 controller hands it to xdist workers (`pytest_configure_node`, the pytest-randomly pattern), and each
 scenario's seed is `derive_seed(session seed, node id)`, so a verdict depends on neither the worker count
 nor the order items run in: `-n 0` and `-n 2` find the same counterexamples. A failure prints the
-one-command rerun and the `simharness replay` of its schedule file.
+one-command rerun and the `simharness replay` of its schedule file; a failed test that used `sim` prints the
+seeds and its rerun command, and the terminal summary names the session seed and the command that reruns the
+session whenever a scenario ran or `sim` was used, `-q` or not (it hides the header).
 
 Cheap when unused: only pytest and the standard library are imported at start-up; the simulation,
 targets and reports are imported when a scenario or the fixture first runs.
@@ -48,7 +50,16 @@ import pytest
 
 from simharness.pytest_plugin.collect import ScenarioItem, collect_file
 from simharness.pytest_plugin.fixture import Sim, SimExploration, SimRun, sim_failure
-from simharness.pytest_plugin.options import SEED_KEY, add_options, docs_key, settings_from, settings_key, started_key, targets_key
+from simharness.pytest_plugin.options import (
+    SEED_KEY,
+    add_options,
+    docs_key,
+    settings_from,
+    settings_key,
+    started_key,
+    targets_key,
+    used_key,
+)
 from simharness.pytest_plugin.session import collect_worker_docs, finish, terminal_summary
 
 #: The `sim` fixture's types, for annotations in users' tests (`def test_x(sim: Sim)`).
@@ -89,6 +100,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 @pytest.fixture
 def sim(request: pytest.FixtureRequest) -> Sim:
     """Seeded runs of simharness scenarios against a target: `sim.run(...)`, `sim.explore(...)`, `sim.replay(...)`."""
+    request.config.stash[used_key] = True  # the terminal summary shows the session seed
     return Sim(request.config, request.node.nodeid)
 
 
@@ -99,7 +111,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         excinfo = call.excinfo
         item.crashed(excinfo.exconly() if excinfo is not None else str(report.longrepr))
     sim_ = getattr(item, "funcargs", {}).get("sim")
-    if isinstance(sim_, Sim) and report.failed and call.when == "call" and sim_.failing:
+    if isinstance(sim_, Sim) and report.failed and call.when == "call":  # the seed and rerun line, whatever failed
         report.sections.append(("simharness", sim_failure(item, sim_)))
     return report
 

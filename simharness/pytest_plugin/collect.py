@@ -1,40 +1,79 @@
 """Scenario files as pytest items: which `*.toml` files are collected, one item per scenario (or per shard of
 its runs with `--sim-split N`), and how an item fails.
 
-A `*.toml` file is collected when it lies under a directory named by `--sim-scenarios DIR` (repeatable) or the
-ini option `simharness_scenarios`, or when it is named on the command line itself. Nothing else is collected,
-so an unrelated TOML file (pyproject.toml, a fixture) never becomes a test.
+Which `*.toml` files are scenarios:
+
+- a file named on the command line (`pytest scenarios/takeover-race.toml`), as pytest does for test files;
+- every file under a directory of `--sim-scenarios DIR` (repeatable) or the ini option `simharness_scenarios`;
+- under a directory named on the command line (`pytest scenarios/`, `pytest .`), a file that has one of a
+  scenario's own tables (`SCENARIO_TABLE`: `[world]`, `[providers.*]`, `[[writers]]`, `[expect]`, ...).
+  Any other TOML there (pyproject.toml never counts; a tool's config, a fixture) is left alone. The test is
+  on the text, not on a successful parse, so a scenario with a syntax error or a misspelled key is still
+  collected and fails as a one-line collection error instead of vanishing.
+
+Directories that `testpaths` (or a bare `pytest`) supply were not named: a project's own `pytest` run does
+not start walking its scenario directory.
 
 An item's report.json document goes to the session (`docs_key`, merged in `session.py`). A failed item's text
-is every violated invariant with its shrunk counterexample narrated, and the commands to rerun it. An item
-that raises instead of being judged records a document with no runs and the error (`crashed`): a failure in
-every report.
+is every violated invariant with its shrunk counterexample narrated (one narrative per distinct
+counterexample, however many invariants it violates), and the commands to rerun it. An item that raises
+instead of being judged records a document with no runs and the error (`crashed`): a failure in every report.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from simharness.pytest_plugin.options import Settings, docs_key, settings_key, targets_key
-from simharness.pytest_plugin.runs import explore_scenarios, item_seed, session_target
+from simharness.pytest_plugin.options import Settings, docs_key, settings_key, targets_key, used_key
+from simharness.pytest_plugin.runs import explore_scenarios, item_seed, rerun_command, session_target
 
 if TYPE_CHECKING:
     from simharness.model.scenario import Scenario
+
+
+_TABLES = r"""(?:world|providers|writers|expect|wrapping|runtime|explicit)"""
+#: A line that opens one of a scenario's own tables: what makes a `*.toml` file under a directory named on
+#: the command line a scenario. Or, before the first table, sets one with a dotted key or an inline table
+#: (`world.sessions = 2`, `world = {...}`); later the same words are keys of other tables (`runtime = "x"`).
+SCENARIO_TABLE = re.compile(rf"""^[ \t]*\[\[?[ \t]*"?{_TABLES}"?[ \t]*[\].]""", re.MULTILINE)
+SCENARIO_KEY = re.compile(rf"""^[ \t]*"?{_TABLES}"?[ \t]*[.=]""", re.MULTILINE)
+FIRST_TABLE = re.compile(r"^[ \t]*\[", re.MULTILINE)
+#: How much of a walked file is read to decide (a scenario names its tables well within it).
+HEAD_BYTES = 1 << 20
+#: Never a scenario, even under a named directory.
+NOT_SCENARIOS = frozenset({"pyproject.toml"})
 
 
 def collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     """A scenario file, if `file_path` is one this session collects (see the module docstring)."""
     if file_path.suffix != ".toml":
         return None
-    roots = parent.config.stash[settings_key].roots
+    s = parent.config.stash[settings_key]
     path = file_path.resolve()
-    if parent.session.isinitpath(file_path) or any(path.is_relative_to(root) for root in roots):
+    if parent.session.isinitpath(file_path) or any(path.is_relative_to(root) for root in s.roots):
+        return ScenarioFile.from_parent(parent, path=file_path)
+    if any(path.is_relative_to(d) for d in s.named) and looks_like_scenario(path):
         return ScenarioFile.from_parent(parent, path=file_path)
     return None
+
+
+def looks_like_scenario(path: Path) -> bool:
+    """Whether a walked `*.toml` file is a scenario: it opens one of a scenario's tables (`SCENARIO_TABLE`, `SCENARIO_KEY`)."""
+    if path.name in NOT_SCENARIOS:
+        return False
+    try:
+        with path.open("rb") as f:
+            head = f.read(HEAD_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return True  # unreadable: collected, so that loading it says why instead of the file vanishing
+    first_table = FIRST_TABLE.search(head)
+    preamble = head[: first_table.start()] if first_table else head
+    return SCENARIO_TABLE.search(head) is not None or SCENARIO_KEY.search(preamble) is not None
 
 
 class ScenarioFile(pytest.File):
@@ -77,6 +116,7 @@ class ScenarioItem(pytest.Item):
         from simharness.report.document import report_json
 
         s = self.config.stash[settings_key]
+        self.config.stash[used_key] = True
         target = session_target(self.config, s.target)
         suite = explore_scenarios(s, [self.scenario], target, item_seed(self.config, self.scenario_id), shard=self.shard)
         doc = report_json(suite, s.report_dir)
@@ -128,24 +168,29 @@ def failure_text(doc: dict[str, Any], item: ScenarioItem, s: Settings) -> str:
             f"in {scenario['failed_runs']} of {scenario['runs']} runs against {doc['target']} (seed {doc['seed']})"
         )
     ]
+    narrated: dict[str, str] = {}  # trace sha256 -> the invariant whose counterexample narrated it
     for inv in violated:
         ce = inv["counterexample"]
         out += ["", f"✗ {inv['id']}: {inv['violated']} violating runs — {inv['description']}"]
         if ce is None:
             continue
+        out.append(f"  {ce['message']}")
+        key = str(ce.get("trace_sha256") or ce["replay"])
+        if key in narrated:  # one narrative per counterexample, however many invariants it violates
+            out += [f"  the same counterexample as {narrated[key]} above", f"  replay:  {ce['replay']}"]
+            continue
+        narrated[key] = inv["id"]
         out += [
-            f"  {ce['message']}",
             f"  shrunk from {ce['size']['original']} to {ce['size']['shrunk']} non-trivial choices; what happened:",
             "",
             *("  " + line for line in ce["narrative"]),
             "",
             f"  replay:  {ce['replay']}",
         ]
-    split = f" --sim-split={s.split}" if s.split > 1 else ""
     shard = f" --shard {doc['shard']}" if item.shard != (1, 1) else ""
     out += [
         "",
-        f"rerun this test:  pytest '{item.nodeid}' --sim-seed={s.seed} --sim-target={doc['target']} --sim-budget={doc['budget']}{split}",
+        f"rerun this test:  {rerun_command(item.nodeid, s, doc['target'], doc['budget'])}",
         f"the same runs:    simharness run {item.path} --target {doc['target']} --seed {doc['seed']} --budget {doc['budget']}{shard}",
     ]
     return visible("\n".join(out))

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from simharness.pytest_plugin.options import settings_key
-from simharness.pytest_plugin.runs import explore_scenarios, item_seed, session_target
+from simharness.pytest_plugin.runs import explore_scenarios, item_seed, rerun_command, session_target
 
 if TYPE_CHECKING:
     from simharness.check.verdicts import Violation
@@ -191,17 +191,26 @@ class Sim:
 
 
 def sim_failure(item: pytest.Item, sim_: Sim) -> str:
-    """The violating runs a failed test made: narrated, with their schedules saved for `simharness replay`."""
+    """A failed test that used `sim`: the seeds and the rerun command, then the violating runs it made — one
+    narrative per distinct run (an exploration's counterexamples for two invariants are often the same run),
+    with their schedules saved for `simharness replay`."""
     from simharness.engine.schedule import replay_command, save_schedule
     from simharness.report.safe_text import safe_name
 
-    report_dir = item.config.stash[settings_key].report_dir
-    out = []
-    for run in sim_.failing[:3]:
+    s = item.config.stash[settings_key]
+    out = [
+        f"simharness: session seed {s.seed}, this test's seed {sim_.seed} (derived from the session seed and the node id)",
+        f"rerun this test:  {rerun_command(item.nodeid, s)}",
+    ]
+    distinct: dict[str, SimRun] = {}
+    for run in sim_.failing:
+        distinct.setdefault(run.result.trace_sha256, run)
+    runs = list(distinct.values())
+    for run in runs[:3]:
         first = run.violations[0].invariant
-        path = report_dir / "schedules" / f"test-{safe_name(item.name)}--{safe_name(run.result.scenario.name)}--{run.seed}.json"
+        path = s.report_dir / "schedules" / f"test-{safe_name(item.name)}--{safe_name(run.result.scenario.name)}--{run.seed}.json"
         save_schedule(path, run.result, invariant=first)
-        out += [repr(run), run.narrative(), f"replay:  {replay_command(path.as_posix(), run.result.target)}", ""]
-    if len(sim_.failing) > 3:
-        out.append(f"({len(sim_.failing) - 3} more violating runs not shown)")
+        out += ["", repr(run), run.narrative(), f"replay:  {replay_command(path.as_posix(), run.result.target)}"]
+    if len(runs) > 3:
+        out += ["", f"({len(runs) - 3} more violating runs not shown)"]
     return "\n".join(out)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 SEED_KEY = "simharness_seed"
 DOCS_KEY = "simharness_docs"
 DEFAULT_BUDGET = 200
+DEFAULT_STRATEGY = "random"
 DEFAULT_REPORT_DIR = "simharness-report"
 
 #: `--sim-strategy` names: the modules of `simharness.explore` (a cheap import: no simulation loaded).
@@ -41,6 +42,7 @@ class Settings:
     split: int
     report_dir: Path  # as shown in commands: relative to the invocation directory when under it
     roots: tuple[Path, ...]
+    named: tuple[Path, ...] = ()  # directories named on the command line (not testpaths): walked for scenarios
     depth: int | None = None  # pct's bug depth / exhaustive's deviation bound (None: the strategy's default)
 
 
@@ -51,6 +53,10 @@ docs_key = pytest.StashKey[list[dict[str, Any]]]()
 targets_key = pytest.StashKey[dict[str, "Target"]]()
 started_key = pytest.StashKey[float]()
 merge_error_key = pytest.StashKey[str]()
+#: Whether this process ran a scenario or gave a test the `sim` fixture: then the summary shows the seed.
+used_key = pytest.StashKey[bool]()
+#: Where an xdist worker tells the controller it used simharness (`workeroutput`).
+USED_KEY = "simharness_used"
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -61,7 +67,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--sim-target", default="reference", metavar="SPEC", help="target for scenarios and the sim fixture (default: reference)"
     )
-    group.addoption("--sim-strategy", default="random", metavar="NAME", help="exploration strategy (default: random)")
+    group.addoption("--sim-strategy", default=DEFAULT_STRATEGY, metavar="NAME", help=f"exploration strategy (default: {DEFAULT_STRATEGY})")
     group.addoption(
         "--sim-depth",
         default=None,
@@ -78,11 +84,19 @@ def add_options(parser: pytest.Parser) -> None:
     )
     group.addoption("--sim-seed", default=None, metavar="SEED", help="session seed (default: random, printed in the header)")
     group.addoption("--sim-report-dir", default=None, metavar="DIR", help=f"where reports and schedules go (default: {DEFAULT_REPORT_DIR})")
+    group.addoption(
+        "--sim-no-virtual-clock",
+        action="store_true",
+        help="refuse a driver's clock reads like random (as `simharness run --no-virtual-clock`); default: they read the world's virtual clock",
+    )
     parser.addini("simharness_scenarios", type="paths", default=[], help="directories whose *.toml files are collected as scenarios")
 
 
 def settings_from(config: pytest.Config) -> Settings:
     """The session's settings from its options; raises `pytest.UsageError` on a bad value."""
+    from simharness.guard.settings import Guards  # stdlib only: cheap
+
+    Guards.virtual_clock = not config.getoption("sim_no_virtual_clock")  # process-wide, like `simharness run`'s flag
     workerinput: Mapping[str, Any] | None = getattr(config, "workerinput", None)
     if workerinput is not None and SEED_KEY in workerinput:
         seed = int(workerinput[SEED_KEY])  # an xdist worker: the controller's seed, whatever it was
@@ -109,7 +123,21 @@ def settings_from(config: pytest.Config) -> Settings:
     report_dir = report_dir if report_dir.is_absolute() or Path.cwd() == here else here / report_dir
     option_roots = [here / p for p in config.getoption("sim_scenarios")]
     roots = tuple(p.resolve() for p in (option_roots or config.getini("simharness_scenarios")))
-    return Settings(seed, config.getoption("sim_target"), strategy, budget, split, report_dir, roots, depth)
+    return Settings(seed, config.getoption("sim_target"), strategy, budget, split, report_dir, roots, named_dirs(config), depth)
+
+
+def named_dirs(config: pytest.Config) -> tuple[Path, ...]:
+    """The directories the user named on the command line: `pytest scenarios/` walks them for scenarios.
+
+    Only real arguments count: the directories `testpaths` or a bare `pytest` supply were not named, so a
+    project's own `pytest` run does not start collecting its scenario directory. An xdist worker decides from
+    the controller's own arguments, so both collect the same items.
+    """
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        return ()
+    here = config.invocation_params.dir
+    paths = (here / arg.split("::")[0] for arg in config.args if not arg.startswith("-"))
+    return tuple(p.resolve() for p in paths if p.is_dir())
 
 
 def _parse_int(option: str, text: str, lo: int, hi: int) -> int:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from simharness.pytest_plugin.options import Settings, settings_key, targets_key
+from simharness.pytest_plugin.options import DEFAULT_STRATEGY, Settings, settings_key, targets_key
 
 if TYPE_CHECKING:
     from simharness.explore.suite import SuiteResult
@@ -21,6 +21,24 @@ if TYPE_CHECKING:
     from simharness.targets import Target
 
     Explorer = Callable[..., SuiteResult]
+
+
+def rerun_command(nodeid: str, s: Settings, target: str | None = None, budget: int | None = None) -> str:
+    """The one command that reruns a test exactly: its node id and every setting its seed and runs depend on."""
+    import shlex
+
+    parts = ["pytest", nodeid, f"--sim-seed={s.seed}", f"--sim-target={target or s.target}", f"--sim-budget={budget or s.budget}"]
+    if s.strategy != DEFAULT_STRATEGY:
+        parts.append(f"--sim-strategy={s.strategy}")
+    if s.depth is not None:
+        parts.append(f"--sim-depth={s.depth}")
+    if s.split > 1:
+        parts.append(f"--sim-split={s.split}")
+    from simharness.guard.settings import Guards
+
+    if not Guards.virtual_clock:
+        parts.append("--sim-no-virtual-clock")
+    return shlex.join(parts)
 
 
 def item_seed(config: pytest.Config, nodeid: str) -> int:

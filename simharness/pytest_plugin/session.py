@@ -14,13 +14,24 @@ from typing import Any
 
 import pytest
 
-from simharness.pytest_plugin.options import DOCS_KEY, docs_key, merge_error_key, settings_key, started_key, targets_key
+from simharness.pytest_plugin.options import (
+    DOCS_KEY,
+    USED_KEY,
+    docs_key,
+    merge_error_key,
+    settings_key,
+    started_key,
+    targets_key,
+    used_key,
+)
 
 
 def collect_worker_docs(node: Any) -> None:
     """xdist controller: collect the documents a worker's scenarios produced."""
     output = getattr(node, "workeroutput", None) or {}
     node.config.stash[docs_key].extend(json.loads(output.get(DOCS_KEY, "[]")))
+    if output.get(USED_KEY):
+        node.config.stash[used_key] = True
 
 
 def finish(session: pytest.Session) -> None:
@@ -33,6 +44,7 @@ def finish(session: pytest.Session) -> None:
     workeroutput: dict[str, Any] | None = getattr(config, "workeroutput", None)
     if workeroutput is not None:  # an xdist worker hands its documents to the controller
         workeroutput[DOCS_KEY] = json.dumps(docs)
+        workeroutput[USED_KEY] = config.stash.get(used_key, False)
         return
     if not docs:
         return
@@ -59,15 +71,21 @@ def finish(session: pytest.Session) -> None:
 
 
 def terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    """The merged verdict in a few lines under pytest's own summary, and where the reports are."""
+    """The session seed and its rerun command, the merged verdict in a few lines under pytest's own summary,
+    and where the reports are. Shown whenever a scenario ran or a test used the `sim` fixture, `-q` or not:
+    the header that also names the seed is hidden under `-q`."""
     if hasattr(config, "workerinput"):
         return
+    docs = config.stash.get(docs_key, [])
     merge_error = config.stash.get(merge_error_key, None)
+    if not (docs or merge_error or config.stash.get(used_key, False)):
+        return
+    terminalreporter.write_sep("-", "simharness")
+    seed = config.stash[settings_key].seed
+    terminalreporter.write_line(f"session seed {seed}; rerun this session:  {rerun_session(config, seed)}")
     if merge_error:
-        terminalreporter.write_sep("-", "simharness")
         terminalreporter.write_line(f"error: no report written: {merge_error}", red=True)
         return
-    docs = config.stash.get(docs_key, [])
     if len(docs) != 1:
         return
     from simharness.report.safe_text import visible
@@ -75,7 +93,6 @@ def terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
 
     doc = docs[0]
     head = headline(doc)
-    terminalreporter.write_sep("-", "simharness")
     terminalreporter.write_line(
         visible(f"{len(doc['scenarios'])} scenarios, {doc['runs']} runs against {doc['target']}: {head.icon} {head.text}"),
         **{"ok": {"green": True}, "caveat": {"yellow": True}, "unexercised": {"yellow": True}, "bad": {"red": True}}[head.level],
@@ -89,3 +106,18 @@ def terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     terminalreporter.write_line(
         f"report: {config.stash[settings_key].report_dir / 'report.html'} (also junit.xml, summary.md, report.json)"
     )
+
+
+def rerun_session(config: pytest.Config, seed: int) -> str:
+    """This session's command line with its seed pinned: `--sim-seed` replaced (or added)."""
+    import shlex
+
+    args, skip = [], False
+    for arg in map(str, config.invocation_params.args):
+        if skip:
+            skip = False
+        elif arg == "--sim-seed":
+            skip = True  # its value is the next argument
+        elif not arg.startswith("--sim-seed="):
+            args.append(arg)
+    return shlex.join(["pytest", *args, f"--sim-seed={seed}"])

@@ -3,8 +3,8 @@
 Every report is rendered from the report.json document alone (`write.write_docs`), so a merged document —
 shards (`simharness report merge`), pytest items, xdist workers — renders exactly like a single run's. For that
 the document carries each counterexample's trace (the SVG timeline needs it) and the index of the run that
-found it (merging picks the counterexample an unsharded run would have found: the lowest scenario, then run
-index). Building a document saves each counterexample's schedule under `schedules/`; a schedule's name is
+found it (merging picks the counterexample an unsharded run would have found: the smallest world, then the
+earliest scenario, then the lowest run index). Building a document saves each counterexample's schedule under `schedules/`; a schedule's name is
 derived from data we control (scenario names are sanitized), so it cannot escape the report dir.
 `finalize` completes a document (statuses, headline, `ok`; strings UTF-8-safe) before it is written.
 """
@@ -19,6 +19,7 @@ from typing import Any
 
 from simharness.engine.runner import RunResult, seeds_for
 from simharness.engine.schedule import replay_command, save_schedule
+from simharness.engine.shrink_world import world_summary
 from simharness.explore.suite import SuiteResult
 from simharness.model.kinds import INVARIANTS, SITUATIONS
 from simharness.model.scenario import Scenario
@@ -54,6 +55,7 @@ def _counterexample(suite: SuiteResult, inv: str, out_dir: Path) -> dict[str, An
         "scenario": shown.scenario.name,
         "seed": original.seed,
         "run": _run_index(suite, original),
+        "world": world_size(original.scenario),  # the scenario's, even if shrinking made the shown world smaller
         "message": first.message,
         "at_ms": first.at,
         "call": first.call,
@@ -62,11 +64,19 @@ def _counterexample(suite: SuiteResult, inv: str, out_dir: Path) -> dict[str, An
         "replay": replay_command(f"{out_dir.as_posix()}/schedules/{name}", shown.target),
         "choices": {"original": len(original.choices), "shrunk": len(shown.choices)},
         "size": {"original": sum(1 for c in original.choices if c.value), "shrunk": sum(1 for c in shown.choices if c.value)},
+        "world_counts": {"original": world_summary(original.scenario), "shrunk": world_summary(shown.scenario)},  # shrink_world
         "trace_sha256": shown.trace_sha256,
         **({"shrink_stopped": shown.shrink_stopped} if shown.shrink_stopped else {}),  # engine: shrinking hit its time budget
         "narrative": narrate(shown.trace, focus=event, mark=f"violates {inv}"),
         "trace": shown.trace.to_json(),
     }
+
+
+def world_size(scenario: Scenario) -> int:
+    """How big a scenario's world is: its session turns plus its writers' writes. Of two scenarios' counterexamples
+    for one invariant the smaller world's is shown (`merge.combine`): fewer actors to read. A property of the
+    scenario, not of a run, so shards and the unsharded run pick the same one."""
+    return scenario.sessions * scenario.turns + sum(w.count * w.writes for w in scenario.writers)
 
 
 def scenario_digest(scenario: Scenario) -> str:

@@ -306,13 +306,53 @@ def _spans(tl: Timeline, events: Sequence[Event], xs: list[float], lane_y: dict[
         )
 
 
+def involved(events: Sequence[Event], violating: int | None, call: int | None) -> set[str] | None:
+    """The lanes of the actors in the violating call: its session, the actor of the violating step, what
+    carries the call's id (the providers it called), the lock lanes of the files it wrote or released, and
+    whoever wrote those files inside its release windows (who changed the file under it). `None`: no call
+    is named, so every lane is involved."""
+    if call is None or violating is None or not 0 <= violating < len(events):
+        return None
+    session = next((e.actor for e in events if e.kind == EventKind.CALL_START and e.data.get("call") == call), None)
+    actors = {events[violating].actor} | ({session} if session else set())
+    files: set[str] = set()
+    open_windows: set[str] = set()
+    for e in events[: violating + 1]:
+        d = e.data
+        if d.get("call") == call:
+            actors.add(e.actor)
+            if "file" in d:
+                files.add(str(d["file"]))
+            if e.kind == EventKind.WINDOW_OPEN:
+                open_windows.add(str(d["file"]))
+            elif e.kind == EventKind.WINDOW_CLOSE:
+                open_windows.discard(str(d["file"]))
+        elif e.kind == EventKind.FILE_WRITE and d.get("file") in open_windows and e.actor != session:
+            actors.add(e.actor)  # a write inside the call's release window: the other side of the race
+        if session and e.kind == EventKind.FILE_WRITE and d.get("by") == session:
+            files.add(str(d.get("file")))
+    actors.update(f"lock:{f}" for f in files if any(e.actor == f"lock:{f}" for e in events))
+    return actors
+
+
 def _counterexample_view(inv: dict[str, Any]) -> dict[str, Any]:
     ce = inv["counterexample"]
-    view: dict[str, Any] = {"inv": inv, "ce": ce, "timeline": None, "rows": []}
+    view: dict[str, Any] = {"inv": inv, "ce": ce, "timeline": None, "full": None, "rows": []}
     if ce.get("trace"):
         events = events_from_json(ce["trace"])
         focus = ce.get("event")
-        view["timeline"] = timeline(events, focus, inv["id"], ce.get("call"))
+        full = timeline(events, focus, inv["id"], ce.get("call"))
+        lanes = involved(events, focus, ce.get("call"))
+        if lanes is not None and focus is not None and len(lanes) < len(full.lanes):
+            # the default picture: only the involved lanes; the full one is one click away (`full`)
+            call = ce.get("call")  # a provider lane shows only this call's requests, not the other sessions'
+            kept = [
+                i for i, e in enumerate(events) if e.actor in lanes and (lane_kind(e.actor) != "provider" or e.data.get("call") == call)
+            ]
+            view["timeline"] = timeline([events[i] for i in kept], kept.index(focus), inv["id"], ce.get("call"))
+            view["full"] = full
+        else:
+            view["timeline"] = full
         faulty = {EventKind.PROVIDER_FAULT, EventKind.TAKEOVER_DETECTED, *_FAULT_LABEL}
         view["rows"] = [
             {

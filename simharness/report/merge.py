@@ -2,8 +2,9 @@
 
 One aggregation serves all three, so their verdicts agree by construction. Counts add up; `sometimes` hits
 add up; `unreached` is recomputed from the merged hits. Of several counterexamples for one invariant the one
-an unsharded, sequential run would have kept wins: the earliest scenario (in the order scenarios first
-appear), then the lowest run index. Shrinking is a deterministic function of that run, so the merged
+from the smallest world wins (`document.world_size`: the fewest actors to read), then the earliest scenario
+(in the order scenarios first appear), then the lowest run index: the same choice whether the runs were
+sharded or not. Shrinking is a deterministic function of that run, so the merged
 counterexample is the unsharded run's, byte for byte.
 
 Scenarios are matched by name, and merged only when their contents agree (`digest`, the sha256 of the parsed
@@ -82,9 +83,16 @@ def combine(docs: Sequence[Doc]) -> Doc:
                 _add(merged.setdefault("invariants", {}).setdefault(inv, {}), counts)
     position = {name: i for i, name in enumerate(scenarios)}
 
-    def first_found(ce: Doc) -> tuple[float, float, int]:
-        run = ce.get("run")
-        return (position.get(ce["scenario"], math.inf), math.inf if run is None else run, ce.get("seed") or 0)
+    def first_found(ce: Doc) -> tuple[float, float, float, int]:
+        # the smallest world first (a property of the scenario, so shards agree with the unsharded run), then
+        # the one a sequential run finds first; documents without `world` (older versions) come last
+        run, world = ce.get("run"), ce.get("world")
+        return (
+            math.inf if world is None else world,
+            position.get(ce["scenario"], math.inf),
+            math.inf if run is None else run,
+            ce.get("seed") or 0,
+        )
 
     invariants = []
     for inv in first["invariants"]:
