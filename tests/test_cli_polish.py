@@ -239,7 +239,16 @@ class _no_exit:
         return None
 
 
-@pytest.mark.parametrize("command", [["run", str(TAKEOVER), "--report-dir"], ["report", "merge", "x", "--out"], ["bench", "--out"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", str(TAKEOVER), "--report-dir"],
+        ["report", "merge", "x", "--out"],
+        ["bench", "--out"],
+        ["matrix", "reference", "--report-dir"],
+        ["bisect", "openclaw@2026.5.18..2026.5.20", "--report-dir"],
+    ],
+)
 def test_an_empty_output_directory_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: list[str]
 ) -> None:

@@ -21,7 +21,7 @@ import sys
 import time
 from typing import Any
 
-from simharness.cli.args import seed
+from simharness.cli.args import directory, seed
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -46,7 +46,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     cmd.add_argument("--all", action="store_true", help="test every release in the range, not a binary search (shows double flips)")
     cmd.add_argument("--prereleases", action="store_true", help="include prereleases between the ends")
     cmd.add_argument("--refresh", action="store_true", help="ask the npm registry for the version list even if the cached one is fresh")
-    cmd.add_argument("--report-dir", default="simharness-bisect", help="where the reports go (default: simharness-bisect)")
+    cmd.add_argument("--report-dir", type=directory, default="simharness-bisect", help="where the reports go (default: simharness-bisect)")
     return cmd  # type: ignore[no-any-return]
 
 

@@ -17,7 +17,7 @@ import sys
 import time
 from typing import Any
 
-from simharness.cli.args import positive, print_table, seed
+from simharness.cli.args import directory, positive, print_table, seed
 
 USAGE = "name at least one TARGET, or choose releases with --latest K or --since VERSION"
 
@@ -45,7 +45,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     matrix.add_argument("--seed", type=seed, default=0, help="master seed (default 0; 'random': a new one, printed)")
     matrix.add_argument("--budget", type=positive, default=100, help="runs per scenario and target (default 100)")
-    matrix.add_argument("--report-dir", default="simharness-matrix", help="where the combined and per-target reports go")
+    matrix.add_argument("--report-dir", type=directory, default="simharness-matrix", help="where the combined and per-target reports go")
     matrix.add_argument(
         "--bisect",
         nargs="+",
