@@ -272,3 +272,15 @@ def test_the_wall_clock_cooldown_mutant_is_caught_and_replays() -> None:
     assert ce is not None
     again = replay(ce.scenario, resolve_target("mutant:wall-clock-cooldown"), [c.value for c in ce.choices], ce.seed)
     assert again.trace_sha256 == ce.trace_sha256 and not again.ok
+
+
+@pytest.mark.parametrize("binding", ["from time import monotonic", "from datetime import datetime", "from random import random"])
+def test_a_driver_that_binds_a_clock_or_randomness_at_import_is_refused_in_one_line(tmp_path, binding: str) -> None:
+    """A name bound at import escapes the tripwires and the virtual clock, so its verdicts would be a guess: refused."""
+    from simharness.model.exceptions import TargetError
+    from simharness.targets import resolve_target
+
+    driver = tmp_path / "bound.py"
+    driver.write_text(f"{binding}\n\ndef run_with_model_fallback(ctx, candidates, run, on_error):\n    return (yield from run(*candidates[0]))\n")
+    with pytest.raises(TargetError, match="at import, which neither the tripwires nor the virtual clock can see"):
+        resolve_target(f"py:{driver}:run_with_model_fallback")

@@ -20,8 +20,9 @@ swapped in for the window as before, send the live thread's reads here. Outside 
 (the watchdog's wall-clock reads), and for calls made directly by the standard library, the real clock
 answers; the harness's own code reading the clock on the live thread still trips (a harness bug, loud).
 
-Limits: a reference bound before the run (`from time import monotonic` at a driver module's top) is not
-swapped and reads the real clock, as it escaped the tripwire before; `time.localtime`/`strftime` with no
+Limits: a reference bound before the run is not swapped and would read the real clock; a `py:` driver module
+that holds one (`from time import monotonic`, `from datetime import datetime`) is refused at load
+(`targets/python.py`), but a module the driver imports is not inspected; `time.localtime`/`strftime` with no
 argument are not virtualized (they depend on the machine's time zone). `time.sleep` really sleeps: a driver
 waits with `yield ctx.env.timeout(ms)`.
 """

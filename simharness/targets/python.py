@@ -8,6 +8,7 @@ uncallable driver, or a `SIMHARNESS_PROFILE` that would crash the runner mid-sui
 
 from __future__ import annotations
 
+import datetime as _dt
 import importlib.util
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 from simharness.guard.exits import install_exit_guards
 from simharness.guard.interrupts import user_interrupted
+from simharness.guard.tripwire import modules_with_early_bound_sources
 from simharness.model.exceptions import TargetError
 from simharness.model.target import ALL_KINDS_PROFILE, EMBEDDED_LOCK_PROFILE, DriverFn, Profile
 
@@ -56,6 +58,15 @@ def load_python(spec: str) -> PythonTarget:
         if isinstance(exc, KeyboardInterrupt) and user_interrupted():
             raise
         raise TargetError(f"{spec}: importing {path} failed{_at(exc, path)}: {type(exc).__name__}: {_one_line(exc)}") from None
+    bound = [name.split(".", 1)[1] for name in modules_with_early_bound_sources({module_name: module})]
+    # `from datetime import datetime` holds the real class, whose now() the run cannot swap: the same hole
+    bound += sorted(name for name, value in vars(module).items() if value is _dt.datetime or value is _dt.date)
+    if bound:  # a name bound at import escapes the tripwires and the virtual clock: a green would be a guess
+        del sys.modules[module_name]
+        raise TargetError(
+            f"{spec}: {path} binds {', '.join(bound)} at import, which neither the tripwires nor the virtual clock can see: "
+            "call through the module instead (`import time` ... `time.monotonic()`; `import datetime` ... `datetime.datetime.now()`)"
+        )
     driver: Any = getattr(module, attr, None)
     if not callable(driver):
         raise TargetError(f"{spec}: {path} has no callable {attr!r}")
