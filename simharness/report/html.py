@@ -21,6 +21,7 @@ from typing import Any
 from simharness.model.kinds import EventKind
 from simharness.model.trace import Event
 from simharness.report.narrate import LOCK_NOISE, describe_event, events_from_json
+from simharness.report.pages import fmt_ms, templates
 from simharness.report.status import STATUS_TEXT, STATUSES, headline, status
 
 LABEL_W = 190  # lane names, drawn in their own (non-scrolling) SVG
@@ -123,15 +124,6 @@ def lane_kind(actor: str) -> str:
 def _natural(text: str) -> list[Any]:
     # ASCII digits only: `\d` and str.isdigit() also match digits int() refuses (superscripts such as "¹")
     return [int(p) if p.isascii() and p.isdigit() else p for p in re.split(r"([0-9]+)", text)]
-
-
-def fmt_ms(ms: int) -> str:
-    if ms < 1000:
-        return f"{ms} ms"
-    if ms < 60_000:
-        return f"{ms / 1000:g} s"
-    minutes, rest = divmod(ms, 60_000)
-    return f"{minutes} min" + (f" {rest / 1000:g} s" if rest else "")
 
 
 def timeline(events: Sequence[Event], violating: int | None = None, invariant: str = "", call: int | None = None) -> Timeline:
@@ -367,17 +359,7 @@ def _counterexample_view(inv: dict[str, Any]) -> dict[str, Any]:
 
 
 def report_html(doc: dict[str, Any]) -> str:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("simharness.report", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["ms"] = fmt_ms
-    template = env.get_template("report.html.j2")
+    template = templates().get_template("report.html.j2")
     max_hits = max((s["hits"] for s in doc["sometimes"]), default=0) or 1
     unreached: dict[str, list[str]] = {}
     for u in doc["unreached"]:

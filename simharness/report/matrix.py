@@ -27,6 +27,7 @@ from typing import Any
 from simharness.model.exceptions import MergeError
 from simharness.model.io import MAX_REPORT_BYTES, read_bounded
 from simharness.model.kinds import EventKind
+from simharness.report.pages import templates
 from simharness.report.safe_text import md_text as _md
 from simharness.report.safe_text import visible
 from simharness.report.status import STATUS_TEXT, STATUSES, status
@@ -365,17 +366,8 @@ def _notes_md(c: dict[str, Any]) -> list[str]:
 def matrix_html(m: dict[str, Any], bisects: Sequence[dict[str, Any]] = ()) -> str:
     """The index page (report.html at the matrix's root): targets × invariants, each cell linking to that
     target's own report.html; the profiles; the findings. Autoescaped, no scripts, no remote assets."""
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("simharness.report", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
     level, text = verdict(m)
-    return env.get_template("matrix.html.j2").render(
+    return templates().get_template("matrix.html.j2").render(
         m=m,
         level=level,
         verdict=text,
