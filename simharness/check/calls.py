@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
+from simharness.check.verdicts import Verdicts
 from simharness.model.kinds import EventKind
 from simharness.model.target import Profile
 from simharness.model.trace import Event
@@ -71,6 +72,19 @@ def known_to(profile: Profile, outcome: Event) -> bool:
     """The target's profile knows every coordination kind in this error: else the coordination invariants do
     not apply to it (a runtime cannot be faulted for not recognising an error class it never defines)."""
     return set(outcome.data["coord"]) <= profile.kinds
+
+
+def coordination_halt(c: Call, profile: Profile, v: Verdicts, invariant: str) -> Stop | None:
+    """The coordination error that had to end a call that returned or threw, counted as one check of
+    `invariant`; None when there is none, or (counted not applicable) when the profile lacks one of its kinds."""
+    halt = c.halt if c.has_outcome else None
+    if halt is None or halt.category != "coordination":
+        return None
+    if not known_to(profile, halt.outcome):
+        v.not_applicable[invariant] += 1
+        return None
+    v.checked[invariant] += 1
+    return halt
 
 
 class CallLog:

@@ -9,7 +9,7 @@ onError came once that attempt had run. The first of these that fails is the ver
 
 from __future__ import annotations
 
-from simharness.check.calls import Call, known_to
+from simharness.check.calls import Call, coordination_halt
 from simharness.check.verdicts import Verdicts, departure_shape, fail
 from simharness.model.kinds import EventKind
 from simharness.model.target import Profile
@@ -18,15 +18,11 @@ INVARIANT = "coordination-single-run"
 
 
 def judge(c: Call, profile: Profile, v: Verdicts) -> None:
-    halt = c.halt if c.has_outcome else None
-    if halt is None or halt.category != "coordination":
-        return
-    if not known_to(profile, halt.outcome):
-        v.not_applicable[INVARIANT] += 1
+    halt = coordination_halt(c, profile, v, INVARIANT)
+    if halt is None:
         return
     assert c.end is not None
     end, outcome = c.end, halt.outcome
-    v.checked[INVARIANT] += 1
     later = c.runs[halt.position + 1 :]
     # any onError once the coordination attempt ran, whatever it carries (a copy, None, a string)
     reported = [e for e, runs in zip(c.on_errors, c.on_error_runs) if runs > halt.position]

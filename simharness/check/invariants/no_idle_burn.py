@@ -7,7 +7,7 @@ kinds): the call ended at the very virtual instant that attempt failed (no retry
 
 from __future__ import annotations
 
-from simharness.check.calls import Call, known_to
+from simharness.check.calls import Call, coordination_halt
 from simharness.check.verdicts import Verdicts, departure_shape, fail
 from simharness.model.target import Profile
 
@@ -15,15 +15,11 @@ INVARIANT = "no-idle-burn"
 
 
 def judge(c: Call, profile: Profile, v: Verdicts) -> None:
-    halt = c.halt if c.has_outcome else None
-    if halt is None or halt.category != "coordination":
-        return
-    if not known_to(profile, halt.outcome):
-        v.not_applicable[INVARIANT] += 1
+    halt = coordination_halt(c, profile, v, INVARIANT)
+    if halt is None:
         return
     assert c.end is not None
     end, outcome = c.end, halt.outcome
-    v.checked[INVARIANT] += 1
     if end.t != outcome.t:
         what = f"{outcome.data['shape']} from {halt.start.data['candidate']}"
         message = f"call {c.call}: {what} at {outcome.t} ms, but the call ended at {end.t} ms"
