@@ -169,14 +169,13 @@ def disarm() -> None:
 
 
 def modules_with_early_bound_sources(modules: dict[str, ModuleType]) -> list[str]:
-    """Names of modules holding a module-level reference to a guarded source (a tripwire cannot see those)."""
-    originals = {
-        id(original)
-        for _, _, original, _ in (next(iter(_SWAP_SETS.values()), None) or _swaps())
-        if callable(original) and not isinstance(original, type)
-    }
+    """Names of modules holding a module-level reference to a guarded source (a tripwire cannot see those),
+    the `datetime` and `date` classes included (`from datetime import datetime`: their `now()` is not swapped)."""
+    originals = {id(original) for _, _, original, _ in (next(iter(_SWAP_SETS.values()), None) or _swaps()) if callable(original)}
     found = []
     for name, module in sorted(modules.items()):
+        if module is sys.modules[__name__]:
+            continue  # this module keeps the originals to put them back
         for attr, value in list(vars(module).items()):
             if id(value) in originals and not attr.startswith("__"):
                 found.append(f"{name}.{attr}")

@@ -8,7 +8,6 @@ uncallable driver, or a `SIMHARNESS_PROFILE` that would crash the runner mid-sui
 
 from __future__ import annotations
 
-import datetime as _dt
 import importlib.util
 import sys
 from pathlib import Path
@@ -59,8 +58,6 @@ def load_python(spec: str) -> PythonTarget:
             raise
         raise TargetError(f"{spec}: importing {path} failed{_at(exc, path)}: {type(exc).__name__}: {_one_line(exc)}") from None
     bound = [name.split(".", 1)[1] for name in modules_with_early_bound_sources({module_name: module})]
-    # `from datetime import datetime` holds the real class, whose now() the run cannot swap: the same hole
-    bound += sorted(name for name, value in vars(module).items() if value is _dt.datetime or value is _dt.date)
     if bound:  # a name bound at import escapes the tripwires and the virtual clock: a green would be a guess
         del sys.modules[module_name]
         raise TargetError(
