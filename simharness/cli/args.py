@@ -14,7 +14,8 @@ EXIT_CODES = """exit codes:
   1    a violation was found (its schedule is written under REPORT_DIR/schedules/)
   2    bad input: one line on stderr, nothing already written is lost
   3    a driver could not be stopped (it swallowed the watchdog's interrupt); the report is marked incomplete
-  130  interrupted (Ctrl-C; 143 for SIGTERM): the report holds what was judged and is marked incomplete"""
+  130  interrupted (Ctrl-C; 143 for SIGTERM): the report holds what was judged and is marked incomplete;
+       with --jobs, a worker killed by a signal ends the run with 128 + that signal (137 for SIGKILL), the same way"""
 
 
 def number_in(low: float, high: float, kind: Callable[[str], Any] = int, what: str = "an integer") -> Callable[[str], Any]:
@@ -69,6 +70,33 @@ def directory(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("expected a directory, got an empty name (use . for the current directory)")
     return text
+
+
+def jobs(text: str) -> int:
+    """`--jobs N` / `-j auto`: worker processes (auto: one per CPU)."""
+    if text.strip().lower() == "auto":
+        import os
+
+        return max(1, os.cpu_count() or 1)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of worker processes or 'auto', got {text!r}") from None
+    if not 1 <= value <= 512:
+        raise argparse.ArgumentTypeError(f"expected 1 to 512 worker processes (or 'auto'), got {text}")
+    return value
+
+
+def add_jobs_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """`-j/--jobs N|auto`, the same on every command that takes it."""
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=jobs,
+        default=1,
+        metavar="N",
+        help=f"worker processes, each with its own target (its own Node bridge): {what} ('auto': one per CPU; default 1)",
+    )
 
 
 def shard(text: str) -> tuple[int, int]:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from simharness.cli.args import directory, print_table
+from simharness.cli.args import directory, jobs, print_table
 
 #: Not the repository's committed reports/: a casual `simharness bench` must not overwrite published figures.
 DEFAULT_OUT = "simharness-bench"
@@ -30,6 +30,14 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help=f"where bench.json, bench.md and bench.svg go (default: {DEFAULT_OUT}; the repository's reports/ only when named)",
     )
     bench.add_argument("--scenarios", default="scenarios", metavar="DIR", help="the scenarios to measure (default: scenarios)")
+    bench.add_argument(
+        "-j",
+        "--jobs",
+        type=jobs,
+        default=2,
+        metavar="N",
+        help="the scaling rows compare `simharness run -j 1` with -j N (default 2; 'auto': one worker per CPU)",
+    )
     return bench  # type: ignore[no-any-return]
 
 
@@ -47,7 +55,7 @@ def main(args: argparse.Namespace) -> int:
     def log(text: str) -> None:
         print(f"bench: {text}", file=sys.stderr, flush=True)
 
-    doc = run_bench(scenario_dir, args.target, QUICK if args.quick else FULL, quick=args.quick, log=log)
+    doc = run_bench(scenario_dir, args.target, QUICK if args.quick else FULL, quick=args.quick, log=log, jobs=max(2, args.jobs))
     for title, header, rows, notes in tables(doc):
         print(f"\n{title}")
         print_table(rows, header)

@@ -15,9 +15,15 @@ import argparse
 import shlex
 import sys
 import time
-from typing import Any
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from simharness.cli.args import directory, positive, print_table, seed
+from simharness.cli.args import add_jobs_argument, directory, positive, print_table, seed
+
+if TYPE_CHECKING:
+    from simharness.explore.stopping import GracefulStop
+    from simharness.model.scenario import Scenario
 
 USAGE = "name at least one TARGET, or choose releases with --latest K or --since VERSION"
 
@@ -54,6 +60,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="bisect results (bisect.json, or a directory holding one) whose first bad/good releases annotate the findings; "
         "DIR/bisect.json and DIR/*/bisect.json are read too",
     )
+    add_jobs_argument(matrix, "the targets dealt round-robin, each column the same as -j 1's")
     return matrix  # type: ignore[no-any-return]
 
 
@@ -122,28 +129,11 @@ def _unnamed(spec: str, message: str) -> str:
 def main(args: argparse.Namespace) -> int:
     import json
 
-    from simharness.engine.schedule import save_failed_run
-    from simharness.engine.shrink import shrink
-    from simharness.explore.suite import run_suite
-    from simharness.model.exceptions import TargetError, TargetRunFailure
+    from simharness.model.exceptions import TargetError
     from simharness.model.io import ensure_writable_dir, write_atomic_many
     from simharness.model.scenario import collect_scenarios
-    from simharness.report.document import report_json, timing
-    from simharness.report.matrix import (
-        MARK,
-        SCHEMA,
-        NotApplicableBehaviour,
-        column,
-        failed_column,
-        invariant_ids,
-        load_bisects,
-        matrix_html,
-        matrix_md,
-    )
-    from simharness.report.merge import combine
-    from simharness.report.safe_text import safe_name, visible
-    from simharness.report.write import write_docs
-    from simharness.targets import resolve_target
+    from simharness.report.matrix import MARK, SCHEMA, invariant_ids, load_bisects, matrix_html, matrix_md
+    from simharness.report.safe_text import safe_name
 
     if not args.targets and args.latest is None and args.since is None:
         raise TargetError(USAGE)
@@ -158,42 +148,21 @@ def main(args: argparse.Namespace) -> int:
         print(f"matrix: releases chosen: {selection['text']}")
     specs = list(dict.fromkeys([*args.targets, *releases]))
 
-    columns: list[dict[str, Any]] = []
+    items: list[tuple[str, str]] = []
     used: set[str] = set()
     for spec in specs:
         name = safe_name(spec)
         while name in used:  # two specs that make one directory name must not share a report
             name += "-2"
         used.add(name)
-        directory = out / name
-        try:
-            target = resolve_target(spec)
-        except TargetError as exc:
-            columns.append(failed_column(spec, visible(_unnamed(spec, str(exc)))))
-            print(f"{spec}: could not be loaded — {_unnamed(spec, str(exc))}", file=sys.stderr)
-            continue
-        behaviour = NotApplicableBehaviour(target.profile.kinds)
-        docs = []
-        started = time.perf_counter()  # report timing only
-        try:
-            for scenario in scenarios:
-                began = time.perf_counter()
-                suite = run_suite([scenario], target, seed=args.seed, budget=args.budget, shrink=shrink, on_run=behaviour)
-                suite.wall_seconds = time.perf_counter() - began
-                docs.append(report_json(suite, directory))
-        except TargetError as exc:  # the bridge crashed, hung or spoke garbage mid-run: that run's schedule is kept
-            error = save_failed_run(exc, directory) if isinstance(exc, TargetRunFailure) else exc
-            columns.append(failed_column(spec, visible(_unnamed(spec, str(error)))))
-            print(f"{spec}: could not be run — {_unnamed(spec, str(error))}", file=sys.stderr)
-            continue
-        finally:
-            target.close()
-        doc = combine(docs)
-        doc["timing"] = timing(doc["runs"], time.perf_counter() - started)
-        write_docs(doc, directory)
-        columns.append(column(spec, target.profile, doc, f"{name}/report.html", behaviour.describe()))
-        verdict = "every applicable invariant held" if doc["ok"] else "VIOLATIONS"
-        print(f"{spec}: {doc['runs']} runs, profile {target.profile.name} — {verdict}", file=sys.stderr)
+        items.append((spec, name))
+    if args.jobs > 1 and len(items) > 1:
+        columns, stopped = _in_workers(items, scenarios, args.seed, args.budget, out, min(args.jobs, len(items)))
+        if stopped is not None:
+            print("simharness: interrupted: no matrix was written", file=sys.stderr)
+            return 128 + int(stopped)
+    else:
+        columns = [judge_target(spec, name, scenarios, args.seed, args.budget, out) for spec, name in items]
 
     matrix: dict[str, Any] = {
         "schema": SCHEMA,
@@ -229,3 +198,96 @@ def main(args: argparse.Namespace) -> int:
     if any(not c["ok"] for c in columns if "error" not in c):
         return 1
     return 2 if failed else 0
+
+
+def judge_target(
+    spec: str, name: str, scenarios: Sequence[Scenario], seed: int, budget: int, out: Path, stop: GracefulStop | None = None
+) -> dict[str, Any]:
+    """One target's column: its suite run, its report written under `out/name`, one line on stderr. A target that
+    cannot be loaded or run is a column that says why. `stop` (a `--jobs` worker's): stop between runs on request."""
+    from simharness.engine.schedule import save_failed_run
+    from simharness.engine.shrink import shrink
+    from simharness.explore.suite import run_suite
+    from simharness.model.exceptions import TargetError, TargetRunFailure
+    from simharness.report.document import report_json, timing
+    from simharness.report.matrix import NotApplicableBehaviour, column, failed_column
+    from simharness.report.merge import combine
+    from simharness.report.safe_text import visible
+    from simharness.report.write import write_docs
+    from simharness.targets import resolve_target
+
+    directory = out / name
+    try:
+        target = resolve_target(spec)
+    except TargetError as exc:
+        print(f"{spec}: could not be loaded — {_unnamed(spec, str(exc))}", file=sys.stderr)
+        return failed_column(spec, visible(_unnamed(spec, str(exc))))
+    behaviour = NotApplicableBehaviour(target.profile.kinds)
+    docs = []
+    started = time.perf_counter()  # report timing only
+    try:
+        for scenario in scenarios:
+            began = time.perf_counter()
+            if stop is None:
+                suite = run_suite([scenario], target, seed=seed, budget=budget, shrink=shrink, on_run=behaviour)
+            else:
+                with stop.interruptible():
+                    suite = run_suite([scenario], target, seed=seed, budget=budget, shrink=shrink, on_run=stop.after(behaviour))
+                if not suite.complete:
+                    raise KeyboardInterrupt  # stopped: this target's column would be judged on part of its runs
+            suite.wall_seconds = time.perf_counter() - began
+            docs.append(report_json(suite, directory))
+    except TargetError as exc:  # the bridge crashed, hung or spoke garbage mid-run: that run's schedule is kept
+        error = save_failed_run(exc, directory) if isinstance(exc, TargetRunFailure) else exc
+        print(f"{spec}: could not be run — {_unnamed(spec, str(error))}", file=sys.stderr)
+        return failed_column(spec, visible(_unnamed(spec, str(error))))
+    finally:
+        target.close()
+    doc = combine(docs)
+    doc["timing"] = timing(doc["runs"], time.perf_counter() - started)
+    write_docs(doc, directory)
+    verdict = "every applicable invariant held" if doc["ok"] else "VIOLATIONS"
+    print(f"{spec}: {doc['runs']} runs, profile {target.profile.name} — {verdict}", file=sys.stderr, flush=True)
+    return column(spec, target.profile, doc, f"{name}/report.html", behaviour.describe())
+
+
+def _judge_share(
+    items: Sequence[tuple[str, str]], scenarios: Sequence[Scenario], seed: int, budget: int, out: Path
+) -> list[dict[str, Any]]:
+    """In a `--jobs` worker: its share of the targets, in order."""
+    from simharness.explore.parallel import worker_stop
+
+    stop = worker_stop()
+    columns = []
+    for spec, name in items:
+        if stop.requested:
+            raise KeyboardInterrupt
+        columns.append(judge_target(spec, name, scenarios, seed, budget, out, stop))
+    return columns
+
+
+def _in_workers(
+    items: Sequence[tuple[str, str]], scenarios: Sequence[Scenario], seed: int, budget: int, out: Path, jobs: int
+) -> tuple[list[dict[str, Any]], int | None]:
+    """`--jobs`: the targets dealt round-robin to `jobs` workers, each target with its own bridge in its worker.
+    Each column is what one process makes of it. A worker that dies leaves each of its targets a column saying
+    so (the matrix fails: exit 2). Also the signal that stopped the run (a Ctrl-C, SIGTERM), or None."""
+    from simharness.explore.parallel import Workers
+    from simharness.report.matrix import failed_column
+
+    shares = [list(range(j, len(items), jobs)) for j in range(jobs)]
+    with Workers() as workers:
+        outcomes = workers.run(_judge_share, [([items[i] for i in share], list(scenarios), seed, budget, out) for share in shares])
+    for o in outcomes:
+        if o.error is not None and not isinstance(o.error, KeyboardInterrupt):
+            raise o.error
+    if workers.signum is not None:
+        return [], workers.signum
+    columns: dict[int, dict[str, Any]] = {}
+    for share, o in zip(shares, outcomes):
+        if o.died is not None:
+            print(f"simharness: worker {o.worker} of {jobs} ({', '.join(items[i][0] for i in share)}): {o.died}", file=sys.stderr)
+            columns.update((i, failed_column(items[i][0], f"not judged: the worker running it was {o.died}")) for i in share)
+        else:
+            columns.update(zip(share, o.value))
+    return [columns[i] for i in range(len(items))], None

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-from simharness.cli.args import directory, positive, seed
+from simharness.cli.args import add_jobs_argument, directory, positive, seed
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -31,6 +31,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     from simharness.cli.run import add_swarm_argument
 
     add_swarm_argument(cmd)
+    add_jobs_argument(cmd, "the (mutant, strategy) cells dealt round-robin, the same matrix as -j 1's")
     return cmd  # type: ignore[no-any-return]
 
 
@@ -39,7 +40,7 @@ def main(args: argparse.Namespace) -> int:
 
     from simharness.drivers.mutants import MUTANTS
     from simharness.explore import STRATEGIES
-    from simharness.explore.killmatrix import DEFAULT_BUDGET, matrix_markdown, run_matrix, write_matrix
+    from simharness.explore.killmatrix import DEFAULT_BUDGET, MatrixIncomplete, cell_line, matrix_markdown, run_matrix, write_matrix
     from simharness.model.exceptions import OutputError, ScenarioError, TargetError
     from simharness.model.scenario import collect_scenarios
 
@@ -58,10 +59,22 @@ def main(args: argparse.Namespace) -> int:
     budget = args.budget or DEFAULT_BUDGET
 
     def progress(cell: Any) -> None:
-        state = f"killed in {cell.runs} runs by {cell.scenario}" if cell.killed else f"SURVIVED {cell.runs} runs"
-        print(f"  {cell.mutant:<30} {cell.strategy:<11} {state}", file=sys.stderr, flush=True)
+        print(cell_line(cell), file=sys.stderr, flush=True)
 
-    matrix = run_matrix(scenarios, mutants=args.mutant, strategies=strategies, seed=args.seed, budget=budget, out_dir=out, on_cell=progress)
+    try:
+        matrix = run_matrix(
+            scenarios,
+            mutants=args.mutant,
+            strategies=strategies,
+            seed=args.seed,
+            budget=budget,
+            out_dir=out,
+            on_cell=progress,
+            jobs=args.jobs,
+        )
+    except MatrixIncomplete as exc:
+        print(f"simharness: {exc}", file=sys.stderr)
+        return exc.code
     doc = matrix.to_json()
     write_matrix(doc, out)
     print(matrix_markdown(doc))

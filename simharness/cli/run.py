@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any
 
-if TYPE_CHECKING:
-    from simharness.engine.runner import RunResult
-
-from simharness.cli.args import EXIT_CODES, directory, number_in, positive, print_table, seed, shard
+from simharness.cli.args import EXIT_CODES, add_jobs_argument, directory, number_in, positive, print_table, seed, shard
 from simharness.cli.strategy_args import (
     add_coverage_argument,
     add_strategy_arguments,
@@ -45,7 +37,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     run.add_argument("--budget", type=positive, default=200, help="runs per scenario (default 200)")
     run.add_argument(
-        "--report-dir", type=directory, default="simharness-report", help="where report.json, summary.md, junit.xml, report.html and schedules go"
+        "--report-dir",
+        type=directory,
+        default="simharness-report",
+        help="where report.json, summary.md, junit.xml, report.html and schedules go",
     )
     run.add_argument("--shard", type=shard, default=(1, 1), help="run only shard I of N of every scenario's runs")
     run.add_argument("--check-determinism", action="store_true", help="replay every run and compare trace hashes")
@@ -68,6 +63,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     add_strategy_arguments(run)
     add_swarm_argument(run)
     add_coverage_argument(run)
+    add_jobs_argument(run, "runs split as --shard splits them (hypothesis: whole scenarios), one report, the same as -j 1's")
     run.add_argument(
         "--tripwires",
         action=argparse.BooleanOptionalAction,
@@ -110,70 +106,16 @@ def on_off(text: str) -> bool:
     return text == "on"
 
 
-class GracefulStop:
-    """Ctrl-C (SIGINT) during a run: the first stops after the run in flight, so every verdict already
-    judged reaches the report (marked incomplete); a second one interrupts at once. SIGTERM (a CI job being
-    cancelled) interrupts at once. Either way the report is written whole, atomically, and the exit code is
-    128 + the signal (130, 143)."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self.signum = signal.SIGINT
-        self._hard = False
-        self._previous: dict[int, Any] = {}
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        if (self.requested or signum == signal.SIGTERM) and self._hard:
-            from simharness.guard.interrupts import mark_user_interrupt
-            from simharness.guard.watchdog import expect_stop
-
-            self.requested, self.signum = True, signal.Signals(signum)
-            mark_user_interrupt()  # the user's interrupt, not the driver's own: it passes through the driver call
-            expect_stop(128 + signum, f"{self.signum.name} received, but the driver would not let go of the interrupt")
-            raise KeyboardInterrupt
-        if not self.requested:
-            self.requested, self.signum = True, signal.Signals(signum)
-            print("simharness: stopping after the run in flight (Ctrl-C again to stop at once)", file=sys.stderr)
-
-    @contextmanager
-    def interruptible(self) -> Iterator[None]:
-        """While runs are in flight a second Ctrl-C interrupts at once; elsewhere (writing reports) it waits."""
-        self._hard = True
-        try:
-            if self.requested:
-                raise KeyboardInterrupt
-            yield
-        finally:
-            self._hard = False
-
-    def after(self, callback: Callable[[RunResult], None]) -> Callable[[RunResult], None]:
-        def on_run(result: RunResult) -> None:
-            callback(result)
-            if self.requested:
-                raise KeyboardInterrupt  # run_suite keeps what it judged and marks the suite incomplete
-
-        return on_run
-
-    def __enter__(self) -> Self:
-        if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                self._previous[signum] = signal.signal(signum, self._handle)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for signum, previous in self._previous.items():
-            signal.signal(signum, previous)
-
-
 def main(args: argparse.Namespace) -> int:
+    from simharness.cli.judging import judge
     from simharness.engine.schedule import save_failed_run
-    from simharness.engine.shrink import shrink
-    from simharness.explore.suite import SuiteResult, run_suite, tally
+    from simharness.explore.parallel import jobs_for
+    from simharness.explore.stopping import GracefulStop
     from simharness.guard.settings import Guards
     from simharness.model.exceptions import TargetRunFailure
     from simharness.model.io import ensure_writable_dir
     from simharness.model.scenario import collect_scenarios
-    from simharness.report.document import report_json, timing
+    from simharness.report.document import timing
     from simharness.report.merge import combine
     from simharness.report.progress import Progress
     from simharness.report.write import write_docs
@@ -185,25 +127,25 @@ def main(args: argparse.Namespace) -> int:
     Guards.virtual_clock = args.virtual_clock
     if args.stall_seconds is not None:
         Guards.stall_seconds = args.stall_seconds
-    target = resolve_target(args.target)
-    strategy = strategy_from_args(args, Path(args.report_dir))
+    strategy = strategy_from_args(args, Path(args.report_dir))  # a bad strategy option is bad input, before any target starts
     index, count = args.shard
-    docs: list[dict[str, Any]] = []
-    current: list[SuiteResult] = []  # the suite in flight, for the last resort
+    # hypothesis: a shard is its own Hypothesis search (seeded per shard, its own example database), so its runs
+    # cannot be split like the others'; its scenarios can (each scenario's search is the same in any process)
+    by_scenario = args.strategy == "hypothesis"
+    work = len(scenarios) if by_scenario else len(range(index - 1, args.budget, count))
+    workers = jobs_for(getattr(args, "jobs", 1), work)
+    if workers > 1:
+        from simharness.cli.run_jobs import run_parallel
+
+        return run_parallel(args, scenarios, out, workers, by_scenario=by_scenario, finish=finish, differential=run_differential)
+    target = resolve_target(args.target)
     # One suite per scenario, combined like shards and pytest items are: the same aggregation everywhere,
     # and every scenario's own verdict counts (junit.xml reports scenario × invariant).
     started = time.perf_counter()  # wall time for the report's timing section only, never inside a run
 
-    def last_resort(code: int, reason: str, stuck: Callable[[], RunResult] | None) -> None:
+    def give_up(code: int, reason: str, part: list[dict[str, Any]]) -> None:
         """On the watchdog thread, while a driver that cannot be stopped holds the main one: write what was
         judged (the stuck run included, as the `terminates` violation it is), marked incomplete."""
-        part = list(docs)
-        if current:
-            suite = current[-1]
-            if stuck is not None and suite.scenarios:
-                tally(suite, suite.scenarios[-1], stuck())
-            suite.complete = False
-            part.append(report_json(suite, out))
         if part:
             doc = combine(part)
             doc["complete"] = False
@@ -214,32 +156,10 @@ def main(args: argparse.Namespace) -> int:
             said = "nothing was judged yet, so no report was written"
         print(f"simharness: {reason}; {said}; exiting with code {code}", file=sys.stderr)
 
-    Guards.last_resort = last_resort
-    shrinker = None if args.no_shrink else partial(shrink, max_seconds=args.shrink_seconds)
     with GracefulStop() as stop:  # Ctrl-C: finish with what was judged, write it whole
         try:
             with Progress(len(scenarios) * len(range(index - 1, args.budget, count)), enabled=args.progress) as progress:
-                for scenario in scenarios:
-                    began = time.perf_counter()
-                    with stop.interruptible():
-                        suite = run_suite(
-                            [scenario],
-                            target,
-                            seed=args.seed,
-                            budget=args.budget,
-                            shard=args.shard,
-                            check_determinism=args.check_determinism,
-                            shrink=shrinker,
-                            strategy=strategy,
-                            on_run=stop.after(progress),
-                            started=current.append,
-                        )
-                    suite.wall_seconds = time.perf_counter() - began
-                    docs.append(report_json(suite, out))
-                    current.clear()
-                    if not suite.complete or stop.requested:
-                        docs[-1]["complete"] = False
-                        break
+                docs = judge(args, scenarios, target, strategy, out, shard=args.shard, stop=stop, on_run=progress, give_up=give_up)
             differential_report = run_differential(args, scenarios, target, out)
         except TargetRunFailure as exc:  # a real target's bridge died mid-run: say so, with the schedule
             raise save_failed_run(exc, out) from None
@@ -250,11 +170,17 @@ def main(args: argparse.Namespace) -> int:
         wall_seconds = time.perf_counter() - started
         doc["timing"] = timing(doc["runs"], wall_seconds)
         write_docs(doc, out)
+    return finish(args, doc, out, wall_seconds, differential_report, stop.signum)
 
+
+def finish(
+    args: argparse.Namespace, doc: dict[str, Any], out: Path, wall_seconds: float, differential_report: list[str], signum: int
+) -> int:
+    """Print the results of a written report and return the exit code."""
     print_results(doc, out, wall_seconds, differential_report, strict=args.strict_coverage)
     print_liveness_notes(doc)
     if not doc["complete"]:
-        return 128 + int(stop.signum)  # 130 for Ctrl-C, 143 for SIGTERM
+        return 128 + int(signum)  # 130 for Ctrl-C, 143 for SIGTERM
     differs = len(differential_report) > 1
     uncovered = doc["unreached"] or not doc["exercised"]  # --strict-coverage: a suite that tested nothing fails too
     return 0 if doc["ok"] and not differs and not (args.strict_coverage and uncovered) else 1

@@ -61,13 +61,22 @@ _guard_pid = 0  # the process the guards protect (a forked child exits as it lik
 _closing = False  # the harness is done but the process is not: a driver's atexit hook must not change the exit code
 
 
+#: Other processes of the same harness run: a `--jobs` worker's parent (`guard_also`). Signalling them ends the run too.
+_also: set[int] = set()
+
+
+def guard_also(pid: int) -> None:
+    """Count `pid` (and its process group) as the harness's own process: a `--jobs` worker guards its parent."""
+    _also.add(pid)
+
+
 def _ends_us(source: str, args: tuple[Any, ...]) -> bool:
     """Would this call end (or signal) this process? A signal to another process, or signal 0 (a liveness probe), passes."""
     if source == "os.kill":
         pid, sig = args[0], args[1]
-        return bool(sig) and pid in (os.getpid(), 0, -1, -os.getpgrp())
+        return bool(sig) and (pid in (os.getpid(), 0, -1, -os.getpgrp()) or abs(pid) in _also)
     if source == "os.killpg":
-        return bool(args[1]) and args[0] in (0, os.getpgrp())
+        return bool(args[1]) and (args[0] in (0, os.getpgrp()) or args[0] in _also)
     if source == "signal.pthread_kill":
         return bool(args[1])  # a thread id is this process's own
     return True

@@ -19,7 +19,7 @@ import copy
 import json
 import math
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,13 +72,8 @@ def combine(docs: Sequence[Doc]) -> Doc:
             if s.get("skipped_after_stall"):  # engine: runs not made after a stall add up like runs do
                 merged["skipped_after_stall"] = merged.get("skipped_after_stall", 0) + s["skipped_after_stall"]
             _add(merged["situations"], s["situations"])
-            if "exploration" in s and "exploration" in merged:  # shards of one strategy: counts add, flags must all hold
-                ex, more = merged["exploration"], s["exploration"]
-                ex["runs"] += more["runs"]
-                ex["distinct_traces"] += more["distinct_traces"]  # an upper bound: shards may share a trace
-                for flag in ("exhausted", "complete"):
-                    if flag in ex:
-                        ex[flag] = bool(ex[flag] and more.get(flag))
+            if "exploration" in s and "exploration" in merged:  # shards of one strategy
+                _add_exploration(merged["exploration"], s["exploration"])
             for inv, counts in s.get("invariants", {}).items():
                 _add(merged.setdefault("invariants", {}).setdefault(inv, {}), counts)
     position = {name: i for i, name in enumerate(scenarios)}
@@ -141,6 +136,49 @@ def combine(docs: Sequence[Doc]) -> Doc:
     }
 
 
+def _add_exploration(ex: Doc, more: Doc) -> None:
+    """Shards of one strategy's exploration: counts add, `exhausted` must hold in every shard. A shard of
+    `exhaustive` cannot tell "complete" (it ran only its share of the last level), so it leaves it out; one
+    that saw a schedule beyond the bound says False, and that holds for the whole run."""
+    ex["runs"] += more["runs"]
+    ex["distinct_traces"] += more["distinct_traces"]  # an upper bound: shards may share a trace (-j counts exactly)
+    if "exhausted" in ex:
+        ex["exhausted"] = bool(ex["exhausted"] and more.get("exhausted"))
+    mine, theirs = ex.get("complete"), more.get("complete")
+    if mine is False or theirs is False:
+        ex["complete"] = False
+    elif mine or theirs:
+        ex["complete"] = True
+
+
+def _complete_whole(doc: Doc) -> None:
+    """Every shard of a whole run is merged: an exhausted `exhaustive` exploration that no shard found
+    incomplete is complete (no shard saw a schedule beyond the bound, and together they ran every one)."""
+    for s in doc["scenarios"]:
+        ex = s.get("exploration")
+        if ex and ex.get("strategy") == "exhaustive" and ex.get("exhausted") and "complete" not in ex:
+            ex["complete"] = True
+
+
+def merge_workers(parts: Sequence[Sequence[Doc]], shard: tuple[int, int], traces: Mapping[str, Sequence[str]] | None = None) -> Doc:
+    """The report of `--jobs N`: each worker's per-scenario documents (worker j ran shard `parallel.shard_of`)
+    merged into the document `-j 1` writes for `shard`. Every worker walks the scenarios in the same order, so
+    its k-th document is the k-th scenario; each scenario's parts are combined (the workers list every error
+    shape: `run.judge(every_shape=True)`), then the scenarios, in the order a single process reports them in. `traces`: scenario -> the trace hashes its runs produced in every worker, for the exact
+    count of distinct traces (adding the workers' counts would count a trace two workers share twice)."""
+    # scenario by scenario first, as `-j 1` makes one document per scenario (whose error shapes are cut to the
+    # top MAX_SHAPES before the scenarios are combined), then the scenarios, as `-j 1` combines them
+    scenarios = [combine([docs[k] for docs in parts if k < len(docs)]) for k in range(max((len(d) for d in parts), default=0))]
+    merged = combine(scenarios)
+    merged["shard"] = f"{shard[0]}/{shard[1]}"
+    for s in merged["scenarios"]:
+        if "exploration" in s and traces is not None and s["name"] in traces:
+            s["exploration"]["distinct_traces"] = len(set(traces[s["name"]]))
+    if shard[1] == 1:
+        _complete_whole(merged)
+    return merged
+
+
 def _invariant(doc: Doc, inv: str) -> Doc:
     for entry in doc["invariants"]:
         if entry["id"] == inv:
@@ -186,6 +224,7 @@ def merge_shards(reports: Sequence[tuple[str, Doc]]) -> Doc:
     docs = [doc for _, _, doc in shards]
     merged = combine(docs)
     merged["shard"] = "1/1"
+    _complete_whole(merged)
     # the shards ran side by side: the merged run took as long as the slowest one
     merged["timing"] = timing(merged["runs"], max(doc.get("timing", {}).get("wall_seconds") or 0.0 for doc in docs))
     return merged

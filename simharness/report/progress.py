@@ -22,7 +22,7 @@ import shutil
 import sys
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Self, TextIO
 
 from simharness.engine.runner import RunResult
@@ -88,15 +88,19 @@ class Progress:
         self._eta_at = self._started
 
     def __call__(self, result: RunResult) -> None:
-        self.done += 1
-        if result.verdicts.violations:
-            self.violating += 1
-            self.invariants.update(v.invariant for v in result.verdicts.violations)
+        violations = result.verdicts.violations
+        self.advance(1, 1 if violations else 0, [v.invariant for v in violations], result.scenario.name)
+
+    def advance(self, runs: int, violating: int, invariants: Iterable[str], scenario: str) -> None:
+        """`runs` more runs judged, `violating` of them violating `invariants` (`--jobs` workers report in batches)."""
+        self.done += runs
+        self.violating += violating
+        self.invariants.update(invariants)
         if self.enabled:
             now = self.clock()
             if now - self._drawn >= self.interval or self.done >= self.total:
                 self._drawn = now
-                line = self.line(now - self._started, shutil.get_terminal_size((100, 20)).columns, result.scenario.name, now=now)
+                line = self.line(now - self._started, shutil.get_terminal_size((100, 20)).columns, scenario, now=now)
                 self.stream.write("\r" + (self._coloured(line) if self.colour else line) + "\x1b[K")
                 self.stream.flush()
 
