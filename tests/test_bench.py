@@ -4,20 +4,32 @@ belong in benchmarks, and a loaded CI machine must not fail a test."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
 import simpy
+from conftest import missing_release
 
 from simharness.bench.baselines import Shape, bare_process, floor_model
 from simharness.bench.budget import GROWTH_CHAINS, GROWTH_SESSIONS, QUICK
+from simharness.bench.floor import floor_rows
 from simharness.bench.node import measure_throughput
 from simharness.bench.processes import memory
+from simharness.bench.race import race_once
+from simharness.bench.throughput import race_row
 from simharness.cli import main
+from simharness.engine.runner import run_seed
+from simharness.explore.base import Exploration, walk_seeds
+from simharness.model.choice import derive_seed, splitmix64
 from simharness.model.scenario import load_scenario
+from simharness.model.trace import Event, Trace
+from simharness.targets import resolve_target
+from simharness.targets.install import installed
 
 
 def test_bench_quick_writes_json_markdown_and_svg(
@@ -35,6 +47,8 @@ def test_bench_quick_writes_json_markdown_and_svg(
     for row in doc["scenarios"]:
         assert row["runs"] >= 1 and row["runs_per_s"] > 0 and row["sim_events_per_run"] > 0
         assert row["floor"]["events_per_s"] > 0 and row["overhead"] > 0 and row["virtual_to_wall"] > 0
+    assert doc["race"]["measured"] and doc["race"]["share"] > 0  # reference vs the hand-written simpy race
+    assert doc["floor"]["rows"] and all(not r["measured"] and "not installed" in r["reason"] for r in doc["floor"]["rows"])
     for section in ("node", "kills", "xdist", "memory", "growth"):
         assert isinstance(doc[section]["measured"], bool), section
         if not doc[section]["measured"]:
@@ -47,7 +61,14 @@ def test_bench_quick_writes_json_markdown_and_svg(
     assert {g["goal"].split(":")[0] for g in doc["goals"]} >= {"takeover-race"}
 
     md = (out / "bench.md").read_text()
-    for heading in ("## Throughput", "## Node bridge", "## Cost growth", "## Goals", "not measured: "):
+    for heading in (
+        "## Throughput",
+        "## Reference target vs the same race",
+        "## Node bridge",
+        "## Cost growth",
+        "## Goals",
+        "not measured: ",
+    ):
         assert heading in md
     assert "(bench.svg)" in md
 
@@ -102,3 +123,77 @@ def test_measure_throughput_compares_a_spec_with_the_reference_on_the_same_seeds
     assert out["reference"]["spec"] == "reference" and out["target"]["spec"] == "mutant:legacy"
     for row in (out["reference"], out["target"]):
         assert row["runs_per_second"] > 0 and row["driver_calls_per_second"] > 0
+
+
+def test_the_hand_written_race_is_deterministic_and_races(scenarios_dir: Path) -> None:
+    outcomes = [tuple(race_once(seed)) for seed in range(300)]
+    assert outcomes == [tuple(race_once(seed)) for seed in range(300)]  # random.Random(seed): replayable
+    seen = {o for run in outcomes for o in run}
+    assert {"takeover", "reply"} <= seen  # the race is actually run: the window is hit, and missed
+    row = race_row(load_scenario(scenarios_dir / "takeover-race.toml"), resolve_target("reference"), QUICK)
+    assert row["measured"] and len(row["shares"]) == 5 and row["reference_runs_per_s"] > 0 and row["race_runs_per_s"] > 0
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"call": 1, "chain": ["a/b", "c/d"], "z": None, "a": True},
+        {"message": 'é \u2028 " \\ \x00 \U0001f600', "n": -0.0, "f": 1e100, "nested": {"b": [1, 2.5, {"y": 0, "x": 1}]}},
+        {"inf": float("inf"), "nan": float("nan"), "big": 2**80},
+    ],
+)
+def test_the_trace_hash_is_the_canonical_json_one(data: dict[str, Any]) -> None:
+    def canonical_sha(events: list[Event]) -> str:  # what the hash has always been: json.dumps per event line
+        digest = hashlib.sha256()
+        for e in events:
+            digest.update(f"{e.t} {e.actor} {e.kind} {json.dumps(e.data, sort_keys=True, separators=(',', ':'))}\n".encode())
+        return digest.hexdigest()
+
+    trace = Trace()
+    trace.add(0, "session-1", "call.start", **data)
+    assert trace.sha256() == canonical_sha(trace.events)
+    assert trace.events[0].line() == f"0 session-1 call.start {json.dumps(data, sort_keys=True, separators=(',', ':'))}"
+    trace.add(5, "lock:s.jsonl", "lock.acquire", owner="session-2")  # a trace only grows: the cached hash follows
+    assert trace.sha256() == canonical_sha(trace.events)
+
+
+def test_derive_seed_caches_the_prefix_without_changing_a_value() -> None:
+    def reference(*parts: int | str) -> int:  # the definition: one SplitMix64 step per byte of every part
+        acc = 0x5EED
+        for part in parts:
+            for byte in part.encode() if isinstance(part, str) else part.to_bytes(16, "little", signed=True):
+                acc = splitmix64(acc ^ byte)
+        return acc & ((1 << 63) - 1)
+
+    cases: list[tuple[int | str, ...]] = [(), (0,), ("takeover-race",), (-1, "é", 2**100), (7, 8, "x", -5, "")]
+    cases += [(master, name, i) for master in (0, 1, -3) for name in ("takeover-race", "mixed-faults") for i in range(200)]
+    for parts in cases:
+        assert derive_seed(*parts) == reference(*parts), parts
+
+
+def test_random_does_not_hash_every_trace_but_pct_still_counts_distinct_ones(scenarios_dir: Path) -> None:
+    scenario, target = load_scenario(scenarios_dir / "takeover-race.toml"), resolve_target("reference")
+    counted = walk_seeds(Exploration("x"), range(20), lambda s: run_seed(scenario, target, s), lambda r: False)
+    skipped = walk_seeds(Exploration("x"), range(20), lambda s: run_seed(scenario, target, s), lambda r: False, count_distinct=False)
+    assert 1 < counted.distinct <= 20 and skipped.distinct is None and counted.runs == skipped.runs == 20
+
+
+def _release(version: str) -> None:
+    if installed(version) is None:
+        message = missing_release(f"openclaw@{version}")
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def test_the_pure_node_floor_replays_the_harness_calls_exactly(scenarios_dir: Path) -> None:
+    _release("2026.5.20")
+    scenario = load_scenario(scenarios_dir / "mixed-faults.toml")  # errors of every shape reach the driver
+    doc = floor_rows([scenario], dataclasses.replace(QUICK, node_runs=12, seconds=0.05))
+    row = next(r for r in doc["rows"] if r["target"] == "openclaw@2026.5.20")
+    assert row["measured"], row.get("reason")
+    # the driver made, in the floor, exactly the runs it made in the harness (same outcomes, same decisions)
+    assert row["floor_mismatched"] == 0 and row["calls"] >= 12 and row["attempts"] > row["calls"]
+    for key in ("floor_calls_per_s", "bridge_calls_per_s", "harness_calls_per_s", "startup_seconds"):
+        assert row[key] > 0, key

@@ -19,6 +19,12 @@ GOAL_RUNS_PER_S = 5_000.0
 GOAL_OVERHEAD = 3.0
 GOAL_RSS_GROWTH_MB = 2.0  # "flat": 10x the runs may cost at most this much more peak RSS (or 5 %)
 NODE_SPEC = "openclaw@2026.5.20"
+#: The releases the bridge is measured against its pure-Node floor on (the oldest and newest CI installs).
+FLOOR_SPECS = ("openclaw@2026.5.20", "openclaw@2026.9.6")
+#: The reference target against the hand-written simpy race: wanted, at least this share of its runs per CPU second.
+GOAL_RACE_SHARE = 1 / 3
+#: The bridge against the pure-Node floor: wanted, at least this share of its calls per second.
+GOAL_FLOOR_SHARE = 1 / 2
 GROWTH_SESSIONS = (2, 8, 32, 128)
 GROWTH_CHAINS = (1, 3, 10)
 

@@ -12,17 +12,30 @@ from typing import Any
 
 import simpy
 
-from simharness.bench.budget import GOAL_OVERHEAD, GOAL_RSS_GROWTH_MB, GOAL_RUNS_PER_S, GOAL_SCENARIO, Budget, Log
+from simharness.bench.budget import (
+    GOAL_FLOOR_SHARE,
+    GOAL_OVERHEAD,
+    GOAL_RACE_SHARE,
+    GOAL_RSS_GROWTH_MB,
+    GOAL_RUNS_PER_S,
+    GOAL_SCENARIO,
+    Budget,
+    Log,
+)
+from simharness.bench.floor import floor_rows
+from simharness.bench.jobs import scaling
 from simharness.bench.node import node_row
 from simharness.bench.processes import memory, xdist
-from simharness.bench.throughput import growth, measure_scenario
+from simharness.bench.throughput import growth, measure_scenario, race_row
 from simharness.bench.time_to_kill import kills
 from simharness.model.scenario import collect_scenarios
 from simharness.model.version import VERSION
 from simharness.targets import resolve_target
 
 
-def run_bench(scenario_dir: Path, target_spec: str, budget: Budget, *, quick: bool, log: Log = lambda _: None) -> dict[str, Any]:
+def run_bench(
+    scenario_dir: Path, target_spec: str, budget: Budget, *, quick: bool, log: Log = lambda _: None, jobs: int = 2
+) -> dict[str, Any]:
     """Measure every section for `target_spec` on the scenarios in `scenario_dir`: the benchmark document."""
     scenarios = collect_scenarios([scenario_dir])
     target = resolve_target(target_spec)
@@ -52,18 +65,23 @@ def run_bench(scenario_dir: Path, target_spec: str, budget: Budget, *, quick: bo
             log(f"throughput: {scenario.name}")
             rows.append(measure_scenario(scenario, target, budget))
         doc["scenarios"] = rows
+        goal = next((s for s in scenarios if s.name == GOAL_SCENARIO), scenarios[0])
+        log("reference vs the hand-written simpy race")
+        doc["race"] = race_row(goal, reference, budget)
         log("node bridge")
         doc["node"] = node_row(scenarios, budget, reference)
+        log("node bridge vs the pure-Node floor")
+        doc["floor"] = floor_rows(scenarios, budget)
         log("kills")
         doc["kills"] = kills(scenarios, budget, log)
         log("xdist")
-        goal = next((s for s in scenarios if s.name == GOAL_SCENARIO), scenarios[0])
         # --quick: one scenario (pytest and worker start-up dominate anyway); full: every shipped scenario
         doc["xdist"] = xdist([Path(s.path) for s in ([goal] if quick else scenarios)], budget, target_spec)
         log("memory")
         doc["memory"] = memory(goal, budget, target_spec)
         log("growth")
         doc["growth"] = growth(target, budget, log)
+        doc["jobs"] = scaling(scenario_dir, jobs, quick=quick, log=log)  # -j 1 vs -j N (bench/jobs.py)
     finally:
         target.close()
         if reference is not target:
@@ -102,6 +120,27 @@ def goals(doc: dict[str, Any]) -> list[dict[str, Any]]:
                 "met": row["overhead"] is not None and row["overhead"] <= GOAL_OVERHEAD,
             }
         )
+    race = doc.get("race", {})
+    if race.get("measured"):
+        out.append(
+            {
+                "goal": f"{race['scenario']}: reference runs/s vs the hand-written simpy race",
+                "wanted": f">= {GOAL_RACE_SHARE:.2f}",
+                "measured": f"{race['share']:.2f} ({race['reference_runs_per_s']:,.0f} vs {race['race_runs_per_s']:,.0f})",
+                "met": race["share"] >= GOAL_RACE_SHARE,
+            }
+        )
+    for f in doc.get("floor", {}).get("rows", []):
+        if f.get("measured"):
+            out.append(
+                {
+                    "goal": f"{f['target']}: bridge calls/s vs the pure-Node floor",
+                    "wanted": f">= {GOAL_FLOOR_SHARE:.2f}",
+                    "measured": f"{f['bridge_vs_floor']:.2f} ({f['bridge_calls_per_s']:,.0f} vs {f['floor_calls_per_s']:,.0f}/s; "
+                    f"with the world: {f['harness_vs_floor']:.2f})",
+                    "met": f["bridge_vs_floor"] >= GOAL_FLOOR_SHARE,
+                }
+            )
     mem = doc.get("memory", {})
     if mem.get("measured"):
         a, b = mem["rows"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from simharness.bench.jobs import jobs_table
+
 
 def _f(value: Any, digits: int = 0) -> str:
     if value is None:
@@ -81,6 +83,76 @@ def tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]], l
         )
     else:
         out.append(("Node bridge", ["result"], [[f"not measured: {node['reason']}"]], []))
+    race = doc.get("race", {})
+    if race.get("measured"):
+        out.append(
+            (
+                f"Reference target vs the same race written by hand on simpy ({race['scenario']})",
+                ["", "runs/s", "share"],
+                [
+                    ["reference target, through run_suite", _f(race["reference_runs_per_s"]), f"{race['share']:.2f}"],
+                    [f"hand-written simpy race: {race['model']}", _f(race["race_runs_per_s"]), "1.00"],
+                ],
+                [
+                    (
+                        "Per CPU second, in 5 alternating time boxes; share = reference ÷ race, the median of the 5 pairs "
+                        f"({', '.join(f'{x:.2f}' for x in race['shares'])})."
+                    ),
+                    "The race has no recorded choices, trace, fault swarm, error graphs, classifier, driver guard or invariants.",
+                ],
+            )
+        )
+    floor = doc.get("floor", {})
+    if floor.get("rows"):
+        rows = []
+        for f in floor["rows"]:
+            if not f.get("measured"):
+                rows.append([f["target"], f"not measured: {f['reason']}", "", "", "", ""])
+                continue
+            rows += [
+                [
+                    f"{f['target']} (Node {f['node']})",
+                    "pure-Node floor",
+                    _f(f["floor_calls_per_s"]),
+                    "1.00",
+                    _f(f["floor_cpu_calls_per_s"]),
+                    "1.00",
+                ],
+                [
+                    "",
+                    "bridge, no world",
+                    _f(f["bridge_calls_per_s"]),
+                    f"{f['bridge_vs_floor']:.2f}",
+                    _f(f["bridge_cpu_calls_per_s"]),
+                    f"{f['bridge_cpu_vs_floor']:.2f}",
+                ],
+                [
+                    "",
+                    "harness: world + bridge",
+                    _f(f["harness_calls_per_s"]),
+                    f"{f['harness_vs_floor']:.2f}",
+                    _f(f["harness_cpu_calls_per_s"]),
+                    f"{f['harness_cpu_vs_floor']:.2f}",
+                ],
+                ["", f"bridge start-up: {f['startup_seconds']:.1f} s", "", "", "", ""],
+            ]
+        measured = [f for f in floor["rows"] if f.get("measured")]
+        out.append(
+            (
+                f"Node bridge vs a pure-Node floor: the same driver calls of {floor['scenario']}",
+                ["release", "how", "calls/s", "share", "calls per CPU s", "share"],
+                rows,
+                [
+                    (
+                        f"{measured[0]['calls'] if measured else 0} driver calls recorded from {measured[0]['runs'] if measured else 0} "
+                        "seeded runs; floor: the recorded outcomes (error graphs built as the bridge builds them) replayed straight "
+                        "into the release's runWithModelFallback in a Node loop; bridge: the same calls through the Python driver "
+                        "and the bridge, `run` answering at once; harness: the runs themselves."
+                    ),
+                    "calls per CPU s counts both processes (Python and Node); calls/s is wall time.",
+                ],
+            )
+        )
     k = doc["kills"]
     if k.get("measured"):
         by_mutant: dict[str, dict[str, dict[str, Any]]] = {}
@@ -167,6 +239,7 @@ def tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]], l
             ],
         )
     )
+    out.extend(jobs_table(doc))  # -j 1 vs -j N (bench/jobs.py)
     out.append(
         (
             "Goals",

@@ -1,5 +1,6 @@
 """The target's own rows: runs per CPU second of each shipped scenario through the full run path (world,
-driver, invariants), next to the bare-simpy floor, and how the cost grows with concurrent sessions and chain
+driver, invariants), next to the bare-simpy floor; the reference's `takeover-race` through `run_suite` next to
+the same race written by hand on simpy (`bench.race`); and how the cost grows with concurrent sessions and chain
 length. Wall-clock reads happen between runs, never inside one.
 """
 
@@ -11,7 +12,10 @@ from typing import Any
 
 from simharness.bench.baselines import bare_simpy, shape_of
 from simharness.bench.budget import GROWTH_CHAINS, GROWTH_SESSIONS, Budget, Log
+from simharness.bench.race import MODEL as RACE_MODEL
+from simharness.bench.race import pure_race
 from simharness.engine.runner import run_seed
+from simharness.explore.suite import run_suite
 from simharness.model.choice import derive_seed
 from simharness.model.scenario import Scenario, parse_scenario
 from simharness.model.target import Target
@@ -116,3 +120,34 @@ def growth(target: Target, budget: Budget, log: Log) -> dict[str, Any]:
             )
         log(f"growth: chain {chain} done")
     return {"measured": True, "sessions": list(GROWTH_SESSIONS), "chains": list(GROWTH_CHAINS), "cells": cells}
+
+
+def suite_rate(scenario: Scenario, target: Target, seconds: float, min_runs: int, seed: int) -> float:
+    """Runs per CPU second through `run_suite`, the path `simharness run` takes (judging, tallying), in chunks
+    of 500 runs (master seeds `seed`, `seed + 500`, ...) until the time box is spent (each chunk replays its
+    first run once, as `simharness run` does per scenario)."""
+    runs = 0
+    started, cpu_started = time.perf_counter(), time.process_time()
+    while runs < min_runs or time.perf_counter() - started < seconds:
+        run_suite([scenario], target, seed=seed + runs, budget=500)
+        runs += 500
+    return runs / max(time.process_time() - cpu_started, 1e-9)
+
+
+def race_row(scenario: Scenario, target: Target, budget: Budget) -> dict[str, Any]:
+    """The reference target's `takeover-race` against the same race written by hand on simpy (`bench.race`),
+    in alternating time boxes of one process: the ratio of each pair, and their median."""
+    pairs = []
+    for box in range(5):
+        race = pure_race(budget.seconds / 5, max(budget.min_runs // 5, 1))["runs_per_s"]
+        pairs.append((suite_rate(scenario, target, budget.seconds / 5, max(budget.min_runs // 5, 1), 1000 * box), race))
+    shares = sorted(ref / race for ref, race in pairs)
+    return {
+        "measured": True,
+        "scenario": scenario.name,
+        "model": RACE_MODEL,
+        "reference_runs_per_s": statistics.median(ref for ref, _ in pairs),
+        "race_runs_per_s": statistics.median(race for _, race in pairs),
+        "shares": shares,
+        "share": statistics.median(shares),  # reference runs/s ÷ race runs/s
+    }

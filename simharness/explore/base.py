@@ -31,7 +31,7 @@ class Exploration:
     params: dict[str, Any] = field(default_factory=dict)
     runs: int = 0  # runs handed to `visit`
     executed: int = 0  # runs executed in all (probes, shrinking and other shards' enumeration included)
-    distinct: int = 0  # distinct traces among the visited runs
+    distinct: int | None = 0  # distinct traces among the visited runs; None: not counted (random's report never shows it)
     exhausted: bool | None = None  # exhaustive: every schedule within the bound was run
     complete: bool | None = None  # exhaustive: no schedule exists beyond the bound either
     bound: float | None = None  # pct: the detection-probability lower bound 1/(n·k^(d−1))
@@ -79,18 +79,24 @@ def allowed(n: int, weights: Sequence[float] | None) -> tuple[int, ...]:
     return kept or (0,)
 
 
-def walk_seeds(info: Exploration, seeds: Iterable[int], run: Callable[[int], RunResult], visit: Visit) -> Exploration:
-    """The loop of the seeded strategies: one run per seed until `visit` says stop."""
+def walk_seeds(
+    info: Exploration, seeds: Iterable[int], run: Callable[[int], RunResult], visit: Visit, *, count_distinct: bool = True
+) -> Exploration:
+    """The loop of the seeded strategies: one run per seed until `visit` says stop.
+
+    `count_distinct=False` leaves `info.distinct` None (not counted): hashing every trace is a quarter of a cheap
+    run, so a strategy whose report never shows the count (random) does not pay for it."""
     distinct = Distinct()
     for run_seed_value in seeds:
         result = run(run_seed_value)
         info.runs += 1
         info.executed += 1
-        distinct.add(result)
+        if count_distinct:
+            distinct.add(result)
         if visit(result):
             info.stopped = True
             break
-    info.distinct = len(distinct)
+    info.distinct = len(distinct) if count_distinct else None
     return info
 
 
