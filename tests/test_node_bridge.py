@@ -717,3 +717,18 @@ def test_a_kind_a_runtime_defines_but_leaves_out_of_its_set_is_judged_not_excuse
         assert ("coordination-single-run" in violated) is not in_its_set
     finally:
         target.close()
+
+
+# --- protocol 2: hello's class and probe tables (tests/test_bridge_graphs.py has the graphs) ----------------------
+
+
+def test_hello_says_which_classes_are_the_releases_own_and_which_functions_it_can_probe(real):
+    for version, target in real.items():
+        hello = target.bridge().hello
+        assert hello["bridge"] == 2
+        for name in ("FailoverError", "LiveSessionModelSwitchError", "MissingAgentHarnessError", "SessionWriteLockTimeoutError"):
+            assert hello["classes"][name] == "real", (version, name)  # exported by 5.18-5.20: instanceof holds
+        assert hello["classes"]["CommandLaneTaskTimeoutError"] == "by name"  # defined, never exported
+        assert hello["probes"]["resolveFailoverReasonFromError"] and hello["probes"]["coerceToFailoverError"]
+    assert real["2026.5.20"].bridge().hello["probes"]["isNonProviderRuntimeCoordinationError"] is True
+    assert real["2026.5.18"].bridge().hello["probes"]["isNonProviderRuntimeCoordinationError"] is False  # before #83550

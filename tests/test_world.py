@@ -12,6 +12,7 @@ from simharness.engine.runner import replay, run_seed
 from simharness.model import errors as E
 from simharness.model import kinds as K
 from simharness.model.choice import RandomChoices, ReplayChoices
+from simharness.model.graph import from_graph, to_graph
 from simharness.model.kinds import COORDINATION_WRAPS
 from simharness.model.scenario import collect_scenarios, parse_scenario
 from simharness.targets import PythonTarget, resolve_target
@@ -210,7 +211,7 @@ def test_every_coordination_kind_behind_every_wrapper_is_coordination(kind):
         err = wrap(coordination(kind, "session-1", file), how)
         assert category_of(err) == "coordination", (kind, how, E.describe(err))
         assert coordination_kinds(err) == {kind}, (kind, how)
-        assert category_of(E.from_graph(E.to_graph(err))) == "coordination", (kind, how)  # as the bridge sends it
+        assert category_of(from_graph(to_graph(err))) == "coordination", (kind, how)  # as the bridge sends it
         if how == "code_only" and kind in K.CODE_RECOGNISED_KINDS:  # recognised by its code alone: no class, no name
             assert err.error.name == "Error" and err.error.code and err.error.kind == kind
 

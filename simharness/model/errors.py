@@ -1,9 +1,20 @@
 """JS-like error objects: the currency between the world, drivers and invariants.
 
-A `JSError` mirrors a JavaScript `Error` as openclaw's classifier sees it: `name`, `message`, optional
+A `JSError` mirrors a JavaScript value as openclaw's classifier sees it: `name`, `message`, optional
 `code`/`status`, and the links SDKs use to wrap errors (`cause`, `error`, `reason`, `errors[]` of an
 AggregateError, `suppressed` of a SuppressedError). Links may form cycles. Identity matters (the driver must
 rethrow *the very same object*), so equality is identity.
+
+JS allows any value anywhere, and real SDK errors use that (`code: 429`, `status: "RESOURCE_EXHAUSTED"`):
+- `code` is `str | int | None`, `status` is `int | str | None`;
+- every other own property of the JS object lives in `fields` as JSON values (`statusCode`, `provider`,
+  `model`, `detail`, `retryAfter`, ...; a registered symbol key `Symbol.for("k")` is the field "Symbol.for(k)");
+- a link (`cause`, `error`, `reason`, `suppressed`, an `errors[]` entry) holds a JSError or a primitive (an
+  AbortError's string `reason`, a number);
+- a JS plain object that is not an Error instance (`{error: {code: 429}}`) is `plain=True` (`instanceof
+  Error` is false for it); its `name`/`message` are "" when the literal had none;
+- a thrown primitive (`throw "boom"`) is `JSError.primitive("boom")`: Python can only raise exceptions, so the
+  thrown value travels in `.value`; the bridge throws the primitive itself.
 
 `kind` is ground truth the world attaches when it builds an error ("takeover", "lock_timeout",
 "rate_limit", ...). Drivers must never read it (real drivers cannot); invariants and the oracle do.
@@ -16,9 +27,20 @@ from typing import Any
 
 from simharness.model.kinds import LINKS
 
+#: A JS primitive as JSON carries it (`undefined` is absence: None).
+Primitive = str | int | float | bool | None
+
+_NO_VALUE: Any = object()  # `JSError.value` of every object that is not a thrown primitive
+
 
 class JSError(Exception):
-    """A JavaScript-style error. Raise it from `run`; drivers catch and rethrow it."""
+    """A JavaScript-style error (or plain object, or thrown primitive). Raise it from `run`; drivers catch
+    and rethrow it."""
+
+    #: The caller's abort signal fired before this error reached the driver (a user stopped the run). Not a
+    #: property of the JS object: the Node bridge aborts the `abortSignal` it gave `runWithModelFallback` (openclaw
+    #: >= 2026.6.34 tells a user abort by that signal, not by the error). Like `kind`, the world's to set.
+    caller_aborted: bool = False
 
     # Not slotted: Exception subclasses keep a __dict__ anyway, and tests attach extra fields.
     def __init__(
@@ -26,8 +48,8 @@ class JSError(Exception):
         message: str = "",
         *,
         name: str = "Error",
-        code: str | None = None,
-        status: int | None = None,
+        code: str | int | None = None,
+        status: int | str | None = None,
         cause: Any = None,
         error: Any = None,
         reason: Any = None,
@@ -35,6 +57,7 @@ class JSError(Exception):
         suppressed: Any = None,
         kind: str = "plain",
         fields: dict[str, Any] | None = None,
+        plain: bool = False,
     ) -> None:
         super().__init__(message)
         self.name = name
@@ -48,6 +71,21 @@ class JSError(Exception):
         self.suppressed = suppressed
         self.kind = kind
         self.fields: dict[str, Any] = dict(fields or {})
+        self.plain = plain
+        self.value: Any = _NO_VALUE
+
+    @classmethod
+    def primitive(cls, value: Primitive, *, kind: str = "plain") -> JSError:
+        """A thrown non-Error value (`throw "boom"`, `throw 42`): no name, no message (JS reads `undefined`
+        there), `plain` (not an Error instance), the thrown value in `.value`."""
+        err = cls("", name="", kind=kind, plain=True)
+        err.value = value
+        return err
+
+    @property
+    def is_primitive(self) -> bool:
+        """True for a thrown primitive (`JSError.primitive`): the JS value is `.value`, not an object."""
+        return self.value is not _NO_VALUE
 
     # Identity semantics: Exception already hashes/compares by identity; say so explicitly.
     __hash__ = object.__hash__
@@ -56,14 +94,18 @@ class JSError(Exception):
         return self is other
 
     def __repr__(self) -> str:
+        if self.is_primitive:
+            return f"<thrown {self.value!r}>"
         extra = "".join(f" {k}={v!r}" for k, v in (("code", self.code), ("status", self.status)) if v is not None)
-        return f"<{self.name}{extra}: {self.message}>"
+        label = f"{self.name or 'Object'} (plain)" if self.plain else self.name
+        return f"<{label}{extra}: {self.message}>"
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.value) if self.is_primitive else self.message
 
     def links(self) -> Iterator[tuple[str, Any]]:
-        """(link, target) pairs in a fixed order; `errors[]` entries are named `errors[i]`."""
+        """(link, target) pairs in a fixed order; `errors[]` entries are named `errors[i]`. Targets may be
+        JSErrors or primitives."""
         for link in LINKS:
             target = getattr(self, link)
             if target is not None:
@@ -73,7 +115,12 @@ class JSError(Exception):
 
 
 def walk(err: Any, *, links: tuple[str, ...] = LINKS + ("errors",), max_depth: int | None = None) -> Iterator[JSError]:
-    """Every JSError reachable from `err` (depth-first, each once, cycle-safe)."""
+    """Every JSError reachable from `err` (depth-first, each once, cycle-safe).
+
+    Plain objects (`plain=True`) are yielded: they are nodes of the graph a JS classifier walks (`err.error`
+    of an SDK error is often a plain `{code, message}`). Primitives (a string `reason`) are not: they are
+    leaves with no links; read them from their parent's link.
+    """
     seen: set[int] = set()
     stack: list[tuple[Any, int]] = [(err, 0)]
     direct = [link for link in LINKS if link in links]  # the children `node.links()` would give, in its order
@@ -262,69 +309,9 @@ def wrap(inner: Any, *, link: str = "cause", message: str | None = None, name: s
     return JSError(text, name=name, kind="wrapper", **{link: inner})
 
 
-# --- serialization: the wire/schedule form of an error graph (cycles allowed) ---------------------------
-
-
-def to_graph(err: JSError) -> dict[str, Any]:
-    """Serialize an error graph: nodes numbered in DFS order from the root (deterministic)."""
-    ids: dict[int, int] = {}
-    order: list[JSError] = []
-
-    def number(node: JSError) -> int:
-        if id(node) not in ids:
-            ids[id(node)] = len(order)
-            order.append(node)
-            for _, target in node.links():
-                if isinstance(target, JSError):
-                    number(target)
-        return ids[id(node)]
-
-    number(err)
-    nodes = []
-    for node in order:
-        entry: dict[str, Any] = {"id": ids[id(node)], "kind": node.kind, "name": node.name, "message": node.message}
-        if node.code is not None:
-            entry["code"] = node.code
-        if node.status is not None:
-            entry["status"] = node.status
-        if node.fields:
-            entry["fields"] = dict(sorted(node.fields.items()))
-        for link in LINKS:
-            target = getattr(node, link)
-            if isinstance(target, JSError):
-                entry[link] = ids[id(target)]
-        if node.errors:
-            entry["errors"] = [ids[id(t)] for t in node.errors if isinstance(t, JSError)]
-        nodes.append(entry)
-    return {"root": 0, "nodes": nodes}
-
-
-def from_graph(graph: dict[str, Any]) -> JSError:
-    """Inverse of `to_graph` (links restored, cycles included)."""
-    made = {
-        n["id"]: JSError(
-            n.get("message", ""),
-            name=n.get("name", "Error"),
-            code=n.get("code"),
-            status=n.get("status"),
-            kind=n.get("kind", "plain"),
-            fields=n.get("fields"),
-        )
-        for n in graph["nodes"]
-    }
-    for n in graph["nodes"]:
-        node = made[n["id"]]
-        for link in LINKS:
-            if link in n:
-                setattr(node, link, made[n[link]])
-        if "errors" in n:
-            node.errors = [made[i] for i in n["errors"]]
-    return made[graph["root"]]
-
-
 def describe(err: Any, *, limit: int = 6) -> str:
     """One line a human can read: `AbortError ⟶reason SessionWriteLockTimeoutError`."""
-    if not isinstance(err, JSError):
+    if not isinstance(err, JSError) or err.is_primitive:
         return repr(err)
     parts = [err.name]
     node: Any = err

@@ -21,14 +21,15 @@ import weakref
 from pathlib import Path
 from typing import Any, NoReturn
 
-from simharness.model.errors import session_takeover, to_graph
+from simharness.model.errors import JSError, session_takeover
 from simharness.model.exceptions import BridgeError, RunStalled, TargetError
+from simharness.model.graph import from_graph, to_graph
 from simharness.targets.child import die_with_parent, kill_and_clean
-from simharness.targets.locate import TAKEOVER_NAME, Located, coordination_marks
+from simharness.targets.locate import BRIDGE_CLASSES, PROBE_SYMBOLS, TAKEOVER_NAME, Located, coordination_marks
 from simharness.targets.nodejs import NodeBinary
 
 BRIDGE = Path(__file__).with_name("bridge.mjs")
-BRIDGE_PROTOCOL = 1
+BRIDGE_PROTOCOL = 2  # 2: faithful error graphs (simharness.model.graph) and the `probe` message
 #: Seconds to wait for any one message before calling the bridge hung (`SIMHARNESS_BRIDGE_TIMEOUT`).
 DEFAULT_TIMEOUT = 30.0
 #: Importing a release's chunks takes a few seconds; allow more for the first message.
@@ -64,17 +65,22 @@ def plugins() -> str:
 class Bridge:
     """One Node process running `bridge.mjs` against one dist."""
 
-    def __init__(self, spec: str, located: Located, node: NodeBinary, *, timeout: float | None = None) -> None:
+    def __init__(
+        self, spec: str, located: Located, node: NodeBinary, *, timeout: float | None = None, extra: dict[str, Any] | None = None
+    ) -> None:
         self.spec, self.located, self.node = spec, located, node
         self.timeout = timeout if timeout is not None else _timeout()
         self._home = tempfile.mkdtemp(prefix="simharness-node-home-")
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 — closed by close(); a file, so Node never blocks on stderr
-        classes = sorted({*coordination_marks()[0], TAKEOVER_NAME})  # built as the release's own classes
+        # Built as the release's own classes where it exports them (instanceof), else by name.
+        classes = sorted({*coordination_marks()[0], TAKEOVER_NAME, *BRIDGE_CLASSES, "FailoverError", "SessionWriteLockTimeoutError"})
         config = {
             "dist": located.dist,
             "symbols": {k: {"file": v.file, "export": v.export} for k, v in located.symbols.items()},
             "classes": classes,
+            "probes": list(PROBE_SYMBOLS),
             "parentPid": os.getpid(),
+            **(extra or {}),  # the benchmark's `floor` (bridge.mjs's pure-Node loop)
         }
         # A scrubbed environment: the user's OPENCLAW_* settings, auth profiles and NODE_OPTIONS stay out; an
         # empty HOME means no auth-profile store, so no cooldown logic runs and nothing is read from ~.
@@ -217,6 +223,19 @@ class Bridge:
         self._send(msg)
         return self.next_for(call)
 
+    def probe(self, fn: str, *args: Any, now: float = 0) -> dict[str, Any]:
+        """Call the dist's own `fn` (one of `hello["probes"]`, or "$inspect") on `args` and return Node's reply:
+        {"ok": True, "value": graph} | {"ok": False, "error": graph} | {"ok": False, "missing": True}.
+
+        An arg is a JSError (sent as its graph), `UNDEFINED`, or a JSON value passed as the JS value it is
+        (a context object such as {"provider": "openrouter"}). Format: /work/notes/protocol15.md."""
+        call = self.new_call()
+        wire = [to_graph(a) if isinstance(a, JSError) else {"$undefined": True} if a is UNDEFINED else a for a in args]
+        reply = self.request(call, {"t": "probe", "call": call, "fn": fn, "args": wire, "now": now})
+        if reply.get("t") != "probe":
+            self.fail(f"protocol error: expected a probe reply, got {self.short(reply)}")
+        return reply
+
     def new_call(self) -> int:
         self._next_call += 1
         return self._next_call
@@ -237,6 +256,30 @@ class Bridge:
     def close(self) -> None:
         self._finalizer()
         atexit.unregister(self._finalizer)
+
+
+class _Undefined:
+    """JavaScript's `undefined` (a probe argument or result; JSON's null is None)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "undefined"
+
+
+UNDEFINED: Any = _Undefined()
+
+
+def probe_value(reply: dict[str, Any]) -> Any:
+    """The Python value of a successful probe reply: a primitive as itself (`UNDEFINED` for undefined), an
+    object as a JSError graph (`simharness.model.graph.from_graph`)."""
+    graph = reply["value"]
+    root = next(n for n in graph["nodes"] if n["id"] == graph["root"])
+    if root.get("undefined"):
+        return UNDEFINED
+    if "value" in root:
+        return root["value"]
+    return from_graph(graph)
 
 
 def smoke_test(spec: str, located: Located, node: NodeBinary) -> str | None:

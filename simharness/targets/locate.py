@@ -25,7 +25,7 @@ from typing import Any
 from simharness.model import errors as E
 from simharness.model import kinds as K
 from simharness.model.exceptions import TargetError
-from simharness.model.kinds import PROVIDER_KINDS
+from simharness.model.kinds import PROVIDER_KINDS, PROVIDER_RULE_KINDS
 from simharness.model.target import Profile
 
 #: Symbols the bridge imports (class or function definitions, exported under some alias).
@@ -34,10 +34,24 @@ SYMBOLS = ("runWithModelFallback", "SessionWriteLockTimeoutError", "EmbeddedAtte
 #: model-ref lookup rescans the plugin directories (openclaw's own steady state has it published).
 RUNTIME_SYMBOLS = ("loadPluginMetadataSnapshot", "setCurrentPluginMetadataSnapshot")
 TAKEOVER_NAME = "EmbeddedAttemptSessionTakeoverError"
+#: Optional, for the bridge: classes its driver tests with `instanceof` (built as the release's own when exported)
+#: and the classifier functions the bridge's `probe` message calls (docs: /work/notes/protocol15.md, bridge.mjs).
+BRIDGE_CLASSES = (
+    "LiveSessionModelSwitchError", "MissingAgentHarnessError", "CommandLaneTaskTimeoutError", "FallbackSummaryError",
+    "AgentRunTerminalOutcomeError", "SandboxProvisioningError",  # 9.x: recognised by instanceof only
+)  # fmt: skip
+PROBE_SYMBOLS = (
+    "resolveFailoverReasonFromError", "coerceToFailoverError", "isTimeoutError", "resolveFailoverStatus",
+    "describeFailoverError", "isFailoverError", "isLikelyContextOverflowError", "classifyFailoverReason",
+    "classifyFailoverSignal", "isFallbackSummaryError", "isCommandLaneTaskTimeoutError", "isMissingAgentHarnessError",
+    "isNonProviderRuntimeCoordinationError", "resolveModelFallbackError",
+)  # fmt: skip
 #: JavaScript's own error names: a runtime "defining" one of these says nothing about its kinds.
 GENERIC_NAMES = frozenset({"Error", "AbortError", "TypeError", "RangeError", "AggregateError", "SuppressedError", ""})
 #: Bump when what a scan records changes; cached installs with another value are scanned again.
-LOCATE_SCHEMA = 2
+LOCATE_SCHEMA = 6
+#: Provider rules and the function that implements each in the core classifier (absent: a plugin's, not judged).
+RULE_FUNCTIONS = {"provider_rule_billing": "isOpenRouterKeyBudgetLimitExceededError"}
 
 
 @cache
@@ -124,6 +138,7 @@ class Located:
     #: Informational only (never read for the profile): the names in the runtime's own coordination set.
     coordination_names: list[str] = field(default_factory=list)
     predicate: str = ""  # informational: the coordination predicate the driver applies ("" = none)
+    rules: list[str] = field(default_factory=list)  # provider rules its core classifier implements (RULE_FUNCTIONS)
     schema: str = ""  # `scan_key()` of the scan that made this; another value means: scan again
 
     def to_json(self) -> dict[str, Any]:
@@ -141,6 +156,7 @@ class Located:
             list(doc.get("codes", [])),
             list(doc.get("coordination_names", [])),
             doc.get("predicate", ""),
+            list(doc.get("rules", [])),
             str(doc.get("schema", "")),
         )
 
@@ -168,7 +184,8 @@ class Located:
             "isNonProviderRuntimeCoordinationError": "isNonProviderRuntimeCoordinationError",
             "resolveModelFallbackError": "resolveModelFallbackError(err).kind === 'coordination'",
         }.get(self.predicate, self.predicate)
-        return Profile(name, frozenset(PROVIDER_KINDS | coordination), f"openclaw {self.version}: {generation}")
+        rules = PROVIDER_RULE_KINDS & set(self.rules)
+        return Profile(name, frozenset(PROVIDER_KINDS | rules | coordination), f"openclaw {self.version}: {generation}")
 
 
 def dist_dir(path: Path) -> Path:
@@ -218,16 +235,20 @@ def locate(path: Path, label: str) -> Located:
     names: set[str] = set()
     codes: set[str] = set()
     coordination: set[str] = set()
+    rules: set[str] = set()
     candidates: dict[str, list[Symbol]] = {}
     imports: dict[str, set[str]] = {}
     marks = (*by_name, *by_code)
-    watched = (*SYMBOLS, *RUNTIME_SYMBOLS, *classes, "isNonProviderRuntimeCoordinationError", "resolveModelFallbackError")
+    classes += [c for c in BRIDGE_CLASSES if c not in classes]
+    importable = (*SYMBOLS, *RUNTIME_SYMBOLS, *PROBE_SYMBOLS, *classes)
+    watched = importable  # the coordination predicates are probe symbols too
     for chunk in chunks:
         try:
             source = chunk.read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
             raise TargetError(f"{label}: cannot read {chunk}: {exc.strerror}") from None
         present = [w for w in watched if w in source]
+        rules.update(rule for rule, fn in RULE_FUNCTIONS.items() if fn in source and _defines(source, fn))
         if any(m in source for m in marks):
             defined_names, defined_codes = defined_errors(source)
             names.update(n for n in defined_names if n in by_name)
@@ -237,7 +258,7 @@ def locate(path: Path, label: str) -> Located:
         imports[chunk.name] = {Path(a or b).name for a, b in _IMPORT_FROM.findall(source)}
         exports = _exports(source)
         for sym in present:
-            if (sym in SYMBOLS or sym in RUNTIME_SYMBOLS or sym in classes) and sym in exports and _defines(source, sym):
+            if sym in importable and sym in exports and _defines(source, sym):
                 candidates.setdefault(sym, []).append(Symbol(chunk.name, exports[sym]))
         if "isNonProviderRuntimeCoordinationError" in present and _defines(source, "isNonProviderRuntimeCoordinationError"):
             if re.search(r"resolveModelFallbackError\([^)]*\)\.kind\s*===\s*\"coordination\"", source):
@@ -259,4 +280,5 @@ def locate(path: Path, label: str) -> Located:
     found.names = sorted(names)
     found.codes = sorted(codes)
     found.coordination_names = sorted(coordination)
+    found.rules = sorted(rules)
     return found

@@ -23,8 +23,9 @@ from typing import Any
 
 import simpy
 
-from simharness.model.errors import JSError, from_graph, to_graph
+from simharness.model.errors import JSError
 from simharness.model.exceptions import BridgeError, TargetError
+from simharness.model.graph import from_graph, to_graph
 from simharness.model.target import CallContext, Candidate, OnErrorFn, Profile, RunFn
 from simharness.targets.bridge import Bridge
 from simharness.targets.cache import quiet, stderr_progress
@@ -43,6 +44,7 @@ class NodeTarget:
             version = spec[len("openclaw@") :]
             done = installed(version) or install(version, stderr_progress if progress else quiet)
             located = done.located
+            compile_cache = str(done.directory / "compile-cache")  # V8's compiled chunks, kept per release
             located.dist = str(dist_dir(done.package))
             node = find_node(located.engines, spec) if os.environ.get("SIMHARNESS_NODE") else done.node
         elif spec.startswith("node-dist:"):
@@ -54,12 +56,17 @@ class NodeTarget:
                 raise TargetError(f"{spec}: no such directory {path}")
             located = locate(path, spec)
             node = find_node(located.engines, spec, stderr_progress if progress else quiet)
+            compile_cache = None  # never written into a directory of the user's
         else:
             raise TargetError(f"{spec}: not a Node target (expected openclaw@VERSION or node-dist:PATH)")
         self.located, self.node = located, node
+        self.compile_cache = compile_cache
         self.profile: Profile = located.profile()
         self._bridge: Bridge | None = None
         self._dead: BridgeError | None = None
+        #: When a list, each driver call appends {"chain", "now", "results": [(reply sent to Node, what run did)]}:
+        #: the benchmark replays them in a pure-Node loop (the floor) and through the bridge without the world.
+        self.recording: list[dict[str, Any]] | None = None
         self.bridge()  # start Node now, not inside a run: importing a release's chunks takes seconds
 
     # The world reads this to know which fields a takeover check compares (the real runtime's own check).
@@ -71,7 +78,8 @@ class NodeTarget:
         if self._dead is not None:
             raise self._dead
         if self._bridge is None:
-            self._bridge = Bridge(self.spec, self.located, self.node, timeout=self._timeout)
+            extra = {"compileCache": self.compile_cache} if self.compile_cache else {}
+            self._bridge = Bridge(self.spec, self.located, self.node, timeout=self._timeout, extra=extra)
         return self._bridge
 
     def close(self) -> None:
@@ -92,6 +100,10 @@ class NodeTarget:
         produced: list[Any] = []  # what `run` returned, by success: Node's `valueRef` indexes this
         finished = False
         env = ctx.env
+        results: list[tuple[dict[str, Any], Any]] | None = None
+        if self.recording is not None:
+            results = []
+            self.recording.append({"chain": [list(c) for c in candidates], "now": env.now, "results": results})
         try:
             msg = bridge.request(wire, {"t": "start", "call": wire, "chain": [list(c) for c in candidates], "now": env.now})
             while True:
@@ -102,9 +114,13 @@ class NodeTarget:
                     except JSError as err:
                         thrown.append(err)
                         reply = {"t": "result", "call": wire, "ok": False, "error": to_graph(err), "now": env.now}
+                        if err.caller_aborted:  # the caller's signal fired (a user abort): Node aborts the one it passed
+                            reply["abortCaller"] = True
                     else:
                         produced.append(value)
                         reply = {"t": "result", "call": wire, "ok": True, "value": _wire_value(value), "now": env.now}
+                    if results is not None:
+                        results.append((reply, thrown[-1] if not reply["ok"] else value))
                     msg = bridge.request(wire, reply)
                 elif kind == "onError":
                     error = self._error(bridge, msg, thrown)
@@ -143,7 +159,7 @@ class NodeTarget:
             return thrown[ref]  # the very object `run` threw: identity preserved
         graph = msg.get("error")
         try:
-            return from_graph(graph) if isinstance(graph, dict) else JSError("(no error)", name="NonError")
+            return from_graph(graph, thrown) if isinstance(graph, dict) else JSError("(no error)", name="NonError")
         except (KeyError, TypeError, IndexError):
             bridge.fail(f"protocol error: malformed error graph {bridge.short(graph)}")
 
