@@ -49,7 +49,7 @@ _DRIVER_CODE = os.path.join(_PACKAGE, "drivers") + os.sep
 #: harness bug by itself.
 _SUPPORT_CODE = tuple(
     os.path.join(_PACKAGE, *f.split("/"))
-    for f in ("drivers/__init__.py", "drivers/recognize.py", "drivers/classifier.py", "drivers/classifier_patterns.py", "model/errors.py")
+    for f in ("drivers/__init__.py", "drivers/recognize.py", "drivers/classifier.py", "drivers/classifier_patterns.py", "drivers/classifier_signal.py", "model/errors.py")
 )
 #: The world's own code (the rest of the package is the harness): an exception whose innermost frame is in
 #: either is the harness's own — a bug, or the choice source ending a run (Hypothesis's StopTest) — never the driver's.
