@@ -292,7 +292,7 @@ PROFILES = {
     ),
     "borrowed-embedded-lock": (
         "SIMHARNESS_PROFILE = Profile('embedded-lock', PROVIDER_KINDS)",
-        "named 'embedded-lock' like the built-in profile but has other kinds (lacks lock_timeout, takeover)",
+        "named 'embedded-lock' like the built-in profile but has other kinds (lacks lock_timeout, provider_rule_billing, takeover)",
     ),
 }
 

@@ -85,16 +85,26 @@ def _digest(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
 
 
+#: The invariant ids the pinned verdict digests cover. An id added later adds a zero-count key to every run's
+#: verdicts; it is left out of the digest, and named beside it if it ever counts anything on a pinned world.
+PINNED_INVARIANTS = (
+    "coordination-single-run", "explicit-metadata-advances", "summary-honest", "success-stops", "no-idle-burn",
+    "lock-exclusive", "no-silent-overwrite", "deterministic", "terminates", "driver-contract", "terminal-stops",
+)
+
+
 def fingerprint(result: RunResult) -> dict[str, str]:
     v = result.verdicts
+    later = [k for k in v.checked if k not in PINNED_INVARIANTS and (v.checked[k] or v.not_applicable[k])]
     verdicts = {
-        "checked": v.checked,
-        "not_applicable": v.not_applicable,
+        "checked": {k: v.checked[k] for k in PINNED_INVARIANTS},
+        "not_applicable": {k: v.not_applicable[k] for k in PINNED_INVARIANTS},
         "violations": [[x.invariant, x.message, x.at, x.call] for x in v.violations],
         "situations": sorted(v.situations),
     }
     choices = [[c.label, c.value, list(c.options)] for c in result.choices]
-    return {"trace": result.trace_sha256, "choices": _digest(choices), "verdicts": _digest(verdicts)}
+    digest = _digest(verdicts) + ("+" + ",".join(later) if later else "")
+    return {"trace": result.trace_sha256, "choices": _digest(choices), "verdicts": digest}
 
 
 def compute(sources: dict[str, Any]) -> dict[str, dict[str, list[dict[str, str]]]]:

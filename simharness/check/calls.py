@@ -42,7 +42,6 @@ class Call:
     halt: Stop | None = None  # `stop(call)`, worked out once when the pass is done (`CallLog.finish`): six checkers ask
 
 
-
 class Stop(NamedTuple):
     """The attempt whose outcome must end the call: a success, a coordination error or a terminal error."""
 
@@ -138,3 +137,56 @@ class CallLog:
         for c in self.calls.values():
             c.has_outcome = c.end is not None and c.end.kind != EventKind.CALL_CRASH
             c.halt = stop(c)
+
+
+# --- live model switches: the one failure that moves the chain somewhere other than the next candidate -------------
+
+
+def same_model(candidate: str, target: str) -> bool:
+    """openclaw's `modelKey` equality for `provider/model` strings (a model id may already carry its provider)."""
+
+    def key(ref: str) -> str:
+        provider, _, model = ref.partition("/")
+        p, m = provider.strip(), model.strip()
+        if not p or not m:
+            return p or m
+        return m if m.lower().startswith(f"{p.lower()}/") else f"{p}/{m}"
+
+    return key(candidate) == key(target)
+
+
+def switch_jump(chain: list[str], position: int, target: str) -> int | None:
+    """Where a live model switch thrown at chain `position` must go: the first later candidate that is its target."""
+    for j in range(position + 1, len(chain)):
+        if same_model(chain[j], target):
+            return j
+    return None
+
+
+def chain_positions(c: Call) -> list[int]:
+    """The chain position each attempt should have run at: one after the previous attempt's, except after a live
+    model switch whose target lies ahead (`run.raise`'s `switch`), which jumps there. Without switches: 0, 1, 2..."""
+    chain: list[str] = c.start.data["chain"]
+    out: list[int] = []
+    position = 0
+    for _, outcome in c.runs:
+        out.append(position)
+        target = None if outcome is None else outcome.data.get("switch")
+        jump = None if target is None else switch_jump(chain, position, target)
+        position = position + 1 if jump is None else jump
+    return out
+
+
+def jumped(c: Call) -> frozenset[int]:
+    """The attempts that were live model switches to a later candidate: no attempt is recorded for them."""
+    if not any(outcome is not None and "switch" in outcome.data for _, outcome in c.runs):
+        return frozenset()  # the common case, on the judge's hot path
+    chain: list[str] = c.start.data["chain"]
+    positions = chain_positions(c)
+    return frozenset(
+        i
+        for i, (_, outcome) in enumerate(c.runs)
+        if outcome is not None
+        and outcome.data.get("switch") is not None
+        and switch_jump(chain, positions[i], outcome.data["switch"]) is not None
+    )

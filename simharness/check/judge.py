@@ -3,9 +3,10 @@
 The checkers, one module per invariant in `check/invariants/` (ids in `model.kinds.INVARIANTS`):
 
 - per call, in this order (`CALL_CHECKERS`): terminates, driver-contract, explicit-metadata-advances,
-  success-stops, coordination-single-run, no-idle-burn, terminal-stops, summary-honest;
+  success-stops, coordination-single-run, no-idle-burn, terminal-stops, summary-honest, harness-fails-closed,
+  switch-goes-to-target;
 - across calls, fed each event of the kinds they subscribe to (`EVENT_CHECKERS`): lock-exclusive, then
-  no-silent-overwrite.
+  no-silent-overwrite, then same-failure-same-decision (one world's shaped failures, compared across calls).
 - `deterministic` needs two runs of the same seed: `explore.suite` judges it by replay, not here.
 
 Violations come out per call (calls in the order they started, each call's verdicts in checker order), then
@@ -25,14 +26,17 @@ from simharness.check.invariants import (
     coordination_single_run,
     driver_contract,
     explicit_metadata_advances,
+    harness_fails_closed,
     no_idle_burn,
     success_stops,
     summary_honest,
+    switch_goes_to_target,
     terminal_stops,
     terminates,
 )
 from simharness.check.invariants.lock_exclusive import LockExclusive
 from simharness.check.invariants.no_silent_overwrite import NoSilentOverwrite
+from simharness.check.invariants.same_failure_same_decision import SameFailureSameDecision
 from simharness.check.situations import SituationTally
 from simharness.check.verdicts import Verdicts
 from simharness.model.target import Profile
@@ -48,9 +52,11 @@ CALL_CHECKERS: tuple[CallChecker, ...] = (
     no_idle_burn.judge,
     terminal_stops.judge,
     summary_honest.judge,
+    harness_fails_closed.judge,
+    switch_goes_to_target.judge,
 )
 #: Checkers that follow state across calls, in the order their verdicts are listed (after every call's).
-EVENT_CHECKERS = (LockExclusive, NoSilentOverwrite)
+EVENT_CHECKERS = (LockExclusive, NoSilentOverwrite, SameFailureSameDecision)
 
 
 def check(trace: Trace, profile: Profile) -> Verdicts:

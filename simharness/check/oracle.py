@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from simharness.model.errors import JSError, walk
-from simharness.model.kinds import COORDINATION_KINDS, EXPLICIT_KINDS
+from simharness.model.kinds import COORDINATION_KINDS, EXPLICIT_KINDS, VOCABULARY_CATEGORY
 
 #: The reason a correct driver names for a root error of this kind in its "All models failed" summary.
 EXPECTED_REASON = {
@@ -19,6 +19,10 @@ EXPECTED_REASON = {
     "overloaded": "overloaded",
     "stream_overloaded": "overloaded",
     "timeout": "timeout",
+    # provider-dependent: the same 403 "API key budget limit exceeded" (openclaw 2026.5.20, probed: billing only with
+    # an OpenRouter candidate's provider as the classifier's hint)
+    "provider_rule_billing": "billing",
+    "provider_rule_auth": "auth",
 }
 
 #: openclaw's classifiers stop walking at this depth; the world never nests deeper.
@@ -26,7 +30,11 @@ MAX_DEPTH = 25
 
 
 def category_of(err: Any) -> str:
-    """One of: explicit, coordination, terminal, timeout, unknown.
+    """One of: explicit, coordination, terminal, timeout, switch, unknown.
+
+    The rest of openclaw's vocabulary (opt-in faults) has its ground truth in `model.kinds.VOCABULARY_CATEGORY`:
+    a command-lane timeout, a missing harness and an overflow behind a cause are terminal, a live model switch
+    is `switch`, aborts with a timeout inside and network codes are timeouts, a thrown FailoverError explicit.
 
     - terminal: context overflow, or a user abort with nothing coordination-like inside (rethrown, not advanced)
     - explicit: explicit provider metadata (429/5xx status, provider code) anywhere in the graph wins, even over a
@@ -46,6 +54,9 @@ def category_of(err: Any) -> str:
         return "coordination"
     if err.kind == "abort":
         return "terminal"
+    vocabulary = [VOCABULARY_CATEGORY[k] for k in (node.kind for node in walk(err, max_depth=MAX_DEPTH)) if k in VOCABULARY_CATEGORY]
+    if vocabulary:  # the rest of openclaw's vocabulary (opt-in faults): the first such node's ground truth
+        return vocabulary[0]
     if "timeout" in kinds:
         return "timeout"
     return "unknown"
@@ -81,3 +92,11 @@ def root_kind(err: Any) -> str:
         if node.kind not in ("wrapper", "plain"):
             return node.kind
     return "plain"
+
+
+def switch_target(err: Any) -> str | None:
+    """Where a live model switch asks to go (`provider/model`, the chain's candidate format), or None when `err`
+    is not one. Ground truth from what the world built: the top-level `model_switch` error's own fields."""
+    if not isinstance(err, JSError) or err.kind != "model_switch":
+        return None
+    return f"{err.fields.get('provider', '')}/{err.fields.get('model', '')}"

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from simharness.check.calls import Call, Handlers
 from simharness.check.verdicts import Verdicts
-from simharness.model.kinds import EventKind
+from simharness.model.kinds import VOCABULARY_SITUATIONS, EventKind
 from simharness.model.trace import Event
 
 #: Situations one event marks by its kind alone.
@@ -30,6 +30,7 @@ class SituationTally:
     def __init__(self) -> None:
         self.situations: set[str] = set()
         self.in_flight = 0
+        self.shaped: set[tuple[str, str]] = set()  # (failure, form) of the `shaped` faults seen
         self.successes: list[Event] = []  # run.ok events with a value: `success_after_fallback` once calls are complete
 
     def _by_kind(self, index: int, e: Event) -> None:
@@ -44,8 +45,20 @@ class SituationTally:
             self.situations.add("provider_hang")
 
     def _fault(self, index: int, e: Event) -> None:
-        if e.data["fault"] == "rate_limit_nested_lock":
+        fault = e.data["fault"]
+        if fault == "rate_limit_nested_lock":
             self.situations.add("rate_limit_nested_lock")
+        elif fault in VOCABULARY_SITUATIONS:
+            self.situations.add(VOCABULARY_SITUATIONS[fault])
+        elif fault == "model_switch":
+            if e.data.get("last"):
+                self.situations.add("model_switch_on_last")
+            elif e.data["switch"] in ("later", "current"):
+                self.situations.add(f"model_switch_{e.data['switch']}")
+        elif fault == "shaped":
+            self.shaped.add((e.data["failure"], e.data["form"]))
+            if len({form for _, form in self.shaped}) > 1:
+                self.situations.add("shapes_compared")
 
     def _run_raise(self, index: int, e: Event) -> None:
         data, reached = e.data, self.situations

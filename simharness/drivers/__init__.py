@@ -8,10 +8,12 @@ Write your own driver against this module alone (`--target py:path/to/file.py:ru
   `RunFn` (`yield from run(provider, model)`), `OnErrorFn`, `DriverFn`;
 - the errors the world throws: `JSError` (name, message, code, status, links), and a constructor for every
   shape (`session_takeover`, `session_write_lock_timeout`, `coordination_error(kind, detail)`, `rate_limit`,
-  `overloaded`, ...) for your own unit tests; `ERROR_NAMES` / `ERROR_CODES`: each coordination kind's JS class
+  `overloaded`, ... and the rest of openclaw's vocabulary: `user_abort`, `model_switch`, `missing_harness`,
+  `shaped(failure, form)`, ...) for your own unit tests; `ERROR_NAMES` / `ERROR_CODES`: each coordination kind's JS class
   name and code, as the release that defines it builds it;
 - the contract's recognizers: `is_coordination_error`, `has_explicit_metadata`, `failover_reason`,
-  `ends_the_call`, `reachable` (recognize.py), and openclaw 2026.5.20's failover classifier as `classifier`
+  `ends_the_call`, `reachable`, and a live model switch's target (`live_switch_target`, `switch_index`: where
+  in the chain it asks to go) (recognize.py), and openclaw 2026.5.20's failover classifier as `classifier`
   (the release's, departures included: `classifier.is_coordination_error` is not the contract's);
 - profiles: `Profile` (declare `SIMHARNESS_PROFILE` in your module to say which kinds your runtime can throw),
   `ALL_KINDS_PROFILE` (the default for Python drivers), `EMBEDDED_LOCK_PROFILE`, and the kind sets.
@@ -26,7 +28,15 @@ Layer: drivers see only the vocabulary (`simharness.model`); nothing of the worl
 from __future__ import annotations
 
 from simharness.drivers import classifier
-from simharness.drivers.recognize import ends_the_call, failover_reason, has_explicit_metadata, is_coordination_error, reachable
+from simharness.drivers.recognize import (
+    ends_the_call,
+    failover_reason,
+    has_explicit_metadata,
+    is_coordination_error,
+    live_switch_target,
+    reachable,
+    switch_index,
+)
 from simharness.model.errors import (
     JSError,
     abort_error,
@@ -45,8 +55,32 @@ from simharness.model.errors import (
     stream_overloaded,
     wrap,
 )
-from simharness.model.kinds import COORDINATION_KINDS, COORDINATION_KINDS_IN_ORDER, EXPLICIT_KINDS, MECHANICS_KINDS, PROVIDER_KINDS
+from simharness.model.kinds import (
+    COORDINATION_KINDS,
+    COORDINATION_KINDS_IN_ORDER,
+    EXPLICIT_KINDS,
+    MECHANICS_KINDS,
+    PROVIDER_KINDS,
+    PROVIDER_RULE_KINDS,
+)
 from simharness.model.target import ALL_KINDS_PROFILE, EMBEDDED_LOCK_PROFILE, CallContext, Candidate, DriverFn, OnErrorFn, Profile, RunFn
+from simharness.model.vocabulary import (
+    budget_abort,
+    command_lane_timeout,
+    failover_thrown,
+    message_only,
+    missing_harness,
+    model_switch,
+    network_error,
+    no_body,
+    overflow_cause,
+    plain_object,
+    provider_abort,
+    provider_rule,
+    request_aborted,
+    shaped,
+    user_abort,
+)
 
 
 def _sample(kind: str) -> JSError:
@@ -60,7 +94,9 @@ def _sample(kind: str) -> JSError:
 #: Each coordination kind's JS error class name, as the release that defines it builds it.
 ERROR_NAMES: dict[str, str] = {kind: _sample(kind).name for kind in COORDINATION_KINDS_IN_ORDER}
 #: Each coordination kind's `code` (None: the class has none; it is recognised by name).
-ERROR_CODES: dict[str, str | None] = {kind: _sample(kind).code for kind in COORDINATION_KINDS_IN_ORDER}
+ERROR_CODES: dict[str, str | None] = {
+    kind: None if (c := _sample(kind).code) is None else str(c) for kind in COORDINATION_KINDS_IN_ORDER
+}
 
 __all__ = [
     "ALL_KINDS_PROFILE",
@@ -72,6 +108,7 @@ __all__ = [
     "EXPLICIT_KINDS",
     "MECHANICS_KINDS",
     "PROVIDER_KINDS",
+    "PROVIDER_RULE_KINDS",
     "CallContext",
     "Candidate",
     "DriverFn",
@@ -82,22 +119,39 @@ __all__ = [
     "abort_error",
     "auth_error",
     "billing_error",
+    "budget_abort",
     "classifier",
+    "command_lane_timeout",
     "context_overflow",
     "coordination_error",
     "ends_the_call",
     "explicit_wrapping",
     "failover_reason",
+    "failover_thrown",
     "has_explicit_metadata",
     "idle_timeout",
     "is_coordination_error",
+    "live_switch_target",
+    "message_only",
+    "missing_harness",
+    "model_switch",
+    "network_error",
+    "no_body",
+    "overflow_cause",
     "overloaded",
+    "plain_object",
+    "provider_abort",
+    "provider_rule",
     "rate_limit",
     "reachable",
+    "request_aborted",
     "request_timeout",
     "server_error",
     "session_takeover",
     "session_write_lock_timeout",
+    "shaped",
     "stream_overloaded",
+    "switch_index",
+    "user_abort",
     "wrap",
 ]

@@ -383,9 +383,13 @@ MUTANTS: dict[str, Mutant] = _all()
 def _later() -> dict[str, Mutant]:
     """Mutants added after the registry above, so that every earlier one keeps its `at mutants.py:N`."""
     from simharness.drivers.mutants_clock import WALL_CLOCK_COOLDOWN, wall_clock_cooldown
+    from simharness.drivers.mutants_fidelity import registered  # issue 15's driver-loop signals
 
     m = Mutant("wall-clock-cooldown", WALL_CLOCK_COOLDOWN, "explicit-metadata-advances", "mixed-faults", wall_clock_cooldown)
-    return {m.name: m}
+    return {m.name: m} | registered(Mutant)
 
 
 MUTANTS.update(_later())
+from simharness.drivers.mutants_shapes import registered as _shapes  # issue 15: mutants deciding by shape, last
+
+MUTANTS.update(_shapes(Mutant))

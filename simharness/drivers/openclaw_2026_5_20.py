@@ -3,10 +3,20 @@ behaviour, its departures included (a takeover behind an AbortError's `reason` w
 2026.8+ coordination error). Differential runs judge the real 2026.5.20 against this port; the embedded
 `reference` target is the contract instead (`reference.py`).
 
-Ported from the published dist (`dist/model-fallback-*.js`), keeping its order of checks exactly: the error
-comes back from `runFallbackCandidate` already coerced to a FailoverError when it classifies; a user abort is
-rethrown from there; then the coordination check (before any bookkeeping), the context-overflow rethrow, the
-unclassified-on-last-candidate rethrow, the recorded attempt, `onError`, and finally the summary.
+Ported from the published dist (`dist/model-fallback-BoGT_OvT.js`), keeping its order of checks exactly:
+
+- `runFallbackCandidate`: a `CommandLaneTaskTimeoutError` is rethrown before anything is classified; the error
+  is coerced to a FailoverError when it classifies (with the candidate's provider as the classifier's hint); a
+  user abort (an AbortError that is not a timeout and does not classify) is rethrown as it is;
+- the loop, on the (coerced) error: the coordination check (before any bookkeeping); a context overflow in the
+  message joined with its causes (`formatErrorMessage`) is rethrown; a `MissingAgentHarnessError` fails closed;
+  a `LiveSessionModelSwitchError` jumps to its target when the target is a later candidate (no attempt, no
+  `onError`), else it is recorded as an `unknown` FailoverError and the loop goes on, still without `onError`;
+  an unclassified error on the last candidate is rethrown raw; otherwise the attempt is recorded, `onError` is
+  called, and the next candidate runs;
+- `throwFallbackFailureSummary`: the last error when at most one attempt was recorded, else
+  `All models failed (N): p/m: <error> (<reason>) | ...` with its attempts (status and code only where the
+  error had them).
 
 Run it: `--target py:simharness/drivers/openclaw_2026_5_20.py:run_with_model_fallback`.
 """
@@ -18,16 +28,27 @@ from typing import Any
 
 import simpy
 
-from simharness.drivers import PROVIDER_KINDS, CallContext, Candidate, JSError, OnErrorFn, Profile, RunFn
+from simharness.drivers import PROVIDER_KINDS, PROVIDER_RULE_KINDS, CallContext, Candidate, JSError, OnErrorFn, Profile, RunFn
 from simharness.drivers import classifier as C
+from simharness.drivers.recognize import (
+    format_error_message,
+    is_command_lane_timeout,
+    is_missing_harness,
+    js_string,
+    live_switch_target,
+    switch_index,
+)
 
 #: The kinds 2026.5.x's runtime can throw, as its dist defines them (what `simharness target list` detects
 #: for the real 2026.5.18 and 2026.5.20): the embedded takeover, the session write lock, GatewayDrainingError.
 SIMHARNESS_PROFILE = Profile(
     "embedded-lock+runtime-coordination",
-    PROVIDER_KINDS | {"takeover", "lock_timeout", "gateway_draining"},
+    PROVIDER_KINDS | PROVIDER_RULE_KINDS | {"takeover", "lock_timeout", "gateway_draining"},
     "openclaw 2026.5.x (a faithful port)",
 )
+
+#: One recorded attempt: (provider, model, error text, reason, status, code), as `describeFailoverError` gives them.
+Attempt = tuple[str, str, str, str, Any, Any]
 
 
 def run_with_model_fallback(
@@ -38,43 +59,88 @@ def run_with_model_fallback(
     *,
     coordination_check: bool = True,
 ) -> Generator[simpy.Event, Any, Any]:
-    attempts: list[tuple[str, str, str, str]] = []  # (provider, model, error text, reason)
+    attempts: list[Attempt] = []
     last_error: JSError | None = None
     total = len(candidates)
-    for i, (provider, model) in enumerate(candidates):
+    i = 0
+    while i < total:
+        provider, model = candidates[i]
         try:
             result = yield from run(provider, model)
         except JSError as raw:
-            # runFallbackCandidate: coerce first; an abort that is not a timeout ends the call as it is
-            coerced = C.coerce_to_failover_error(raw, provider, model)
-            if C.should_rethrow_abort(raw) and coerced is None:
-                raise
-            err = coerced if coerced is not None else raw
+            err = candidate_error(raw, provider, model)  # may re-raise `raw` (command-lane timeout, user abort)
         else:
             return result
         if coordination_check and C.is_coordination_error(err):
             raise err  # a local coordination error: the same object, before any bookkeeping
-        if C.is_likely_context_overflow(err.message):
+        if C.is_likely_context_overflow(format_error_message(err)):
             raise err
-        known = C.is_failover_error(err)
+        if is_missing_harness(err):
+            raise err  # fails closed: no other model can run without the harness
+        normalized = C.coerce_to_failover_error(err, provider, model) or err
+        target = live_switch_target(err)
+        if target is not None:
+            jump = switch_index(target, candidates, i)
+            if jump is not None:
+                i = jump  # straight to the requested selection: no attempt recorded, no onError
+                continue
+            last_error = switch_failover(err, provider, model)
+            attempts.append(describe(provider, model, last_error))
+            i += 1  # recorded as an unknown failover, still without onError
+            continue
+        known = C.is_failover_error(normalized)
         if not known and i == total - 1:
             raise err
-        last_error = err
-        text, reason = C.describe_failover(err)
-        attempts.append((provider, model, text, reason))
-        on_error({"provider": provider, "model": model, "error": err, "attempt": i + 1, "total": total})
+        last_error = normalized if known else err
+        attempts.append(describe(provider, model, normalized))
+        on_error({"provider": provider, "model": model, "error": last_error, "attempt": i + 1, "total": total})
+        i += 1
     raise summary_error(attempts, last_error, total)
 
 
-def summary_error(attempts: list[tuple[str, str, str, str]], last_error: JSError | None, total: int) -> JSError:
-    """`throwFallbackFailureSummary`: the raw last error for at most one attempt, else `All models failed`."""
+def candidate_error(raw: JSError, provider: str, model: str) -> JSError:
+    """`runFallbackCandidate`'s catch: the error the loop sees (coerced when it classifies), or `raw` re-raised."""
+    if is_command_lane_timeout(raw):
+        raise raw  # the caller's own lane timeout: rethrown before it is classified
+    coerced = C.coerce_to_failover_error(raw, provider, model)
+    if C.should_rethrow_abort(raw) and coerced is None:
+        raise raw  # a user abort ends the call as it is
+    return coerced if coerced is not None else raw
+
+
+def switch_failover(err: JSError, provider: str, model: str) -> JSError:
+    """The `unknown` FailoverError a live switch with no later target becomes: its message, no status, no code."""
+    return JSError(err.message, name="FailoverError", kind="failover", fields={"reason": "unknown", "provider": provider, "model": model})
+
+
+def describe(provider: str, model: str, err: Any) -> Attempt:
+    """`describeFailoverError` as an attempt records it: error text (`rawError ?? message`), reason, status, code."""
+    if C.is_failover_error(err):
+        raw = err.fields.get("rawError")  # `rawError ?? message`: an empty rawError is kept
+        reason = err.reason if isinstance(err.reason, str) else err.fields.get("reason")  # a JS graph's own `reason`
+        return (provider, model, err.message if raw is None else str(raw), reason, err.status, err.code)
+    signal = C.signal_of(err)
+    return (provider, model, signal.message or js_string(err), C.failover_reason(err) or "unknown", signal.status, signal.code)
+
+
+def summary_error(attempts: Sequence[tuple[Any, ...]], last_error: JSError | None, total: int) -> JSError:
+    """`throwFallbackFailureSummary`: the raw last error for at most one attempt, else `All models failed`.
+
+    An attempt is `(provider, model, error text, reason[, status, code])`."""
     if len(attempts) <= 1 and last_error is not None:
         return last_error
-    parts = " | ".join(f"{p}/{m}: {text} ({reason})" for p, m, text, reason in attempts) or "unknown"
+    parts = " | ".join(f"{a[0]}/{a[1]}: {a[2]}" + (f" ({a[3]})" if a[3] else "") for a in attempts) or "unknown"
+    records = []
+    for a in attempts:
+        record = {"provider": a[0], "model": a[1], "error": a[2], "reason": a[3]}
+        status, code = (a[4], a[5]) if len(a) > 5 else (None, None)
+        record |= {k: v for k, v in (("status", status), ("code", code)) if v is not None}
+        records.append(record)
+    cause = last_error if isinstance(last_error, JSError) and not last_error.plain else None  # `instanceof Error` only
     return JSError(
         f"All models failed ({len(attempts) or total}): {parts}",
         name="FallbackSummaryError",
-        cause=last_error,
+        cause=cause,
         kind="summary",
-        fields={"attempts": [{"provider": p, "model": m, "error": t, "reason": r} for p, m, t, r in attempts]},
+        fields={"attempts": records},
     )

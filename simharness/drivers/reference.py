@@ -8,8 +8,17 @@ or runtime uses (`cause`, `error`, `reason`, `errors[]`, `suppressed`, within op
 and with no explicit provider metadata anywhere in the graph, is rethrown at once: the same object, before
 the error is coerced, recorded or reported. Explicit metadata (an HTTP status, a provider code such as
 `RESOURCE_EXHAUSTED`) wins, even over a coordination error nested inside: the driver advances. Everything
-else is 2026.5.20's own loop: coercion, user-abort and context-overflow rethrows, attempts, `onError`, and
-the `All models failed (N): ...` summary.
+else is 2026.5.20's own loop (`openclaw_2026_5_20.py`): the command-lane timeout and user-abort rethrows,
+coercion, the context-overflow rethrow (the message joined with its causes), a missing harness failing closed,
+a live model switch jumping to its target without `onError` (and never reaching the caller itself), attempts,
+`onError`, and the `All models failed (N): ...` summary.
+
+A second decision follows from the same contract (one provider failure, one decision: the
+`same-failure-same-decision` invariant): where 2026.5.20's classifier leaves an error unclassified although its
+shape names a provider failure — an HTTP status only in axios's `response.status` or in a thrown plain body's
+numeric `code`, or Anthropic's own "invalid x-api-key" text — the reference classifies it as that status would
+be (`recognize.contract_failover`), instead of rethrowing it raw on the last candidate. Real releases that do
+not are findings, not the contract.
 
 It recognizes errors the way a real driver can — by name, code and status — and never reads the world's
 `kind` labels (the recognizers are in `recognize.py`, public as `simharness.drivers`). This file is also a
@@ -26,7 +35,8 @@ import simpy
 
 from simharness.drivers import CallContext, Candidate, JSError, OnErrorFn, RunFn, is_coordination_error
 from simharness.drivers import classifier as C
-from simharness.drivers.openclaw_2026_5_20 import summary_error
+from simharness.drivers.openclaw_2026_5_20 import Attempt, candidate_error, describe, summary_error, switch_failover
+from simharness.drivers.recognize import contract_failover, format_error_message, is_missing_harness, live_switch_target, switch_index
 
 
 def run_with_model_fallback(
@@ -35,27 +45,41 @@ def run_with_model_fallback(
     run: RunFn,
     on_error: OnErrorFn,
 ) -> Generator[simpy.Event, Any, Any]:
-    attempts: list[tuple[str, str, str, str]] = []  # (provider, model, error text, reason)
+    attempts: list[Attempt] = []
     last_error: JSError | None = None
     total = len(candidates)
-    for i, (provider, model) in enumerate(candidates):
+    i = 0
+    while i < total:
+        provider, model = candidates[i]
         try:
             result = yield from run(provider, model)
         except JSError as raw:
             if is_coordination_error(raw):
                 raise  # a local coordination error: the same object, before coercion and any bookkeeping
-            coerced = C.coerce_to_failover_error(raw, provider, model)
-            if C.should_rethrow_abort(raw) and coerced is None:
-                raise  # a user abort ends the call as it is
-            err = coerced if coerced is not None else raw
+            err = candidate_error(raw, provider, model)  # a command-lane timeout or a user abort: rethrown as it is
+            if not C.is_failover_error(err):
+                err = contract_failover(err, provider, model) or err  # the shape hid the status from 5.20
         else:
             return result
-        if C.is_likely_context_overflow(err.message):
+        if C.is_likely_context_overflow(format_error_message(err)):
+            raise err  # in the message or anywhere in its cause chain
+        if is_missing_harness(err):
+            raise err  # fails closed
+        normalized = C.coerce_to_failover_error(err, provider, model) or err
+        target = live_switch_target(err)
+        if target is not None:
+            jump = switch_index(target, candidates, i)
+            if jump is not None:
+                i = jump  # straight to the requested selection: no attempt, no onError
+                continue
+            last_error = switch_failover(err, provider, model)  # never the switch itself (#58466)
+            attempts.append(describe(provider, model, last_error))
+            i += 1
+            continue
+        if not C.is_failover_error(normalized) and i == total - 1:
             raise err
-        if not C.is_failover_error(err) and i == total - 1:
-            raise err
-        last_error = err
-        text, reason = C.describe_failover(err)
-        attempts.append((provider, model, text, reason))
-        on_error({"provider": provider, "model": model, "error": err, "attempt": i + 1, "total": total})
+        last_error = normalized if C.is_failover_error(normalized) else err
+        attempts.append(describe(provider, model, normalized))
+        on_error({"provider": provider, "model": model, "error": last_error, "attempt": i + 1, "total": total})
+        i += 1
     raise summary_error(attempts, last_error, total)

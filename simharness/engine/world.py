@@ -21,6 +21,7 @@ from simpy.core import EmptySchedule
 from simharness.faults.provider import ProviderFaults
 from simharness.faults.runtime import RuntimeFaults
 from simharness.faults.swarm import choose_swarm
+from simharness.faults.vocabulary import VocabularyFaults
 from simharness.faults.wrapping import Wrapping
 from simharness.model import errors as E
 from simharness.model.choice import ChoiceSource
@@ -56,6 +57,7 @@ class World:
         self.providers = ProviderFaults(scenario, swarm)
         self.runtime = RuntimeFaults(scenario, swarm, choices)
         self.wrapping = Wrapping(scenario, swarm, choices)
+        self.vocabulary = VocabularyFaults(scenario, swarm, choices)  # opt-in faults of openclaw's whole vocabulary
 
     # errors get a uid when the world creates them, so identity survives into the trace
     def register(self, err: JSError) -> JSError:

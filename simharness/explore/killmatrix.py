@@ -1,8 +1,9 @@
 """The mutant kill matrix: every shipped mutant driver × every exploration strategy.
 
 A mutant is *killed* by a strategy when some shipped scenario, explored with that strategy within the budget
-(runs per scenario), yields a run that violates any invariant (every run is also replayed, so a driver that
-decides outside the choice source is caught as `deterministic`). Scenarios are tried in a sensible order per
+(runs per scenario), yields a run that violates the invariant the mutant targets (every run is also replayed, so a driver
+that decides outside the choice source is caught as `deterministic`); a violation of another invariant alone is
+not a kill. Scenarios are tried in a sensible order per
 mutant — the scenario the mutant declares as exposing it first, then the others by name — and the first kill
 ends the cell. A cell records the runs and wall seconds to that first kill, which scenario and invariant
 killed it, and the counterexample's size before and after shrinking (non-trivial choices). Wall seconds are
@@ -78,7 +79,8 @@ def kill(
     out_dir: Path | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> Cell:
-    """Explore until the first violation; shrink it; save its schedule under `out_dir/schedules/`."""
+    """Explore until the first violation of the mutant's own invariant; shrink it; save its schedule under
+    `out_dir/schedules/`."""
     from simharness.drivers.mutants import MUTANTS
 
     spec = MUTANTS[mutant]
@@ -94,7 +96,10 @@ def kill(
             again = replay(result.scenario, target, [c.value for c in result.choices], result.seed)
             if again.trace_sha256 != result.trace_sha256:
                 result.verdicts.violations.append(Violation("deterministic", "replaying the run gave a different trace", 0))
-        if result.verdicts.violations:
+        violated = {v.invariant for v in result.verdicts.violations}
+        # A kill counts only through the invariant the mutant targets: its shared loop may also trip an invariant
+        # on a shape it was never written for, which says nothing about the bug it stands for.
+        if violated and (not expected or expected in violated):
             found.append(result)
             return True
         return False
@@ -185,19 +190,85 @@ def run_matrix(
     budget: int = DEFAULT_BUDGET,
     out_dir: Path | None = None,
     on_cell: Callable[[Cell], None] | None = None,
+    jobs: int = 1,
 ) -> Matrix:
+    """Every (mutant, strategy) cell. With `jobs` > 1 the cells are dealt round-robin to that many worker
+    processes (`explore.parallel`); a cell is a pure function of its arguments (wall seconds aside), so the
+    matrix is the one a single process makes. Workers say each cell as it ends (`cell_line`, on stderr)
+    instead of calling `on_cell`. A worker that dies or a stop request raises `MatrixIncomplete`: a matrix
+    with cells missing could call a mutant that was never tried killed by no one, so none is made."""
     from simharness.drivers.mutants import MUTANTS
 
     names = list(mutants) if mutants else list(MUTANTS)
     matrix = Matrix(tuple(strategies), budget, seed, tuple(s.name for s in scenarios))
+    pairs = [(name, strategy) for name in names for strategy in strategies]
     for name in names:
         matrix.descriptions[name] = str(getattr(MUTANTS[name], "description", ""))
-        for strategy in strategies:
-            cell = kill(name, strategy, scenarios, seed=seed, budget=budget, out_dir=out_dir)
-            matrix.cells.append(cell)
-            if on_cell is not None:
-                on_cell(cell)
+    if jobs > 1 and len(pairs) > 1:
+        matrix.cells = _in_workers(pairs, scenarios, seed, budget, out_dir, min(jobs, len(pairs)))
+        return matrix
+    for name, strategy in pairs:
+        cell = kill(name, strategy, scenarios, seed=seed, budget=budget, out_dir=out_dir)
+        matrix.cells.append(cell)
+        if on_cell is not None:
+            on_cell(cell)
     return matrix
+
+
+class MatrixIncomplete(Exception):
+    """`--jobs`: some cells were not made (a worker died, or the run was stopped). `code`: the exit code."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def cell_line(cell: Cell) -> str:
+    state = f"killed in {cell.runs} runs by {cell.scenario}" if cell.killed else f"SURVIVED {cell.runs} runs"
+    return f"  {cell.mutant:<30} {cell.strategy:<11} {state}"
+
+
+def _kill_share(
+    pairs: Sequence[tuple[str, str]], scenarios: Sequence[Scenario], seed: int, budget: int, out_dir: Path | None
+) -> list[Cell]:
+    """In a worker process: its share of the cells, in order; stops between cells on a Ctrl-C, at once on a second."""
+    import sys
+
+    from simharness.explore.parallel import worker_stop
+
+    stop = worker_stop()
+    cells = []
+    for name, strategy in pairs:
+        with stop.interruptible():  # raises KeyboardInterrupt once a stop was requested
+            cell = kill(name, strategy, scenarios, seed=seed, budget=budget, out_dir=out_dir)
+        cells.append(cell)
+        print(cell_line(cell), file=sys.stderr, flush=True)
+    return cells
+
+
+def _in_workers(
+    pairs: Sequence[tuple[str, str]], scenarios: Sequence[Scenario], seed: int, budget: int, out_dir: Path | None, jobs: int
+) -> list[Cell]:
+    from simharness.explore.parallel import Workers
+
+    shares = [list(range(j, len(pairs), jobs)) for j in range(jobs)]
+    tasks = [([pairs[i] for i in share], list(scenarios), seed, budget, out_dir) for share in shares]
+    with Workers() as workers:
+        outcomes = workers.run(_kill_share, tasks)
+    for o in outcomes:
+        if o.error is not None and not isinstance(o.error, KeyboardInterrupt):
+            raise o.error
+    if workers.signum is not None:
+        raise MatrixIncomplete("interrupted: no kill matrix was written", 128 + int(workers.signum))
+    died = next((o for o in outcomes if o.died is not None), None)
+    if died is not None:
+        raise MatrixIncomplete(
+            f"worker {died.worker} of {jobs}: {died.died}; its cells are missing, so no kill matrix was written", died.code or 1
+        )
+    cells: dict[int, Cell] = {}
+    for share, o in zip(shares, outcomes):
+        cells.update(zip(share, o.value))
+    return [cells[i] for i in range(len(pairs))]
 
 
 def _md(text: object) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from simharness.model.choice import ChoiceSource
-from simharness.model.kinds import PROVIDER_FAULTS
+from simharness.model.kinds import PROVIDER_FAULTS, VOCABULARY_FAULTS
 from simharness.model.scenario import Scenario, with_rest
 
 #: Probability that a swarm run switches a feature off (Groce et al. use one half).
@@ -77,7 +77,7 @@ def features(scenario: Scenario) -> tuple[tuple[str, str], ...]:
     """The `(group, option)` switches of a scenario, in a fixed order."""
     out: list[tuple[str, str]] = []
     faults = {k for _, spec in scenario.providers for k, p in spec.faults if p > 0}
-    out.extend(("fault", k) for k in PROVIDER_FAULTS if k in faults)
+    out.extend(("fault", k) for k in PROVIDER_FAULTS + VOCABULARY_FAULTS if k in faults)
     out.extend(("runtime", k) for k, p in scenario.runtime_faults if p > 0)
     out.extend(("wrap.coordination", o) for o, w in scenario.wrap_coordination if w > 0 and o != "none")
     out.extend(("wrap.provider", o) for o, w in scenario.wrap_provider if w > 0 and o != "none")

@@ -23,6 +23,12 @@ INVARIANTS: dict[str, str] = {
     "driver-contract": "the driver ran the chain it was given: no exception or exit of its own, no result that `run` did not produce, "
     "no candidate outside the chain",
     "terminal-stops": "a context overflow or a user abort ends the call at once: no later candidate runs",
+    "harness-fails-closed": "a missing agent harness ends the call at once: no later candidate runs, no onError, "
+    "and the very same error reaches the caller",
+    "same-failure-same-decision": "within one world, one provider failure presented in different shapes (status, cause, "
+    "response.status, JSON body, stream error, finish_reason, friendly text, ...) gets the same fallback decision",
+    "switch-goes-to-target": "a live model switch runs its target next when the target lies ahead in the chain (else the "
+    "next candidate), reports no onError, and never reaches the caller itself",
 }
 
 #: `sometimes` assertions: situations a suite must reach for its passing verdict to mean something.
@@ -42,6 +48,23 @@ SITUATIONS: dict[str, str] = {
     "explicit_nested_coordination": "an explicit-metadata error (429/529/503) wrapping a coordination error of any kind reached the driver",
     "abort_wrapped_coordination": "a coordination error reached the driver as the reason of an AbortError",
     "runtime_coordination_wrapped": "a runtime's own coordination error (not the lock or takeover) reached the driver behind a wrapper",
+    # openclaw's whole vocabulary (opt-in provider faults, `VOCABULARY_FAULTS`)
+    "user_abort": "a user abort (an AbortError with nothing timeout-like inside) reached the driver",
+    "timeout_abort": "a provider abort with a string reason, or the run's own deadline (an AbortError around a TimeoutError), reached the driver",
+    "command_lane_timeout": "a CommandLaneTaskTimeoutError reached the driver",
+    "missing_harness": "a MissingAgentHarnessError reached the driver",
+    "model_switch_later": "a live model switch to a later candidate reached the driver",
+    "model_switch_current": "a live model switch to the candidate being attempted reached the driver",
+    "model_switch_on_last": "a live model switch reached the driver from the chain's last candidate",
+    "failover_thrown": "`run` threw a FailoverError of its own",
+    "plain_object": "`run` threw a plain object that is not an Error",
+    "network_error": "a Node network error with a code and no status (ECONNRESET, ENOTFOUND, ...) reached the driver",
+    "message_only": "a failure only its message names reached the driver",
+    "provider_rule": "a failure whose reason depends on the candidate's provider (OpenRouter's 403 budget limit) reached the driver",
+    "no_body": "an HTTP 400/422 with no body reached the driver",
+    "overflow_cause": "a context overflow behind a cause reached the driver",
+    "detail_code": "a provider code only in `detail.code` reached the driver",
+    "shapes_compared": "one world presented its provider failure in two or more shapes (`same-failure-same-decision` compared them)",
 }
 
 
@@ -103,6 +126,10 @@ PROVIDER_FAULTS = (
 PROVIDER_KINDS = frozenset(
     {"rate_limit", "overloaded", "server_error", "auth", "billing", "timeout", "context_overflow", "abort", "wrapper", "plain"}
 )
+#: Classification rules a runtime may ship in a provider plugin instead of its core classifier: from 2026.8.1
+#: openclaw's OpenRouter budget rule lives in `extensions/openrouter`, which the bridge does not load (bundled
+#: plugins are off). A target is judged on such a rule only where its profile has it (detected from the dist).
+PROVIDER_RULE_KINDS = frozenset({"provider_rule_billing"})
 #: Provider failures that carry explicit failover metadata (a numeric HTTP status or provider code).
 EXPLICIT_KINDS = frozenset({"rate_limit", "overloaded", "server_error", "auth", "billing"})
 
@@ -157,3 +184,80 @@ EXPLICIT_LINKS = ("cause", "error", "reason", "errors")
 
 #: How another writer touches a session file.
 WRITER_KINDS = ("append", "rewrite")
+
+# --- openclaw's whole error vocabulary (issue 15): opt-in, a scenario asks for each by name -------------------
+
+#: Provider faults beyond `PROVIDER_FAULTS`, kept apart so that nothing drawn from that table (the public
+#: `faults()` strategy, swarm switches of existing scenarios) moves: each is a shape openclaw's own tests use.
+VOCABULARY_FAULTS = (
+    "user_abort",  # AbortError, nothing timeout-like inside: the user stopped the run (ends the call)
+    "provider_abort",  # AbortError with a string `reason` ("reason: abort", "deadline exceeded"): a timeout
+    "budget_abort",  # the run's own deadline: AbortError whose `reason` is a TimeoutError (AbortSignal.timeout)
+    "command_lane_timeout",  # CommandLaneTaskTimeoutError: the command lane's task deadline (ends the call)
+    "missing_harness",  # MissingAgentHarnessError: the requested agent harness is not registered (fails closed)
+    "model_switch",  # LiveSessionModelSwitchError naming a target candidate ([vocabulary] switch_target)
+    "failover_thrown",  # a FailoverError `run` threw itself (reason, status, provider, model)
+    "plain_object",  # a thrown plain non-Error object: {error: {code: 429, status: "RESOURCE_EXHAUSTED"}}
+    "network",  # a Node network error with a code and no status (ECONNRESET, ETIMEDOUT, ENOTFOUND, EAI_AGAIN...)
+    "message_only",  # a failure only its message tells (no status, no code)
+    "provider_rule",  # a 403 whose reason depends on the candidate's provider (OpenRouter: budget limit = billing)
+    "no_body",  # HTTP 400/422 with no body: unclassified
+    "overflow_cause",  # a context overflow found only behind a `cause` (ends the call)
+    "shaped",  # one provider failure of the world in one of many shapes ([shapes]; `same-failure-same-decision`)
+    "detail_code",  # a provider code only in `detail.code` (Codex: {detail: {code: "deactivated_workspace"}})
+)
+
+#: The situation each vocabulary fault marks when it reaches the driver (`check.situations`).
+VOCABULARY_SITUATIONS: dict[str, str] = {
+    "user_abort": "user_abort",
+    "provider_abort": "timeout_abort",
+    "budget_abort": "timeout_abort",
+    "command_lane_timeout": "command_lane_timeout",
+    "missing_harness": "missing_harness",
+    "failover_thrown": "failover_thrown",
+    "plain_object": "plain_object",
+    "network": "network_error",
+    "message_only": "message_only",
+    "provider_rule": "provider_rule",
+    "no_body": "no_body",
+    "overflow_cause": "overflow_cause",
+    "detail_code": "detail_code",
+}
+#: The target of a live model switch, relative to the candidate whose attempt throws it.
+SWITCH_TARGETS = ("later", "current", "earlier")
+#: Node network error codes without an HTTP status.
+NETWORK_CODES = ("ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ENETUNREACH")
+
+#: `shaped`: the provider failures the world presents in many shapes (one per world: a recorded choice).
+SHAPE_FAILURES = ("rate_limit", "overloaded", "unavailable", "internal", "auth", "billing", "timeout")
+#: How an HTTP failure reaches the driver. `status`: the SDK's error with a top-level status; `cause`: behind a
+#: generic wrapper's cause; `response`: only `response.status` (axios-style); `body`: the status-less JSON body
+#: as the message; `stream`: an error event after HTTP 200 (no status; the body also under `error`);
+#: `finish_reason`: the stream ended with finish_reason "error"; `friendly`: openclaw's user-facing text;
+#: `status_code`: `statusCode` instead of `status`; `status_string`: the status as a string; `plain`: a thrown
+#: plain object (not an Error) holding the body.
+HTTP_FORMS = ("status", "cause", "response", "body", "stream", "finish_reason", "friendly", "status_code", "status_string", "plain")
+#: How a timeout reaches the driver: a TimeoutError, a provider abort with a string reason, the run's own deadline
+#: (an AbortError whose reason is a TimeoutError), an AbortError saying "Request was aborted", a network code,
+#: the idle watchdog's message.
+TIMEOUT_FORMS = ("timeout_error", "provider_abort", "budget_abort", "request_aborted", "etimedout", "idle")
+SHAPE_FORMS = HTTP_FORMS + TIMEOUT_FORMS
+
+#: Ground truth of the vocabulary's kinds (`check.oracle.category_of`): what openclaw's contract does with each.
+#: terminal: ends the call, rethrown as it is; explicit: provider metadata, advance; timeout: a provider timeout,
+#: advance; switch: a live model switch (go to its target); unknown: a provider failure no metadata names.
+VOCABULARY_CATEGORY: dict[str, str] = {
+    "command_lane_timeout": "terminal",
+    "missing_harness": "terminal",
+    "overflow_cause": "terminal",
+    "abort_timeout": "timeout",
+    "network": "timeout",
+    "model_switch": "switch",
+    "failover": "explicit",
+    "message_only": "unknown",
+    "no_body": "unknown",
+    "provider_rule_billing": "explicit",  # the 403 on an OpenRouter candidate: billing (its budget limit)
+    "provider_rule_auth": "explicit",  # the same 403 on any other provider's candidate: auth
+    "shaped": "unknown",
+    "detail_code": "explicit",  # a provider code: 2026.9.x reads it (auth_permanent), 2026.5.20 does not look there
+}

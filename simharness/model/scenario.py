@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -20,19 +20,24 @@ from simharness.model.kinds import (
     EXPLICIT_INNERS,
     EXPLICIT_LINKS,
     EXPLICIT_OUTERS,
+    NETWORK_CODES,
     PROVIDER_FAULTS,
     PROVIDER_WRAPS,
     RUNTIME_FAULTS,
+    SHAPE_FAILURES,
+    SHAPE_FORMS,
     SITUATIONS,
+    SWITCH_TARGETS,
+    VOCABULARY_FAULTS,
     WRITER_KINDS,
 )
+from simharness.model.scenario_read import Reader, candidate, relative, total_text
 from simharness.model.suggest import did_you_mean
 
 #: Swarm testing (each run first chooses which fault kinds and wrappers are on) when neither the scenario
 #: (`swarm = true`) nor the CLI (`--swarm on`) asks for it: off, because on the shipped mutants and the real
 #: releases it found departures later, not sooner (runs-to-first-kill; scenarios/README.md "Swarm testing").
 SWARM_DEFAULT = False
-MAX_MS = 24 * 3600 * 1000  # one virtual day: anything longer is a typo, not a scenario
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +97,12 @@ class Scenario:
     explicit_outer: tuple[tuple[str, float], ...] = tuple((o, 1.0) for o in EXPLICIT_OUTERS)
     explicit_inner: tuple[tuple[str, float], ...] = tuple((k, 1.0) for k in EXPLICIT_INNERS)
     explicit_link: tuple[tuple[str, float], ...] = tuple((k, 1.0) for k in EXPLICIT_LINKS)
+    # vocabulary faults (opt-in provider faults): a model switch's target, a network error's code ([vocabulary])
+    switch_target: tuple[tuple[str, float], ...] = tuple((t, 1.0) for t in SWITCH_TARGETS)
+    network_codes: tuple[tuple[str, float], ...] = tuple((c, 1.0) for c in NETWORK_CODES)
+    # provider fault `shaped`: the world's one failure and the forms it takes ([shapes])
+    shape_failure: tuple[tuple[str, float], ...] = tuple((f, 1.0) for f in SHAPE_FAILURES)
+    shape_form: tuple[tuple[str, float], ...] = tuple((f, 1.0) for f in SHAPE_FORMS)
     swarm: bool = SWARM_DEFAULT
     expect_sometimes: tuple[str, ...] = ()
     source: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
@@ -111,106 +122,20 @@ class Scenario:
         return hashlib.sha256(json.dumps(self.source, sort_keys=True).encode()).hexdigest()[:16]
 
 
-# --- validation -----------------------------------------------------------------------------------------
-
-
-class _Reader:
-    """Typed access to one TOML table; each getter names file and dotted key in its error."""
-
-    def __init__(self, where: str, table: Mapping[str, Any], prefix: str = "") -> None:
-        self.where, self.table, self.prefix = where, table, prefix
-        self.used: set[str] = set()
-
-    def fail(self, key: str, expected: str, got: Any = None) -> ScenarioError:
-        shown = "" if got is None else f", got {_show(got)}"
-        return ScenarioError(f"{self.where}: {self.prefix}{key}: expected {expected}{shown}")
-
-    def get(self, key: str, default: Any) -> Any:
-        self.used.add(key)
-        return self.table.get(key, default)
-
-    def integer(self, key: str, default: int, lo: int = 0, hi: int = MAX_MS) -> int:
-        value = self.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            raise self.fail(key, f"an integer from {lo} to {hi}", value)
-        return value
-
-    def integers(self, key: str, default: tuple[int, ...], lo: int = 0, hi: int = MAX_MS) -> tuple[int, ...]:
-        value = self.get(key, list(default))
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = [value]
-        ok = isinstance(value, list) and 0 < len(value) <= 64
-        if not ok or any(isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi for v in value):
-            raise self.fail(key, f"an integer or a list of 1-64 integers from {lo} to {hi}", value)
-        return tuple(value)
-
-    def string(self, key: str, default: str, choices: Sequence[str] | None = None) -> str:
-        value = self.get(key, default)
-        if not isinstance(value, str) or (choices is not None and value not in choices):
-            hint = did_you_mean(value, choices) if isinstance(value, str) and choices else ""
-            raise ScenarioError(str(self.fail(key, "one of " + ", ".join(choices) if choices else "a string", value)) + hint)
-        if len(value) > 2000:
-            raise self.fail(key, "a string of at most 2000 characters")
-        return value
-
-    def weights(self, key: str, default: tuple[tuple[str, float], ...], allowed: Sequence[str]) -> tuple[tuple[str, float], ...]:
-        value = self.get(key, None)
-        if value is None:
-            return default
-        if not isinstance(value, dict) or not value:
-            raise self.fail(key, "a table of {name = probability}", value)
-        out = []
-        for name, p in value.items():
-            if name not in allowed:
-                raise ScenarioError(str(self.fail(f"{key}.{name}", "a known name (" + ", ".join(allowed) + ")")) + did_you_mean(name, allowed))
-            if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= float(p) <= 1.0:
-                raise self.fail(f"{key}.{name}", "a probability from 0 to 1", p)
-            out.append((name, float(p)))
-        return tuple(out)
-
-    def table_of(self, key: str) -> Mapping[str, Any]:
-        value = self.get(key, {})
-        if not isinstance(value, dict):
-            raise self.fail(key, "a table", value)
-        return value
-
-    def reject_unknown(self) -> None:
-        unknown = sorted(set(self.table) - self.used)
-        if unknown:
-            hint = did_you_mean(unknown[0], self.used)
-            raise ScenarioError(f"{self.where}: {self.prefix}{unknown[0]}: unknown key{hint} (known: {', '.join(sorted(self.used))})")
-
-
-def _sum(weights: Iterable[tuple[str, float]]) -> str:  # shown in an error; never decides a choice
-    return f"{sum(p for _, p in weights):.6g}"
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _candidate(where: str, i: int, entry: Any) -> tuple[str, str]:
-    if isinstance(entry, str) and entry.count("/") == 1 and all(entry.split("/")):
-        provider, model = entry.split("/")
-        return provider, model
-    raise ScenarioError(f'{where}: world.chain[{i}]: expected "provider/model", got {_show(entry)}')
-
-
 def parse_scenario(data: Mapping[str, Any], where: str = "<inline>") -> Scenario:
     """Validate a scenario's TOML data (also the copy embedded in schedule files)."""
-    top = _Reader(where, data)
+    top = Reader(where, data)
     name = top.string("name", Path(where).stem)
     description = top.string("description", "")
 
-    w = _Reader(where, top.table_of("world"), "world.")
+    w = Reader(where, top.table_of("world"), "world.")
     sessions = w.integer("sessions", 1, 1, 512)
     files = w.integer("files", 1, 1, 512)
     turns = w.integer("turns", 1, 1, 100)
     raw_chain = w.get("chain", ["openai/gpt-a"])
     if not isinstance(raw_chain, list) or not 1 <= len(raw_chain) <= 32:
         raise w.fail("chain", 'a list of 1-32 "provider/model" strings', raw_chain)
-    chain = tuple(_candidate(where, i, c) for i, c in enumerate(raw_chain))
+    chain = tuple(candidate(where, i, c) for i, c in enumerate(raw_chain))
     if len(set(chain)) != len(chain):
         raise w.fail("chain", "distinct candidates", raw_chain)
     session_start = w.integers("session_start_ms", (0,))
@@ -228,14 +153,14 @@ def parse_scenario(data: Mapping[str, Any], where: str = "<inline>") -> Scenario
     for pname, ptable in top.table_of("providers").items():
         if not isinstance(ptable, dict):
             raise top.fail(f"providers.{pname}", "a table", ptable)
-        p = _Reader(where, ptable, f"providers.{pname}.")
+        p = Reader(where, ptable, f"providers.{pname}.")
         spec = ProviderSpec(
             latency_ms=p.integers("latency_ms", (400,)),
-            faults=p.weights("faults", (), PROVIDER_FAULTS[1:]),
+            faults=p.weights("faults", (), PROVIDER_FAULTS[1:] + VOCABULARY_FAULTS),
             retry_after_s=p.integers("retry_after_s", (0,), 0, 3600),
         )
         if sum(weight for _, weight in spec.faults) > 1.0 + 1e-9:
-            raise p.fail("faults", f"probabilities that add up to at most 1; they add up to {_sum(spec.faults)}", dict(spec.faults))
+            raise p.fail("faults", f"probabilities that add up to at most 1; they add up to {total_text(spec.faults)}", dict(spec.faults))
         p.reject_unknown()
         providers.append((pname, spec))
 
@@ -246,7 +171,7 @@ def parse_scenario(data: Mapping[str, Any], where: str = "<inline>") -> Scenario
     for i, wtable in enumerate(raw_writers):
         if not isinstance(wtable, dict):
             raise top.fail(f"writers[{i}]", "a table", wtable)
-        r = _Reader(where, wtable, f"writers[{i}].")
+        r = Reader(where, wtable, f"writers[{i}].")
         writers.append(
             WriterSpec(
                 name=r.string("name", f"writer{i + 1}"),
@@ -260,12 +185,12 @@ def parse_scenario(data: Mapping[str, Any], where: str = "<inline>") -> Scenario
         )
         r.reject_unknown()
 
-    wr = _Reader(where, top.table_of("wrapping"), "wrapping.")
+    wr = Reader(where, top.table_of("wrapping"), "wrapping.")
     wrap_coordination = wr.weights("coordination", (("none", 1.0),), COORDINATION_WRAPS)
     wrap_provider = wr.weights("provider", (("none", 1.0),), PROVIDER_WRAPS)
     wr.reject_unknown()
 
-    rt = _Reader(where, top.table_of("runtime"), "runtime.")
+    rt = Reader(where, top.table_of("runtime"), "runtime.")
     runtime_faults = rt.weights("faults", (), RUNTIME_FAULTS)
     spread = rt.get("any", 0.0)  # a refusal of any kind, split evenly: kinds the world learns later join in
     if isinstance(spread, bool) or not isinstance(spread, (int, float)) or not 0.0 <= float(spread) <= 1.0:
@@ -278,29 +203,40 @@ def parse_scenario(data: Mapping[str, Any], where: str = "<inline>") -> Scenario
     if sum(p for _, p in runtime_faults) > 1.0 + 1e-9:  # validation only: never decides a choice
         raise rt.fail(
             "faults",
-            f"probabilities that sum to at most 1{' (with any)' if spread else ''}; they sum to {_sum(runtime_faults)}",
+            f"probabilities that sum to at most 1{' (with any)' if spread else ''}; they sum to {total_text(runtime_faults)}",
             dict(runtime_faults),
         )
     rt.reject_unknown()
 
-    xp = _Reader(where, top.table_of("explicit"), "explicit.")
+    xp = Reader(where, top.table_of("explicit"), "explicit.")
     explicit = tuple(
-        _relative(xp, key, tuple((name, 1.0) for name in names), names)
+        relative(xp, key, tuple((name, 1.0) for name in names), names)
         for key, names in (("outer", EXPLICIT_OUTERS), ("inner", EXPLICIT_INNERS), ("link", EXPLICIT_LINKS))
     )
     xp.reject_unknown()
+
+    vo = Reader(where, top.table_of("vocabulary"), "vocabulary.")
+    switch_target = relative(vo, "switch_target", tuple((t, 1.0) for t in SWITCH_TARGETS), SWITCH_TARGETS)
+    network_codes = relative(vo, "network", tuple((c, 1.0) for c in NETWORK_CODES), NETWORK_CODES)
+    vo.reject_unknown()
+    sh = Reader(where, top.table_of("shapes"), "shapes.")
+    shape_failure = relative(sh, "failure", tuple((f, 1.0) for f in SHAPE_FAILURES), SHAPE_FAILURES)
+    shape_form = relative(sh, "form", tuple((f, 1.0) for f in SHAPE_FORMS), SHAPE_FORMS)
+    sh.reject_unknown()
 
     swarm = top.get("swarm", SWARM_DEFAULT)
     if not isinstance(swarm, bool):
         raise top.fail("swarm", "true or false", swarm)
 
-    ex = _Reader(where, top.table_of("expect"), "expect.")
+    ex = Reader(where, top.table_of("expect"), "expect.")
     sometimes = ex.get("sometimes", [])
     if not isinstance(sometimes, list) or not all(isinstance(s, str) for s in sometimes):
         raise ex.fail("sometimes", "a list of situation names", sometimes)
     for s in sometimes:
         if s not in SITUATIONS:
-            raise ScenarioError(str(ex.fail("sometimes", "known situations (" + ", ".join(SITUATIONS) + ")", s)) + did_you_mean(s, SITUATIONS))
+            raise ScenarioError(
+                str(ex.fail("sometimes", "known situations (" + ", ".join(SITUATIONS) + ")", s)) + did_you_mean(s, SITUATIONS)
+            )
     ex.reject_unknown()
     top.reject_unknown()
 
@@ -329,19 +265,15 @@ def parse_scenario(data: Mapping[str, Any], where: str = "<inline>") -> Scenario
         explicit_outer=explicit[0],
         explicit_inner=explicit[1],
         explicit_link=explicit[2],
+        switch_target=switch_target,
+        network_codes=network_codes,
+        shape_failure=shape_failure,
+        shape_form=shape_form,
         swarm=swarm,
         expect_sometimes=tuple(sometimes),
         # the swarm setting is pinned in the source, so a schedule replays the same way whatever the default
         source={**data, "swarm": swarm},
     )
-
-
-def _relative(r: _Reader, key: str, default: tuple[tuple[str, float], ...], allowed: Sequence[str]) -> tuple[tuple[str, float], ...]:
-    """A table of relative weights (each 0-1) of which at least one is positive."""
-    weights = r.weights(key, default, allowed)
-    if not any(p > 0 for _, p in weights):
-        raise r.fail(key, "at least one positive weight", dict(weights))
-    return weights
 
 
 def with_swarm(scenario: Scenario, on: bool) -> Scenario:

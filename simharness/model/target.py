@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import simpy
 
-from simharness.model.kinds import COORDINATION_KINDS, PROVIDER_KINDS
+from simharness.model.kinds import COORDINATION_KINDS, PROVIDER_KINDS, PROVIDER_RULE_KINDS
 
 Candidate = tuple[str, str]
 RunFn = Callable[[str, str], Generator[simpy.Event, Any, Any]]
@@ -40,10 +40,10 @@ class Profile:
 
 
 #: The 2026.5.x - 2026.7.x runtimes: embedded takeover and session write lock.
-EMBEDDED_LOCK_PROFILE = Profile("embedded-lock", PROVIDER_KINDS | {"takeover", "lock_timeout"}, "2026.5.x-2026.7.x")
+EMBEDDED_LOCK_PROFILE = Profile("embedded-lock", PROVIDER_KINDS | PROVIDER_RULE_KINDS | {"takeover", "lock_timeout"}, "2026.5.x-2026.7.x")
 #: The simulated world itself: every kind it can build. The reference contract and Python drivers that
 #: declare nothing narrower are judged on all of them (a driver that never met a kind is not excused from it).
-ALL_KINDS_PROFILE = Profile("all-kinds", PROVIDER_KINDS | COORDINATION_KINDS, "every kind the world builds")
+ALL_KINDS_PROFILE = Profile("all-kinds", PROVIDER_KINDS | PROVIDER_RULE_KINDS | COORDINATION_KINDS, "every kind the world builds")
 
 
 class CallContext(Protocol):

@@ -15,15 +15,16 @@ from typing import Any, Protocol
 
 import simpy
 
-from simharness.check.oracle import category_of, coordination_kinds, root_depth, root_kind
+from simharness.check.oracle import category_of, coordination_kinds, root_depth, root_kind, switch_target
 from simharness.faults.provider import ProviderFaults, provider_error
 from simharness.faults.runtime import RuntimeFaults
+from simharness.faults.vocabulary import VocabularyFaults
 from simharness.faults.wrapping import Wrapping
 from simharness.guard.contract import caller, current_frame, drive, home_of, plain, read_attempt, shown, text
 from simharness.model import errors as E
 from simharness.model.errors import JSError
 from simharness.model.exceptions import DriverContractError
-from simharness.model.kinds import EventKind
+from simharness.model.kinds import VOCABULARY_FAULTS, EventKind
 from simharness.model.target import Target
 from simharness.sim.env import duration_labels
 from simharness.sim.files import LockWorld, SessionFile
@@ -38,6 +39,7 @@ class SessionWorld(LockWorld, Protocol):
     providers: ProviderFaults
     runtime: RuntimeFaults
     wrapping: Wrapping
+    vocabulary: VocabularyFaults
 
     def uid(self, err: Any) -> int | None: ...
 
@@ -218,6 +220,7 @@ def _raised(world: SessionWorld, state: CallState, err: JSError) -> JSError:
         coord=sorted(coordination_kinds(err)),
         shape=E.describe(err),
         message=err.message,
+        **({"switch": t} if (t := switch_target(err)) is not None else {}),  # a live model switch's target
     )
     return err
 
@@ -246,6 +249,10 @@ def _provider(world: SessionWorld, state: CallState, provider: str, model: str) 
     if fault == "success":
         world.trace.add(env.now, lane, EventKind.PROVIDER_REPLY, call=state.call_id, model=model)
         return f"reply:{provider}/{model}"
+    if fault in _VOCABULARY:  # thrown as built: a wrapper would change what the shape is (no `wrap.provider`)
+        err, truth = world.vocabulary.build(fault, sc.chain, provider, model, sc.request_timeout_ms)
+        world.trace.add(env.now, lane, EventKind.PROVIDER_FAULT, call=state.call_id, model=model, fault=fault, **truth)
+        raise world.register(err)
     retry_after = plan.retry_after[choices.choose(plan.retry_label, plan.retry_names)]
     if fault == "explicit_nested_coordination":
         err = world.runtime.explicit_nested(state.session, state.file, retry_after or None)
@@ -254,3 +261,6 @@ def _provider(world: SessionWorld, state: CallState, provider: str, model: str) 
     wrapped = world.wrapping.provider(err)
     world.trace.add(env.now, lane, EventKind.PROVIDER_FAULT, call=state.call_id, model=model, fault=fault)
     raise world.register(wrapped)
+
+
+_VOCABULARY = frozenset(VOCABULARY_FAULTS)

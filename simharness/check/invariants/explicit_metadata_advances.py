@@ -3,12 +3,13 @@ each candidate once, even when a coordination error is nested inside.
 
 Decided per call that returned or threw, for each attempt before the one that had to end the call
 (`calls.stop`) whose error the oracle classed `explicit`: that attempt ran the chain's candidate at its
-position, and the next attempt (which must exist while the chain has candidates left) ran the next candidate.
+position, and the next attempt (which must exist while the chain has candidates left) ran the next candidate. (A
+live model switch to a later candidate moves the positions of the attempts after it: `calls.chain_positions`.)
 """
 
 from __future__ import annotations
 
-from simharness.check.calls import Call
+from simharness.check.calls import Call, chain_positions
 from simharness.check.verdicts import Verdicts, departure_shape, fail
 from simharness.model.target import Profile
 
@@ -22,18 +23,21 @@ def judge(c: Call, profile: Profile, v: Verdicts) -> None:
     end = c.end
     chain: list[str] = c.start.data["chain"]
     halt = c.halt
+    positions = None  # each attempt's chain position, worked out only if needed: i, unless a live switch jumped
     for i, (start, outcome) in enumerate(c.runs[: None if halt is None else halt.position]):
         if outcome is None or outcome.data["category"] != "explicit":
             continue
         v.checked[INVARIANT] += 1
+        positions = chain_positions(c) if positions is None else positions
+        p = positions[i]
         ran = start.data["candidate"]
         shape = departure_shape(outcome)
-        if i >= len(chain) or ran != chain[i]:
-            expected = chain[i] if i < len(chain) else "nothing"
+        if p >= len(chain) or ran != chain[p]:
+            expected = chain[p] if p < len(chain) else "nothing"
             fail(v, INVARIANT, f"call {c.call}: attempt {i + 1} ran {ran}, not {expected}", start, c.call, shape)
-        elif i + 1 < len(chain) and i + 1 >= len(c.runs):
-            fail(v, INVARIANT, f"call {c.call}: {outcome.data['shape']} from {ran} did not advance to {chain[i + 1]}", end, c.call, shape)
-        elif i + 1 < len(chain) and c.runs[i + 1][0].data["candidate"] != chain[i + 1]:
+        elif p + 1 < len(chain) and i + 1 >= len(c.runs):
+            fail(v, INVARIANT, f"call {c.call}: {outcome.data['shape']} from {ran} did not advance to {chain[p + 1]}", end, c.call, shape)
+        elif p + 1 < len(chain) and c.runs[i + 1][0].data["candidate"] != chain[p + 1]:
             nxt = c.runs[i + 1][0]
-            message = f"call {c.call}: after {ran} the driver ran {nxt.data['candidate']}, not {chain[i + 1]}"
+            message = f"call {c.call}: after {ran} the driver ran {nxt.data['candidate']}, not {chain[p + 1]}"
             fail(v, INVARIANT, message, nxt, c.call, shape)

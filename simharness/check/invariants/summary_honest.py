@@ -8,16 +8,17 @@ Decided per call that returned or threw, in two parts:
   the last attempt's own (or, when the driver stopped early, the driver's own error carrying it).
 - the onError log (`_judge_reports`), unless the call stopped at a coordination error (any onError then is
   `coordination-single-run`'s verdict): each failed attempt once, in order, naming its candidate.
+A call that met a provider rule the target's profile lacks (`PROVIDER_RULE_KINDS`) is not applicable.
 """
 
 from __future__ import annotations
 
 import re
 
-from simharness.check.calls import Call
+from simharness.check.calls import Call, jumped
 from simharness.check.oracle import EXPECTED_REASON
 from simharness.check.verdicts import Verdicts, fail
-from simharness.model.kinds import EventKind
+from simharness.model.kinds import PROVIDER_RULE_KINDS, EventKind
 from simharness.model.target import Profile
 from simharness.model.trace import Event
 
@@ -33,6 +34,9 @@ def judge(c: Call, profile: Profile, v: Verdicts) -> None:
     if not c.has_outcome:
         return
     assert c.end is not None
+    if any(o is not None and o.data.get("root") in PROVIDER_RULE_KINDS - profile.kinds for _, o in c.runs):
+        v.not_applicable[INVARIANT] += 1  # a provider rule the target's core does not implement (a plugin's)
+        return
     if c.end.kind == EventKind.CALL_RAISE:
         _judge_thrown(c, c.end, v)
     halt = c.halt
@@ -44,7 +48,11 @@ def _judge_reports(c: Call, end: Event, v: Verdicts) -> None:
     """onError reports each failed attempt once, in order, naming its candidate — the attempt log a summary is
     built from. The last failure may go unreported when its own error is rethrown (openclaw rethrows an
     unclassified error on the last candidate, or a context overflow, before recording it)."""
-    fails = [start.data["candidate"] for start, outcome in c.runs if outcome is not None and outcome.kind == EventKind.RUN_RAISE]
+    fails = [  # a live model switch is never reported (`switch-goes-to-target`)
+        start.data["candidate"]
+        for start, outcome in c.runs
+        if outcome is not None and outcome.kind == EventKind.RUN_RAISE and "switch" not in outcome.data
+    ]
     if (not fails and not c.on_errors) or c.misuse is not None:  # a misused onError is driver-contract's verdict alone
         return
     told = [e.data.get("candidate") for e in c.on_errors]
@@ -73,7 +81,8 @@ def _judge_thrown(c: Call, end: Event, v: Verdicts) -> None:
 
 def _judge_raw(c: Call, end: Event, message: str, v: Verdicts) -> None:
     """A raw error must be the last attempt's own error (with at most one attempt, or when rethrown)."""
-    failed = [o for _, o in c.runs if o is not None and o.kind == EventKind.RUN_RAISE]
+    skip = jumped(c)  # live switches to a later candidate: not attempts
+    failed = [o for i, (_, o) in enumerate(c.runs) if o is not None and o.kind == EventKind.RUN_RAISE and i not in skip]
     if failed and end.data.get("err") is not None:
         v.checked[INVARIANT] += 1
         if end.data["err"] != failed[-1].data["err"]:
@@ -103,14 +112,16 @@ def _judge_raw(c: Call, end: Event, message: str, v: Verdicts) -> None:
 
 def _summary_problem(c: Call, n: int, listed: str) -> str | None:
     """What is wrong with a summary claiming `n` attempts and listing `listed`: the first problem, or None."""
-    if len(c.runs) == 1:  # one attempt: its own error, never a summary of one
+    skip = jumped(c)  # a live switch to a later candidate records no attempt
+    runs = [r for i, r in enumerate(c.runs) if i not in skip] if skip else c.runs
+    if len(runs) == 1:  # one attempt: its own error, never a summary of one
         return "a summary of a single attempt instead of that attempt's own error"
     parts = listed.split(" | ")
     # 2026.9.x appends a remedy after the last reason ("… (auth). Re-authenticate with: …"): not an attempt
     parts[-1] = _HINT.sub(r"\1", parts[-1])
-    if n != len(c.runs) or len(parts) != len(c.runs):
-        return f"summary says {n} attempts ({len(parts)} listed) but run executed {len(c.runs)} times"
-    for k, (part, (start, outcome)) in enumerate(zip(parts, c.runs)):
+    if n != len(runs) or len(parts) != len(runs):
+        return f"summary says {n} attempts ({len(parts)} listed) but run executed {len(runs)} times"
+    for k, (part, (start, outcome)) in enumerate(zip(parts, runs)):
         candidate = start.data["candidate"]
         pm = _PART.match(part)
         if pm is None or pm.group("candidate") != candidate:
