@@ -8,20 +8,21 @@ Layout: one package per layer. A layer imports only the layers listed below it (
 count); import-linter holds this (pyproject.toml, `lint-imports`, run by the test suite). Read top down for
 the user's view, bottom up for the machine's.
 
-    cli/            `simharness run | replay | schedules | mutants | matrix | bisect | target | report | bench`: one each
+    cli/            `simharness run | replay | schedules | mutants | matrix | bisect | target | report | bench | fidelity`: one each
     pytest_plugin/  the pytest11 plugin: options, scenario files as tests, the `sim` fixture
     bench/          throughput, against baselines measured in the same run (bare simpy; the bridge against the reference)
     strategies.py   public Hypothesis strategies (worlds, faults, error graphs) and profiles
     report/         report.json, summary.md, junit.xml, report.html (swimlanes), merging shards, progress
     explore/        which runs to make: one module per strategy (random, pct, exhaustive, hypothesis) behind
                     one protocol; the suite that drives a strategy; differential runs; the mutant kill matrix;
-                    bisecting a verdict across published releases
+                    bisecting a verdict across published releases; openclaw's own tests as a fidelity check
     targets/        resolving `--target`: Python drivers, real openclaw releases (npm install, dist scanning,
                     the Node bridge)
     engine/         one run: the world composed (world.py), run and judged into verdicts (runner.py), replayed
                     from a schedule file, shrunk by named passes
     workload/       the sessions that call the driver, their attempts, and the other writers
-    faults/         what goes wrong: provider faults, every wrapping shape, runtime coordination refusals, swarm
+    faults/         what goes wrong: provider faults, every wrapping shape, runtime coordination refusals, swarm,
+                    openclaw's whole vocabulary (aborts, switches, plain objects, one failure in many shapes)
     sim/            the simulated machine: a simpy environment whose same-instant ties are choices; files, locks
     check/          the oracle (ground truth about what the world built) and one checker per invariant
     guard/          around code under test: tripwires (clock, randomness), the stall watchdog, exit guards, the

@@ -20,12 +20,12 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from simharness.cli import bench, bisect, matrix, mutants, replay, report, run, schedules, target
+from simharness.cli import bench, bisect, fidelity, matrix, mutants, replay, report, run, schedules, target
 from simharness.cli.args import EXIT_CODES
 from simharness.model.exceptions import USER_ERRORS
 
 #: Subcommands in the order `--help` lists them. Each module is light at import; heavy imports wait for its `main`.
-COMMANDS = (run, replay, schedules, mutants, target, matrix, bisect, report, bench)
+COMMANDS = (run, replay, schedules, mutants, target, matrix, bisect, report, bench, fidelity)
 
 
 class Parser(argparse.ArgumentParser):
