@@ -44,26 +44,10 @@ def preflight(spec: str) -> None:
     """Refuse a bad target before any worker starts, without starting a Node bridge here: a Python driver is
     loaded (an import error is bad input), a release is installed (once, not by N workers at the same time),
     a dist directory is located. The workers start their own bridges."""
-    from simharness.model.exceptions import TargetError
+    if spec.startswith(("openclaw@", "node-dist:")):
+        from simharness.targets.install import node_release
 
-    if spec.startswith("openclaw@"):
-        from simharness.targets.cache import stderr_progress
-        from simharness.targets.install import install, installed
-
-        version = spec[len("openclaw@") :]
-        installed(version) or install(version, stderr_progress)
-    elif spec.startswith("node-dist:"):
-        from simharness.targets.cache import stderr_progress
-        from simharness.targets.locate import locate
-        from simharness.targets.nodejs import find_node
-
-        raw = spec[len("node-dist:") :]
-        if not raw:
-            raise TargetError(f"{spec}: expected node-dist:PATH (an unpacked openclaw package or its dist/)")
-        path = Path(raw).expanduser().resolve()
-        if not path.exists():
-            raise TargetError(f"{spec}: no such directory {path}")
-        find_node(locate(path, spec).engines, spec, stderr_progress)
+        node_release(spec)
     else:
         from simharness.targets import resolve_target
 

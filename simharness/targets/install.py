@@ -18,6 +18,7 @@ install: it is removed and redone.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import tarfile
@@ -30,7 +31,7 @@ from simharness.model.exceptions import TargetError
 from simharness.targets.bridge import smoke_test
 from simharness.targets.cache import Progress, cache_root, locked, read_marker, stderr_progress, write_marker
 from simharness.targets.deps import needed, package_name
-from simharness.targets.locate import Located, locate
+from simharness.targets.locate import Located, dist_dir, locate
 from simharness.targets.nodejs import NodeBinary, find_node
 from simharness.targets.npm import NPM_FLAGS, npm, run_npm
 
@@ -203,3 +204,34 @@ def list_installed() -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRelease:
+    """What runs a Node target: where its dist is (with the symbols found there) and the Node it needs."""
+
+    located: Located
+    node: NodeBinary
+    compile_cache: str | None  # V8's compiled chunks, kept per installed release; never in a user's own directory
+
+
+def node_release(spec: str, progress: Progress = stderr_progress) -> NodeRelease:
+    """`openclaw@VERSION` (installed on first use) or `node-dist:PATH`, resolved once for the bridge, the probe
+    and `-j`'s preflight alike; bad input is one `TargetError`."""
+    if spec.startswith("openclaw@"):
+        version = spec[len("openclaw@") :]
+        done = installed(version) or install(version, progress)
+        located = done.located
+        located.dist = str(dist_dir(done.package))
+        node = find_node(located.engines, spec) if os.environ.get("SIMHARNESS_NODE") else done.node
+        return NodeRelease(located, node, str(done.directory / "compile-cache"))
+    if spec.startswith("node-dist:"):
+        raw = spec[len("node-dist:") :]
+        if not raw:
+            raise TargetError(f"{spec}: expected node-dist:PATH (an unpacked openclaw package or its dist/)")
+        path = Path(raw).expanduser().resolve()
+        if not path.exists():
+            raise TargetError(f"{spec}: no such directory {path}")
+        located = locate(path, spec)
+        return NodeRelease(located, find_node(located.engines, spec, progress), None)
+    raise TargetError(f"{spec}: not a Node target (expected openclaw@VERSION or node-dist:PATH)")

@@ -16,22 +16,18 @@ a new object.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Generator, Sequence
-from pathlib import Path
 from typing import Any
 
 import simpy
 
 from simharness.model.errors import JSError
-from simharness.model.exceptions import BridgeError, TargetError
+from simharness.model.exceptions import BridgeError
 from simharness.model.graph import from_graph, to_graph
 from simharness.model.target import CallContext, Candidate, OnErrorFn, Profile, RunFn
 from simharness.targets.bridge import Bridge
 from simharness.targets.cache import quiet, stderr_progress
-from simharness.targets.install import install, installed
-from simharness.targets.locate import dist_dir, locate
-from simharness.targets.nodejs import find_node
+from simharness.targets.install import node_release
 
 
 class NodeTarget:
@@ -40,28 +36,10 @@ class NodeTarget:
     def __init__(self, spec: str, *, timeout: float | None = None, progress: bool = True) -> None:
         self.spec = spec
         self._timeout = timeout
-        if spec.startswith("openclaw@"):
-            version = spec[len("openclaw@") :]
-            done = installed(version) or install(version, stderr_progress if progress else quiet)
-            located = done.located
-            compile_cache = str(done.directory / "compile-cache")  # V8's compiled chunks, kept per release
-            located.dist = str(dist_dir(done.package))
-            node = find_node(located.engines, spec) if os.environ.get("SIMHARNESS_NODE") else done.node
-        elif spec.startswith("node-dist:"):
-            raw = spec[len("node-dist:") :]
-            if not raw:
-                raise TargetError(f"{spec}: expected node-dist:PATH (an unpacked openclaw package or its dist/)")
-            path = Path(raw).expanduser().resolve()
-            if not path.exists():
-                raise TargetError(f"{spec}: no such directory {path}")
-            located = locate(path, spec)
-            node = find_node(located.engines, spec, stderr_progress if progress else quiet)
-            compile_cache = None  # never written into a directory of the user's
-        else:
-            raise TargetError(f"{spec}: not a Node target (expected openclaw@VERSION or node-dist:PATH)")
-        self.located, self.node = located, node
-        self.compile_cache = compile_cache
-        self.profile: Profile = located.profile()
+        release = node_release(spec, stderr_progress if progress else quiet)
+        self.located, self.node = release.located, release.node
+        self.compile_cache = release.compile_cache
+        self.profile: Profile = release.located.profile()
         self._bridge: Bridge | None = None
         self._dead: BridgeError | None = None
         #: When a list, each driver call appends {"chain", "now", "results": [(reply sent to Node, what run did)]}:

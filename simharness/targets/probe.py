@@ -20,9 +20,8 @@ from simharness.model.exceptions import TargetError
 from simharness.targets.bridge import plugins
 from simharness.targets.cache import quiet, stderr_progress
 from simharness.targets.child import die_with_parent
-from simharness.targets.install import install, installed
-from simharness.targets.locate import dist_dir, locate
-from simharness.targets.nodejs import NodeBinary, find_node
+from simharness.targets.install import node_release
+from simharness.targets.nodejs import NodeBinary
 
 PROBE = Path(__file__).with_name("probe.mjs")
 #: Seconds for the whole probe (importing a release takes a few; each case milliseconds).
@@ -37,19 +36,8 @@ class ProbeResult:
 
 def dist_and_node(spec: str, *, progress: bool = True) -> tuple[Path, NodeBinary]:
     """The dist directory and a Node binary for `openclaw@VERSION` (installed on first use) or `node-dist:PATH`."""
-    say = stderr_progress if progress else quiet
-    if spec.startswith("openclaw@"):
-        version = spec[len("openclaw@") :]
-        done = installed(version) or install(version, say)
-        node = find_node(done.located.engines, spec) if os.environ.get("SIMHARNESS_NODE") else done.node
-        return dist_dir(done.package), node
-    if spec.startswith("node-dist:"):
-        path = Path(spec[len("node-dist:") :]).expanduser().resolve()
-        if not path.exists():
-            raise TargetError(f"{spec}: no such directory {path}")
-        located = locate(path, spec)
-        return Path(located.dist), find_node(located.engines, spec, say)
-    raise TargetError(f"{spec}: not a Node target (expected openclaw@VERSION or node-dist:PATH)")
+    release = node_release(spec, stderr_progress if progress else quiet)
+    return Path(release.located.dist), release.node
 
 
 def run_probe(spec: str, cases: list[dict[str, Any]], *, progress: bool = True, timeout: float = PROBE_TIMEOUT) -> ProbeResult:
