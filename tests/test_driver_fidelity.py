@@ -275,3 +275,16 @@ def test_the_reference_classifies_a_status_the_shape_hid(make: Any, reason: str)
 def test_the_reference_leaves_an_error_whose_shape_names_nothing_unclassified() -> None:
     err = JSError("something weird", fields={"response": {"status": "teapot"}})
     assert drive(reference.run_with_model_fallback, err, chain=CHAIN[:1]).error is err
+
+
+def test_the_fidelity_mutants_are_the_reference_with_one_knob_flipped(scenarios_dir: Any) -> None:
+    """With no knob set, the loop the issue-15 mutants share holds every invariant on the shipped suite, as the
+    reference does: each mutant is then exactly one bug, and its kill says something about that bug."""
+    from simharness.drivers.mutants_fidelity import Knobs, driver
+    from simharness.explore.suite import run_suite
+    from simharness.model.scenario import collect_scenarios
+    from simharness.targets.python import PythonTarget
+
+    target = PythonTarget("knob-free", driver(Knobs()))
+    suite = run_suite(collect_scenarios([scenarios_dir]), target, seed=0, budget=60)
+    assert suite.ok, {k: v.violated for k, v in suite.invariants.items() if v.violated}

@@ -17,7 +17,14 @@ import simpy
 from simharness.drivers import CallContext, Candidate, DriverFn, JSError, OnErrorFn, RunFn, is_coordination_error
 from simharness.drivers import classifier as C
 from simharness.drivers.openclaw_2026_5_20 import Attempt, describe, summary_error, switch_failover
-from simharness.drivers.recognize import format_error_message, is_command_lane_timeout, is_missing_harness, live_switch_target, switch_index
+from simharness.drivers.recognize import (
+    contract_failover,
+    format_error_message,
+    is_command_lane_timeout,
+    is_missing_harness,
+    live_switch_target,
+    switch_index,
+)
 
 M = TypeVar("M")
 
@@ -52,6 +59,8 @@ def driver(k: Knobs) -> DriverFn:
                 if C.should_rethrow_abort(raw) and coerced is None and not k.abort_is_timeout:
                     raise
                 err = coerced if coerced is not None else raw
+                if not C.is_failover_error(err):
+                    err = contract_failover(err, provider, model) or err  # the reference's contract decision
             else:
                 return result
             overflow_text = err.message if k.overflow_in_message_only else format_error_message(err)
