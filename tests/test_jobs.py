@@ -340,6 +340,19 @@ def test_a_second_ctrl_c_stops_a_stuck_driver_in_every_worker(tmp_path: Path) ->
     _no_worker_left(_workers(tmp_path))
 
 
+def test_a_hard_stop_is_relayed_as_sigterm_so_it_cannot_merge_with_the_first_ctrl_c(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two SIGINTs pending at once are one signal to the kernel: relayed as such, a busy worker could see only the
+    # first (stop after the run in flight) and a stuck driver would end by SIGKILL with its judged runs lost.
+    sent: list[tuple[int, int]] = []
+    monkeypatch.setattr("simharness.explore.parallel._signal", lambda pid, signum: sent.append((pid, signum)))
+    workers = Workers()
+    workers._pids = [101, 102]
+    workers._relay(signal.SIGINT, None)
+    workers._relay(signal.SIGINT, None)
+    assert sent == [(101, signal.SIGINT), (102, signal.SIGINT), (101, signal.SIGTERM), (102, signal.SIGTERM)]
+    assert workers.signum == signal.SIGINT  # the exit code still says Ctrl-C: 130
+
+
 # --- mutants and matrix -------------------------------------------------------------------------------------------
 
 

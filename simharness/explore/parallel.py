@@ -9,7 +9,8 @@ runs they had judged; one executor per worker keeps a dead worker's loss to its 
 Worker side (`_init`, then the task): the worker leaves the terminal's process group (a Ctrl-C reaches the
 parent only, which relays it: one stop request per keypress, never two), dies with its parent
 (`PR_SET_PDEATHSIG`), and installs the single-process run's own `GracefulStop` (quiet), so it stops exactly
-as `-j 1` does: after the run in flight on the first Ctrl-C, at once on the second or on SIGTERM. `tick`
+as `-j 1` does: after the run in flight on the first Ctrl-C, at once on the second or on SIGTERM (both relayed
+as SIGTERM, which cannot merge with the first Ctrl-C). `tick`
 sends progress (batched), `save_partial` is for the worker's last resort (a driver that cannot be stopped:
 what was judged is saved before the watchdog ends the process).
 
@@ -190,9 +191,13 @@ class Workers:
         self.signum = signal.Signals(signum)
         if first and signum == signal.SIGINT:
             print("simharness: stopping every worker after its run in flight (Ctrl-C again to stop at once)", file=sys.stderr)
-        if (signum == signal.SIGTERM or not first) and self._hard_at is None:
+        hard = signum == signal.SIGTERM or not first
+        if hard and self._hard_at is None:
             self._hard_at = time.monotonic()
-        self._sent.append(signum)
+        # A hard stop is relayed as SIGTERM, never as a second SIGINT: two SIGINTs that reach a busy worker close
+        # together are one pending signal to the kernel, so the worker would see one Ctrl-C (stop after the run in
+        # flight) and a driver stuck in that run would only end by the backstop's SIGKILL, its runs lost.
+        self._sent.append(signal.SIGTERM if hard else signum)
         self._tell_all()
 
     def _abort(self) -> None:

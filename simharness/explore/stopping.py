@@ -40,7 +40,8 @@ class GracefulStop:
 
             self.requested, self.signum = True, signal.Signals(signum)
             mark_user_interrupt()  # the user's interrupt, not the driver's own: it passes through the driver call
-            expect_stop(128 + signum, f"{self.signum.name} received, but the driver would not let go of the interrupt")
+            said = "told to stop at once" if self.quiet else f"{self.signum.name} received"  # a worker: its parent relays both as SIGTERM
+            expect_stop(128 + signum, f"{said}, but the driver would not let go of the interrupt")
             raise KeyboardInterrupt
         if not self.requested:
             self.requested, self.signum = True, signal.Signals(signum)
