@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Generator, Sequence
 from typing import Any
 
-from simharness.check.oracle import EXPECTED_REASON, category_of, root_kind
+from simharness.check.oracle import category_of, expected_reason
 from simharness.model.errors import JSError
 
 
@@ -35,8 +35,10 @@ def oracle_driver(ctx: Any, candidates: Sequence[tuple[str, str]], run: Any, on_
                 attempts.append(f"{provider}/{model}: {err.message} (unknown)")
                 i += 1
                 continue
+            if err.kind == "no_body" and i == len(candidates) - 1:
+                raise  # unclassified on the last candidate: rethrown as it is (failover-advances)
             last = err
-            attempts.append(f"{provider}/{model}: {err.message} ({EXPECTED_REASON.get(root_kind(err), 'unknown')})")
+            attempts.append(f"{provider}/{model}: {err.message} ({expected_reason(err)})")
             on_error({"provider": provider, "model": model, "error": err, "attempt": i + 1, "total": len(candidates)})
         i += 1
     if len(attempts) <= 1 and last is not None:

@@ -13,7 +13,7 @@ from simharness.model.kinds import COORDINATION_KINDS
 
 DRIVERS = Path(api.__file__).parent
 #: The API's own implementation may use the vocabulary directly; a driver may not.
-IMPLEMENTATION = {"__init__.py", "recognize.py", "classifier.py", "classifier_patterns.py", "classifier_signal.py", "classifier_tables_2026_5_20.py"}
+IMPLEMENTATION = {"__init__.py", "recognize.py", "store_policy.py", "classifier.py", "classifier_patterns.py", "classifier_signal.py", "classifier_tables_2026_5_20.py"}
 
 
 @pytest.mark.parametrize("module", sorted(p.name for p in DRIVERS.glob("*.py") if p.name not in IMPLEMENTATION))

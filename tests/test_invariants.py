@@ -421,9 +421,9 @@ def test_every_invariant_but_deterministic_has_its_own_checker_module() -> None:
     import pkgutil
 
     import simharness.check.invariants as package
-    from simharness.check.judge import CALL_CHECKERS, EVENT_CHECKERS
+    from simharness.check.judge import CALL_CHECKERS, EVENT_CHECKERS, LEDGER_CHECKERS
     from simharness.model.kinds import INVARIANTS
 
     modules = {m.name.replace("_", "-") for m in pkgutil.iter_modules(package.__path__)}
     assert modules == set(INVARIANTS) - {"deterministic"}
-    assert len(CALL_CHECKERS) + len(EVENT_CHECKERS) == len(modules)
+    assert len(CALL_CHECKERS) + len(EVENT_CHECKERS) + len(LEDGER_CHECKERS) == len(modules)

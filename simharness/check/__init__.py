@@ -4,6 +4,7 @@
     invariants/     one checker per invariant, named for its id (`model.kinds.INVARIANTS`)
     calls.py        the driver calls the per-call checkers judge, gathered in that pass
     checker.py      the two shapes of a checker (per call, or fed events across calls)
+    cooldown_ledger.py  the auth-profile store as the six store invariants see it (issue 16), gathered in that pass
     situations.py   the `sometimes` situations a run reached (`model.kinds.SITUATIONS`)
     verdicts.py     `Verdicts` and `Violation`: what checking produces
     oracle.py       ground truth about an error the world built (what the checkers judge against)

@@ -34,6 +34,8 @@ class Call:
     runs: list[tuple[Event, Event | None]] = field(default_factory=list)  # (run.start, run.ok|run.raise)
     on_errors: list[Event] = field(default_factory=list)
     on_error_runs: list[int] = field(default_factory=list)  # how many runs had started when each onError came
+    faults: dict[int, Event] = field(default_factory=dict)  # run position -> its provider.fault or runner.refused
+    skips: list[Event] = field(default_factory=list)  # candidate.skip events ([auth] worlds), as recorded
     end: Event | None = None
     end_index: int | None = None
     misuse: tuple[int, Event] | None = None  # the first contract breach the world recorded (index, event)
@@ -109,6 +111,14 @@ class CallLog:
         if (c := self._call(e)) is not None and c.runs:
             c.runs[-1] = (c.runs[-1][0], e)
 
+    def _fault(self, index: int, e: Event) -> None:
+        if (c := self._call(e)) is not None and c.runs:
+            c.faults[len(c.runs) - 1] = e
+
+    def _skip(self, index: int, e: Event) -> None:
+        if (c := self._call(e)) is not None:
+            c.skips.append(e)
+
     def _on_error(self, index: int, e: Event) -> None:
         if (c := self._call(e)) is not None:
             c.on_errors.append(e)
@@ -127,6 +137,9 @@ class CallLog:
         EventKind.RUN_START: _run_start,
         EventKind.RUN_OK: _run_end,
         EventKind.RUN_RAISE: _run_end,
+        EventKind.PROVIDER_FAULT: _fault,
+        EventKind.RUNNER_REFUSED: _fault,
+        EventKind.CANDIDATE_SKIP: _skip,
         EventKind.ON_ERROR: _on_error,
         **dict.fromkeys(ENDS, _end),
         EventKind.DRIVER_MISUSE: _misuse,

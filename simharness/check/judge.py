@@ -4,15 +4,18 @@ The checkers, one module per invariant in `check/invariants/` (ids in `model.kin
 
 - per call, in this order (`CALL_CHECKERS`): terminates, driver-contract, explicit-metadata-advances,
   success-stops, coordination-single-run, no-idle-burn, terminal-stops, summary-honest, harness-fails-closed,
-  switch-goes-to-target;
+  switch-goes-to-target, failover-advances;
 - across calls, fed each event of the kinds they subscribe to (`EVENT_CHECKERS`): lock-exclusive, then
   no-silent-overwrite, then same-failure-same-decision (one world's shaped failures, compared across calls).
+- state between calls (issue 16; `LEDGER_CHECKERS`), judged only when the run wrote the auth-profile store, on
+  the one `CooldownLedger` the same pass builds: sibling-not-blocked, cooldown-survives-failure,
+  no-attempt-before-deadline, chain-accounted, retry-after-kept, success-resets-errors.
 - `deterministic` needs two runs of the same seed: `explore.suite` judges it by replay, not here.
 
 Violations come out per call (calls in the order they started, each call's verdicts in checker order), then
-lock-exclusive's, then no-silent-overwrite's. Reports, shrinking and the kill matrix depend on that order.
-The `sometimes` situations (`model.kinds.SITUATIONS`) are counted in the same pass. The pass is the hot path
-of every run: each event goes only to the subscribers of its kind.
+lock-exclusive's, then no-silent-overwrite's, then the store invariants' (in `LEDGER_CHECKERS` order). Reports,
+shrinking and the kill matrix depend on that order. The `sometimes` situations (`model.kinds.SITUATIONS`) are
+counted in the same pass. The pass is the hot path of every run: each event goes only to the subscribers of its kind.
 """
 
 from __future__ import annotations
@@ -22,12 +25,20 @@ from typing import Any
 
 from simharness.check.calls import CallLog
 from simharness.check.checker import CallChecker, Subscriber
+from simharness.check.cooldown_ledger import CooldownLedger, LedgerChecker
 from simharness.check.invariants import (
+    chain_accounted,
+    cooldown_survives_failure,
     coordination_single_run,
     driver_contract,
     explicit_metadata_advances,
+    failover_advances,
     harness_fails_closed,
+    no_attempt_before_deadline,
     no_idle_burn,
+    retry_after_kept,
+    sibling_not_blocked,
+    success_resets_errors,
     success_stops,
     summary_honest,
     switch_goes_to_target,
@@ -54,9 +65,19 @@ CALL_CHECKERS: tuple[CallChecker, ...] = (
     summary_honest.judge,
     harness_fails_closed.judge,
     switch_goes_to_target.judge,
+    failover_advances.judge,
 )
 #: Checkers that follow state across calls, in the order their verdicts are listed (after every call's).
 EVENT_CHECKERS = (LockExclusive, NoSilentOverwrite, SameFailureSameDecision)
+#: The store invariants (issue 16), judged on the run's `CooldownLedger` when it is active, in this order (last).
+LEDGER_CHECKERS: tuple[LedgerChecker, ...] = (
+    sibling_not_blocked.judge,
+    cooldown_survives_failure.judge,
+    no_attempt_before_deadline.judge,
+    chain_accounted.judge,
+    retry_after_kept.judge,
+    success_resets_errors.judge,
+)
 
 
 def check(trace: Trace, profile: Profile) -> Verdicts:
@@ -64,7 +85,8 @@ def check(trace: Trace, profile: Profile) -> Verdicts:
     log = CallLog()
     tally = SituationTally()
     event_checkers = [make() for make in EVENT_CHECKERS]
-    _one_pass(trace, (log, *event_checkers, tally))
+    ledger = CooldownLedger()
+    _one_pass(trace, (log, *event_checkers, tally, ledger))
     log.finish()
     v = Verdicts()
     for c in log.calls.values():
@@ -72,14 +94,17 @@ def check(trace: Trace, profile: Profile) -> Verdicts:
             judge(c, profile, v)
     for checker in event_checkers:
         checker.verdict(v)
+    if ledger.active:
+        for store_judge in LEDGER_CHECKERS:
+            store_judge(ledger, log.calls, profile, v)
     tally.verdict(log.calls.values(), v)
     return v
 
 
-#: kind -> (position in `(CallLog, *EVENT_CHECKERS, SituationTally)`, handler) for each subscriber that wants it,
+#: kind -> (position in `(CallLog, *EVENT_CHECKERS, SituationTally, CooldownLedger)`, handler) for each subscriber that wants it,
 #: in that order: the same for every trace, so worked out once (the pass is the hot path of every run).
 _ROUTES: dict[str, tuple[tuple[int, Callable[[Any, int, Event], None]], ...]] = {}
-_SUBSCRIBERS: tuple[type[Subscriber], ...] = (CallLog, *EVENT_CHECKERS, SituationTally)
+_SUBSCRIBERS: tuple[type[Subscriber], ...] = (CallLog, *EVENT_CHECKERS, SituationTally, CooldownLedger)
 for _position, _subscriber in enumerate(_SUBSCRIBERS):
     for _kind, _handler in _subscriber.HANDLERS.items():
         _ROUTES[_kind] = (*_ROUTES.get(_kind, ()), (_position, _handler))

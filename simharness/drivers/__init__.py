@@ -17,6 +17,10 @@ Write your own driver against this module alone (`--target py:path/to/file.py:ru
   (the release's, departures included: `classifier.is_coordination_error` is not the contract's);
 - profiles: `Profile` (declare `SIMHARNESS_PROFILE` in your module to say which kinds your runtime can throw),
   `ALL_KINDS_PROFILE` (the default for Python drivers), `EMBEDDED_LOCK_PROFILE`, and the kind sets.
+- state between calls (worlds with an `[auth]` table): `ctx.store` (a `StoreView`: the auth-profile store as the
+  call found it), `ctx.now`, `ctx.run_state`, `ctx.skip(...)`, `run(p, m, probe=True)`; the store's shape
+  (`UsageStats`, `Entries`, `KEY_WIDE`) and its arithmetic, `StorePolicy`, with the contract's `ReferencePolicy`
+  (the default; declare `SIMHARNESS_STORE_POLICY` in your module for your runtime's own).
 
 Shipped drivers, each a module here: `reference` (the contract, the default target), faithful ports of
 releases (`openclaw_2026_5_18`, alias `legacy`; `openclaw_2026_5_20`) and `mutants` (faulty on purpose).
@@ -37,6 +41,7 @@ from simharness.drivers.recognize import (
     reachable,
     switch_index,
 )
+from simharness.drivers.store_policy import ReferencePolicy
 from simharness.model.errors import (
     JSError,
     abort_error,
@@ -63,7 +68,18 @@ from simharness.model.kinds import (
     PROVIDER_KINDS,
     PROVIDER_RULE_KINDS,
 )
-from simharness.model.target import ALL_KINDS_PROFILE, EMBEDDED_LOCK_PROFILE, CallContext, Candidate, DriverFn, OnErrorFn, Profile, RunFn
+from simharness.model.store import KEY_WIDE, Entries, StorePolicy, UsageStats
+from simharness.model.target import (
+    ALL_KINDS_PROFILE,
+    EMBEDDED_LOCK_PROFILE,
+    CallContext,
+    Candidate,
+    DriverFn,
+    OnErrorFn,
+    Profile,
+    RunFn,
+    StoreView,
+)
 from simharness.model.vocabulary import (
     budget_abort,
     command_lane_timeout,
@@ -106,16 +122,22 @@ __all__ = [
     "ERROR_CODES",
     "ERROR_NAMES",
     "EXPLICIT_KINDS",
+    "KEY_WIDE",
     "MECHANICS_KINDS",
     "PROVIDER_KINDS",
     "PROVIDER_RULE_KINDS",
     "CallContext",
     "Candidate",
     "DriverFn",
+    "Entries",
     "JSError",
     "OnErrorFn",
     "Profile",
+    "ReferencePolicy",
     "RunFn",
+    "StorePolicy",
+    "StoreView",
+    "UsageStats",
     "abort_error",
     "auth_error",
     "billing_error",

@@ -382,14 +382,15 @@ MUTANTS: dict[str, Mutant] = _all()
 
 def _later() -> dict[str, Mutant]:
     """Mutants added after the registry above, so that every earlier one keeps its `at mutants.py:N`."""
+    from simharness.drivers import mutants_cooldown, mutants_network, mutants_reason, mutants_shapes, mutants_terminal
     from simharness.drivers.mutants_clock import WALL_CLOCK_COOLDOWN, wall_clock_cooldown
     from simharness.drivers.mutants_fidelity import registered  # issue 15's driver-loop signals
 
     m = Mutant("wall-clock-cooldown", WALL_CLOCK_COOLDOWN, "explicit-metadata-advances", "mixed-faults", wall_clock_cooldown)
-    return {m.name: m} | registered(Mutant)
+    later = {m.name: m} | registered(Mutant)
+    for topic in (mutants_shapes, mutants_terminal, mutants_network, mutants_reason, mutants_cooldown):  # issues 15, 16
+        later |= topic.registered(Mutant)
+    return later
 
 
 MUTANTS.update(_later())
-from simharness.drivers.mutants_shapes import registered as _shapes  # issue 15: mutants deciding by shape, last
-
-MUTANTS.update(_shapes(Mutant))

@@ -14,6 +14,7 @@ import simpy
 from simharness.drivers import CallContext, Candidate, OnErrorFn, RunFn, openclaw_2026_5_20
 
 SIMHARNESS_PROFILE = openclaw_2026_5_20.SIMHARNESS_PROFILE  # the same runtime kinds: only the driver differs
+SIMHARNESS_STORE_POLICY = openclaw_2026_5_20.SIMHARNESS_STORE_POLICY  # the same store arithmetic (probes/cooldown: 5.18 = 5.20)
 
 
 def run_with_model_fallback(

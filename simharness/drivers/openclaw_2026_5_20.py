@@ -17,6 +17,15 @@ Ported from the published dist (`dist/model-fallback-BoGT_OvT.js`), keeping its 
 - `throwFallbackFailureSummary`: the last error when at most one attempt was recorded, else
   `All models failed (N): p/m: <error> (<reason>) | ...` with its attempts (status and code only where the
   error had them).
+- state between calls (worlds with an `[auth]` table only: `ctx.store` is None otherwise and none of this runs):
+  before each candidate, when no key of its provider is usable for its model (5.20's store arithmetic,
+  `openclaw_2026_5_20_store.py`, judged at `ctx.now`), `resolveCooldownDecision`: auth / auth_permanent skip
+  ("has <reason> issue (skipping all models)"); billing probes only a primary; otherwise the primary is probed
+  when the throttle is open (one probe per provider per 30 s, `lastProbeAttempt`, kept in `ctx.run_state` as the
+  bridge's per-run agentDir keeps it) and its soonest key frees within 2 min, a fallback is probed for a
+  transient reason (rate_limit, overloaded, unknown, ...) once per provider per call, and everything else is
+  skipped ("is in cooldown (suspending lanes)"). A skip is an attempt of the summary with its reason.
+  `SIMHARNESS_STORE_POLICY` gives the world 5.20's store arithmetic for this port.
 
 Run it: `--target py:simharness/drivers/openclaw_2026_5_20.py:run_with_model_fallback`.
 """
@@ -30,6 +39,7 @@ import simpy
 
 from simharness.drivers import PROVIDER_KINDS, PROVIDER_RULE_KINDS, CallContext, Candidate, JSError, OnErrorFn, Profile, RunFn
 from simharness.drivers import classifier as C
+from simharness.drivers.openclaw_2026_5_20_store import Openclaw520Policy, profiles_unavailable_reason, soonest_cooldown_expiry
 from simharness.drivers.recognize import (
     format_error_message,
     is_command_lane_timeout,
@@ -47,6 +57,19 @@ SIMHARNESS_PROFILE = Profile(
     "openclaw 2026.5.x (a faithful port)",
 )
 
+#: 5.20's store arithmetic: the world's runner applies it for this port ([auth] worlds).
+SIMHARNESS_STORE_POLICY = Openclaw520Policy()
+#: `MIN_PROBE_INTERVAL_MS`, `PROBE_MARGIN_MS` (model-fallback-*.js).
+MIN_PROBE_INTERVAL_MS = 30_000
+PROBE_MARGIN_MS = 120_000
+#: `shouldAllowCooldownProbeForReason`, `shouldUseTransientCooldownProbeSlot`, `shouldPreserveTransientCooldownProbeSlot`.
+PROBE_REASONS = frozenset(
+    {"rate_limit", "overloaded", "billing", "unknown", "empty_response", "no_error_details", "unclassified", "timeout"}
+)
+TRANSIENT_PROBE_REASONS = PROBE_REASONS - {"billing"}
+PRESERVE_PROBE_SLOT = frozenset({"model_not_found", "format", "auth", "auth_permanent", "session_expired"})
+_THROTTLE = "openclaw-2026.5.20.lastProbeAttempt"  # ctx.run_state key: {provider: virtual ms of its last probe}
+
 #: One recorded attempt: (provider, model, error text, reason, status, code), as `describeFailoverError` gives them.
 Attempt = tuple[str, str, str, str, Any, Any]
 
@@ -62,17 +85,31 @@ def run_with_model_fallback(
     attempts: list[Attempt] = []
     last_error: JSError | None = None
     total = len(candidates)
+    store = getattr(ctx, "store", None)  # None: no [auth] table
+    probe_used: set[str] = set()  # `cooldownProbeUsedProviders`
     i = 0
     while i < total:
         provider, model = candidates[i]
+        probe, probe_slot = False, False
+        if store is not None:
+            decided = cooldown_decision(ctx, candidates, i, probe_used)
+            if decided is not None and decided[0] == "skip":
+                _, text, reason = decided
+                ctx.skip(provider, model, reason, text)
+                attempts.append((provider, model, text, reason, None, None))
+                i += 1
+                continue
+            probe, probe_slot = decided is not None and decided[0] != "attempt", decided is not None and decided[0] == "transient"
         try:
-            result = yield from run(provider, model)
+            result = yield from (run(provider, model, probe=True) if probe else run(provider, model))
         except JSError as raw:
             err = candidate_error(raw, provider, model)  # may re-raise `raw` (command-lane timeout, user abort)
         else:
             return result
         if coordination_check and C.is_coordination_error(err):
             raise err  # a local coordination error: the same object, before any bookkeeping
+        if probe_slot and describe(provider, model, err)[3] not in PRESERVE_PROBE_SLOT:
+            probe_used.add(provider)  # one transient probe of a provider per call
         if C.is_likely_context_overflow(format_error_message(err)):
             raise err
         if is_missing_harness(err):
@@ -144,3 +181,42 @@ def summary_error(attempts: Sequence[tuple[Any, ...]], last_error: JSError | Non
         kind="summary",
         fields={"attempts": records},
     )
+
+
+def cooldown_decision(ctx: CallContext, candidates: Sequence[Candidate], i: int, probe_used: set[str]) -> tuple[str, str, str] | None:
+    """The cooldown branch of 5.20's loop for candidate `i`: None when a key is usable (attempt as usual), else
+    ("skip", error text, reason), ("probe" | "transient", "", reason) (run with `allowTransientCooldownProbe`) or
+    ("attempt", "", reason) (run without: the runner refuses)."""
+    assert ctx.store is not None
+    provider, model = candidates[i]
+    policy, now = SIMHARNESS_STORE_POLICY, ctx.now
+    keys = [policy.clear_expired(ctx.store.entries(k), now) for k in ctx.store.profiles(provider)]  # resolveAuthProfileOrder
+    if not keys or any(not policy.in_cooldown(e, now, model) for e in keys):
+        return None
+    primary, fallbacks, requested = i == 0, len(candidates) > 1, candidates[i] == candidates[0]
+    throttle: dict[str, int] = ctx.run_state.setdefault(_THROTTLE, {})
+    last = throttle.get(provider)
+    throttle_open = last is None or now - last >= MIN_PROBE_INTERVAL_MS  # (the bridge's epoch makes a first probe open)
+    soonest = soonest_cooldown_expiry(keys, now, model)
+    should_probe = primary and fallbacks and throttle_open and (soonest is None or now >= soonest - PROBE_MARGIN_MS)
+    reason = profiles_unavailable_reason(keys, now) or "unknown"
+    if reason in ("auth", "auth_permanent"):
+        return ("skip", f"Provider {provider} has {reason} issue (skipping all models)", reason)
+    suspend = ("skip", f"Provider {provider} is in cooldown (suspending lanes)", reason)
+    if reason == "billing":
+        if not (primary and (should_probe or (not fallbacks and throttle_open))):
+            return suspend
+        mark = True
+    elif not ((primary and (not requested or should_probe)) or (not primary and reason in TRANSIENT_PROBE_REASONS)):
+        return suspend
+    else:
+        mark = primary and should_probe
+    if mark:
+        throttle[provider] = now  # markProbeAttempt
+    if reason not in PROBE_REASONS:
+        return ("attempt", "", reason)
+    if reason in TRANSIENT_PROBE_REASONS:
+        if provider in probe_used:
+            return ("skip", f"Provider {provider} is in cooldown (probe already attempted this run)", reason)
+        return ("transient", "", reason)
+    return ("probe", "", reason)

@@ -104,10 +104,15 @@ def failover_reason(err: Any, provider: str | None = None) -> str:
     """The reason openclaw's classifier gives a candidate failure (`rate_limit`, `auth`, `billing`,
     `overloaded`, `timeout`, ...; `unknown` when it cannot tell): what a summary names per attempt. Pass the
     candidate's provider: some rules depend on it (an OpenRouter 403 budget limit is `billing`), as openclaw
-    coerces each failure with its candidate's provider before recording it."""
+    coerces each failure with its candidate's provider before recording it. With a provider it is the contract's
+    reason: where 2026.5.20 leaves a shape unclassified that still names a provider failure (`contract_failover`:
+    a status only in `response.status`, a plain body's code, "invalid x-api-key"), the reason that status names."""
     if provider is None or C.is_failover_error(err):
         return C.describe_failover(err)[1]
-    return C.failover_reason(err, provider=provider) or "unknown"
+    reason = C.failover_reason(err, provider=provider)
+    if reason is None and (known := contract_failover(err, provider, "")) is not None:
+        reason = known.fields["reason"]
+    return reason or "unknown"
 
 
 def ends_the_call(err: Any) -> bool:

@@ -20,6 +20,14 @@ numeric `code`, or Anthropic's own "invalid x-api-key" text — the reference cl
 be (`recognize.contract_failover`), instead of rethrowing it raw on the last candidate. Real releases that do
 not are findings, not the contract.
 
+State between calls (worlds with an `[auth]` table only; without one `ctx.store` is None and nothing below runs):
+before each candidate the driver reads the call's store snapshot (`ctx.store`), as openclaw's does. When every
+key of the candidate's provider is cooling down for its model (`cooldown_decision`), it either probes it
+(`run(p, m, probe=True)`: the primary candidate only, only for a transient reason — rate_limit or overloaded —
+only when the window ends within 2 min, and at most once per provider per 30 s of virtual time, the throttle kept
+in `ctx.run_state`), or skips it: `ctx.skip(p, m, reason, message)`, and the skip is an entry of the summary's
+attempts with its reason (as openclaw lists skipped candidates). A billing- or auth-disabled key is never probed.
+
 It recognizes errors the way a real driver can — by name, code and status — and never reads the world's
 `kind` labels (the recognizers are in `recognize.py`, public as `simharness.drivers`). This file is also a
 template for your own driver: any Python file exposing a callable with this signature is a target
@@ -28,15 +36,26 @@ template for your own driver: any Python file exposing a callable with this sign
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+import inspect
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 import simpy
 
-from simharness.drivers import CallContext, Candidate, JSError, OnErrorFn, RunFn, is_coordination_error
+from simharness.drivers import CallContext, Candidate, JSError, OnErrorFn, RunFn, StoreView, is_coordination_error
 from simharness.drivers import classifier as C
 from simharness.drivers.openclaw_2026_5_20 import Attempt, candidate_error, describe, summary_error, switch_failover
 from simharness.drivers.recognize import contract_failover, format_error_message, is_missing_harness, live_switch_target, switch_index
+
+#: Reasons a cooling primary may be probed for (a transient quota or capacity fault); billing/auth never.
+TRANSIENT_REASONS = frozenset({"rate_limit", "overloaded"})
+#: At most one probe of a provider per this many virtual ms per run (openclaw's `MIN_PROBE_INTERVAL_MS`).
+PROBE_INTERVAL_MS = 30_000
+#: A probe only when the provider's soonest key becomes usable within this margin (openclaw's `PROBE_MARGIN_MS`).
+PROBE_MARGIN_MS = 120_000
+#: Which reason names a skip when the provider's keys cool down for different reasons (openclaw's priority).
+_REASON_PRIORITY = ("auth_permanent", "auth", "billing", "format", "model_not_found", "overloaded", "timeout", "rate_limit")
+_THROTTLE = "reference.last_probe"  # ctx.run_state key: {provider: virtual ms of its last probe}
 
 
 def run_with_model_fallback(
@@ -49,10 +68,21 @@ def run_with_model_fallback(
     last_error: JSError | None = None
     total = len(candidates)
     i = 0
+    store: StoreView | None = getattr(ctx, "store", None)  # None: no [auth] table, no state between calls
     while i < total:
         provider, model = candidates[i]
+        probe = False
+        if store is not None:
+            decision = cooldown_decision(store, ctx.run_state, ctx.now, provider, model, primary=i == 0)
+            if decision is not None and decision[0] == "skip":
+                _, reason, message = decision
+                ctx.skip(provider, model, reason, message)
+                attempts.append((provider, model, message, reason, None, None))  # the summary lists it, with its reason
+                i += 1
+                continue
+            probe = decision is not None and takes_probe(run)  # a `run` wrapped by a driver written before probes: none
         try:
-            result = yield from run(provider, model)
+            result = yield from (run(provider, model, probe=True) if probe else run(provider, model))
         except JSError as raw:
             if is_coordination_error(raw):
                 raise  # a local coordination error: the same object, before coercion and any bookkeeping
@@ -83,3 +113,41 @@ def run_with_model_fallback(
         on_error({"provider": provider, "model": model, "error": last_error, "attempt": i + 1, "total": total})
         i += 1
     raise summary_error(attempts, last_error, total)
+
+
+def cooldown_decision(
+    store: StoreView, run_state: dict[str, Any], now: int, provider: str, model: str, *, primary: bool
+) -> tuple[str, str, str] | None:
+    """What to do with a candidate whose provider may be cooling down: None (attempt it), ("probe", reason, "")
+    or ("skip", reason, message). Reads the call's snapshot: a window that ended since the call started no longer
+    holds (`soonest_expiry` has passed), as openclaw compares its snapshot's deadlines with `Date.now()`."""
+    keys = store.profiles(provider)
+    if not keys or not all(store.in_cooldown(key, model) for key in keys):
+        return None
+    soonest = store.soonest_expiry(provider, model)
+    if soonest is not None and now >= soonest:
+        return None  # a key's window ended during this call
+    reasons = [store.unavailable_reason(key, model) or "unknown" for key in keys]
+    reason = next((r for r in _REASON_PRIORITY if r in reasons), reasons[0])
+    last_probes: dict[str, int] = run_state.setdefault(_THROTTLE, {})
+    last = last_probes.get(provider)
+    if (
+        primary
+        and all(r in TRANSIENT_REASONS for r in reasons)
+        and (last is None or now - last >= PROBE_INTERVAL_MS)
+        and (soonest is None or now >= soonest - PROBE_MARGIN_MS)
+    ):
+        last_probes[provider] = now
+        return ("probe", reason, "")
+    if reason in ("auth", "auth_permanent"):
+        return ("skip", reason, f"Provider {provider} has {reason} issue (skipping all models)")
+    return ("skip", reason, f"Provider {provider} is in cooldown for {model}")
+
+
+def takes_probe(run: Callable[..., Any]) -> bool:
+    """Whether `run` accepts `probe=` (the world's does; a driver's own wrapper around it may not)."""
+    try:
+        params = inspect.signature(run).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.name == "probe" or p.kind is inspect.Parameter.VAR_KEYWORD for p in params)

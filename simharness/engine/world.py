@@ -32,6 +32,7 @@ from simharness.model.target import Target
 from simharness.model.trace import Trace
 from simharness.sim.env import SimEnvironment
 from simharness.sim.files import FINGERPRINT_FIELDS, SessionFile
+from simharness.workload.runner import AuthWorld
 from simharness.workload.sessions import session
 from simharness.workload.writers import writer
 
@@ -58,6 +59,10 @@ class World:
         self.runtime = RuntimeFaults(scenario, swarm, choices)
         self.wrapping = Wrapping(scenario, swarm, choices)
         self.vocabulary = VocabularyFaults(scenario, swarm, choices)  # opt-in faults of openclaw's whole vocabulary
+        # State between calls (issue 16), only with an [auth] table: the auth-profile store its sessions share
+        # (seeded now, at t=0) and the providers' truth about keys. Without one: no store, today's traces.
+        self.auth = AuthWorld(scenario, target, choices, self.trace) if scenario.auth is not None else None
+        self.run_state: dict[str, Any] = {}  # `ctx.run_state`: fresh per run, shared by the run's sessions
 
     # errors get a uid when the world creates them, so identity survives into the trace
     def register(self, err: JSError) -> JSError:

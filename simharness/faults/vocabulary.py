@@ -86,7 +86,9 @@ class VocabularyFaults:
         if fault == "shaped":
             failure = self.failure()
             form = self.form(failure)
-            return V.shaped(failure, form, timeout_ms=timeout_ms), {"failure": failure, "form": form}
+            err = V.shaped(failure, form, timeout_ms=timeout_ms)
+            err.truth = {"failure": failure, "form": form}  # for ground-truth drivers (`oracle.expected_reason`)
+            return err, dict(err.truth)
         raise AssertionError(f"unknown vocabulary fault {fault}")
 
     def _switch_to(self, chain: Sequence[tuple[str, str]], provider: str, model: str) -> tuple[JSError, dict[str, Any]]:

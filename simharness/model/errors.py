@@ -41,6 +41,9 @@ class JSError(Exception):
     #: property of the JS object: the Node bridge aborts the `abortSignal` it gave `runWithModelFallback` (openclaw
     #: >= 2026.6.34 tells a user abort by that signal, not by the error). Like `kind`, the world's to set.
     caller_aborted: bool = False
+    #: What the world built beyond `kind`, as its `provider.fault` records it (a shaped failure's `failure` and
+    #: `form`): ground truth for `check.oracle.expected_reason`, never part of the JS object. The world's to set.
+    truth: dict[str, Any] | None = None
 
     # Not slotted: Exception subclasses keep a __dict__ anyway, and tests attach extra fields.
     def __init__(

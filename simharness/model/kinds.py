@@ -29,6 +29,18 @@ INVARIANTS: dict[str, str] = {
     "response.status, JSON body, stream error, finish_reason, friendly text, ...) gets the same fallback decision",
     "switch-goes-to-target": "a live model switch runs its target next when the target lies ahead in the chain (else the "
     "next candidate), reports no onError, and never reaches the caller itself",
+    "failover-advances": "a timeout, a Node network code or a bodiless HTTP 400/422 with candidates left advances to the next "
+    "candidate; on the last candidate a network code ends as a failover and a bodiless 400/422 is rethrown as it is",
+    # state between calls (issue 16): judged only in worlds with an auth-profile store (a scenario's [auth] table)
+    "sibling-not-blocked": "a model-scoped failure never blocks a sibling model: no candidate is skipped or refused "
+    "because of failures the world scoped to other models",
+    "cooldown-survives-failure": "a cooldown that a failed attempt sets survives that attempt (no \"mark good\" after a failure)",
+    "no-attempt-before-deadline": "no candidate is attempted before the cooldown deadline the runtime itself wrote, "
+    "except the runtime's stated probe",
+    "chain-accounted": "every candidate up to where the call ended was attempted, or skipped or refused with a recorded reason",
+    "retry-after-kept": "a provider's Retry-After is kept: the stored deadline is never shorter than the longest "
+    "Retry-After still running (nor shortened by a later, shorter one)",
+    "success-resets-errors": "a success resets the key's error counts and the cooldown that covered the succeeding model",
 }
 
 #: `sometimes` assertions: situations a suite must reach for its passing verdict to mean something.
@@ -65,6 +77,17 @@ SITUATIONS: dict[str, str] = {
     "overflow_cause": "a context overflow behind a cause reached the driver",
     "detail_code": "a provider code only in `detail.code` reached the driver",
     "shapes_compared": "one world presented its provider failure in two or more shapes (`same-failure-same-decision` compared them)",
+    # state between calls (issue 16): worlds with an [auth] table
+    "cooldown_skip": "the driver skipped a candidate whose keys were cooling down",
+    "cooldown_probe": "the driver probed a cooling-down candidate (openclaw's allowTransientCooldownProbe)",
+    "runner_refused": "the runner refused an attempt: every key of the provider was cooling down for the model",
+    "store_concurrent_write": "two sessions wrote one key's entry at the same virtual instant",
+    "retry_after_long": "a provider answered with a Retry-After longer than the runtime's first backoff step (30 s)",
+    "sibling_after_scoped_failure": "a sibling model of one key was attempted while another model of it was cooling down",
+    "second_scoped_failure": "a key failed on a second model while a model-scoped cooldown on another model was active",
+    "billing_disabled_skip": "a billing-disabled key was skipped or refused",
+    "cooldown_expired_retry": "a key was used again after its cooldown expired",
+    "escalated_backoff": "a key's cooldown grew past the runtime's first backoff step (error counts escalating)",
 }
 
 
@@ -100,6 +123,10 @@ class EventKind(StrEnum):
     FILE_WRITE = "file.write"
     WRITER_GAVE_UP = "writer.gave_up"
     # the harness stepping in (lane: harness)
+    # the auth-profile store (issue 16; only in worlds with an [auth] table)
+    STORE_WRITE = "store.write"
+    CANDIDATE_SKIP = "candidate.skip"
+    RUNNER_REFUSED = "runner.refused"
     LIVENESS_EXCEEDED = "liveness.exceeded"
     TRIPWIRE = "tripwire"
 

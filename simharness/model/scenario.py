@@ -31,6 +31,7 @@ from simharness.model.kinds import (
     VOCABULARY_FAULTS,
     WRITER_KINDS,
 )
+from simharness.model.scenario_auth import SCOPES, AuthSpec, check_provider_options, parse_auth
 from simharness.model.scenario_read import Reader, candidate, relative, total_text
 from simharness.model.suggest import did_you_mean
 
@@ -45,6 +46,9 @@ class ProviderSpec:
     latency_ms: tuple[int, ...] = (400,)
     faults: tuple[tuple[str, float], ...] = ()  # (kind, probability); "success" takes the rest
     retry_after_s: tuple[int, ...] = (0,)
+    # [auth] scenarios only: which keys a fault blocks ("" = by kind) and its Retry-After in ms (() = retry_after_s)
+    scope: str = ""
+    retry_after_ms: tuple[int, ...] = ()
 
     def outcome_weights(self) -> tuple[tuple[str, ...], tuple[float, ...]]:
         return with_rest("success", self.faults)
@@ -105,6 +109,7 @@ class Scenario:
     shape_form: tuple[tuple[str, float], ...] = tuple((f, 1.0) for f in SHAPE_FORMS)
     swarm: bool = SWARM_DEFAULT
     expect_sometimes: tuple[str, ...] = ()
+    auth: AuthSpec | None = None  # the [auth] table: a store of auth profiles that outlives calls (None: no store)
     source: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def provider(self, name: str) -> ProviderSpec:
@@ -148,16 +153,20 @@ def parse_scenario(data: Mapping[str, Any], where: str = "<inline>") -> Scenario
     horizon = w.integer("horizon_ms", 3_600_000, 1)
     max_steps = w.integer("max_steps", 200_000, 100, 50_000_000)
     w.reject_unknown()
+    auth = parse_auth(where, top.table_of("auth"), chain) if "auth" in top.table else None
 
     providers = []
     for pname, ptable in top.table_of("providers").items():
         if not isinstance(ptable, dict):
             raise top.fail(f"providers.{pname}", "a table", ptable)
         p = Reader(where, ptable, f"providers.{pname}.")
+        check_provider_options(where, pname, ptable, auth is not None)
         spec = ProviderSpec(
             latency_ms=p.integers("latency_ms", (400,)),
             faults=p.weights("faults", (), PROVIDER_FAULTS[1:] + VOCABULARY_FAULTS),
             retry_after_s=p.integers("retry_after_s", (0,), 0, 3600),
+            scope=p.string("scope", "", SCOPES) if "scope" in ptable else "",
+            retry_after_ms=p.integers("retry_after_ms", (0,)) if "retry_after_ms" in ptable else (),
         )
         if sum(weight for _, weight in spec.faults) > 1.0 + 1e-9:
             raise p.fail("faults", f"probabilities that add up to at most 1; they add up to {total_text(spec.faults)}", dict(spec.faults))
@@ -271,6 +280,7 @@ def parse_scenario(data: Mapping[str, Any], where: str = "<inline>") -> Scenario
         shape_form=shape_form,
         swarm=swarm,
         expect_sometimes=tuple(sometimes),
+        auth=auth,
         # the swarm setting is pinned in the source, so a schedule replays the same way whatever the default
         source={**data, "swarm": swarm},
     )

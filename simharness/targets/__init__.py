@@ -32,6 +32,7 @@ def resolve_target(spec: str) -> Target:
             raise TargetError(f"{spec}: unknown mutant (known: {', '.join(MUTANTS)})")
         mutant = MUTANTS[name]
         target = PythonTarget(spec, mutant.driver)
+        target.store_policy = getattr(mutant.driver, "SIMHARNESS_STORE_POLICY", None)  # a cooldown mutant's faulty store arithmetic
         if mutant.fingerprint_fields is not None:  # the mutant narrows the runtime's takeover check
             target.fingerprint_fields = mutant.fingerprint_fields
         return target

@@ -13,6 +13,19 @@
 //   <- probe  {call, fn, args: [ARG...], now}                call the dist's own classifier function fn
 //   -> probe  {call, ok, value: graph | error: graph | missing: true}
 //
+// State between calls (issue 16; docs/cooldowns-design.md section 2), only for worlds with an [auth] table:
+//   <- begin_run {call, profiles: [[id, provider]], usageStats: {id: stats}}  a new run: re-seed the store, new epoch
+//   -> begun     {call, ok, error?}
+//   <- start     {..., auth: true}                          this call uses the store (agentDir) and the runner stand-in
+//   -> run       {..., profileId, probe}                    the stand-in picked key profileId (probe: the driver's
+//                                                           allowTransientCooldownProbe)
+//   -> refused   {call, provider, model, reason, probe, error: graph}  no usable key: no provider request; Python
+//                                                           answers with a `result` (ok: false) carrying the error
+//   -> store     {call, profileId, provider, model, cause, reason, stats}  the release wrote the key's entry
+//                                                           (markAuthProfileFailure/Success); sent before run settles
+//   -> done      {..., attempts: [{provider, model, reason, error, code?}]}  the driver's own attempt list
+// Store times on the wire are the run's virtual ms (run k's virtual 0 is EPOCH + k * 25 h in Node).
+//
 // Protocol 2 (full text: /work/notes/protocol15.md; Python side: simharness/model/graph.py, bridge.py):
 // a graph is {root: 0, nodes: [...]}, nodes in DFS order (cause, error, reason, suppressed, errors[i]);
 //   object node    {id, kind, name?, message?, code?: string|int, status?: int|string, fields?: {own props as
@@ -78,6 +91,9 @@ process.stdout.write = (chunk, encoding, callback) => {
 
 // --- virtual time ---------------------------------------------------------------------------------------
 const RealDate = Date;
+// BASE: Node's instant of virtual 0. EPOCH, except in a run of an [auth] world: run k of this bridge starts at
+// EPOCH + k * RUN_SHIFT (25 h), so the probe throttle's entries (24 h TTL) and the store caches of run k-1 are dead.
+let BASE = EPOCH;
 let NOW = EPOCH;
 function VirtualDate(...args) {
   if (!new.target) return new RealDate(NOW).toString();
@@ -89,10 +105,29 @@ VirtualDate.parse = RealDate.parse;
 VirtualDate.UTC = RealDate.UTC;
 globalThis.Date = VirtualDate;
 try {
-  performance.now = () => NOW - EPOCH;
+  performance.now = () => NOW - BASE;
 } catch {}
-const setNow = (ms) => {
-  if (typeof ms === "number" && Number.isFinite(ms)) NOW = EPOCH + ms;
+const setNow = (ms, base = EPOCH) => {
+  BASE = base;
+  if (typeof ms === "number" && Number.isFinite(ms)) NOW = base + ms;
+};
+
+// --- no network, no randomness: a store write's lock jitter and any stray fetch are the harness's business ---
+// 9.x probes `openai-codex` OAuth keys over the network (WHAM); the simulated world has no network at all.
+globalThis.fetch = async (resource) => {
+  throw new TypeError(`fetch failed: the simulated world has no network (${String(resource?.url ?? resource).slice(0, 100)})`);
+};
+// A constant-seeded PRNG (mulberry32) for Math.random: openclaw's lock retries jitter with it. Re-seeded per run.
+let SEED = 0x5eed;
+const seedRandom = (seed) => {
+  SEED = seed >>> 0;
+};
+Math.random = () => {
+  SEED = (SEED + 0x6d2b79f5) >>> 0;
+  let t = SEED;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 };
 
 // --- parent watch: a target stuck in a busy loop never reads stdin's end, so a separate thread checks that our
@@ -393,6 +428,177 @@ async function probe(msg) {
   }
 }
 
+// --- the auth-profile store ([auth] worlds only; docs/cooldowns-design.md section 2) ---------------------
+// One agentDir for the bridge's life, re-seeded per run with the release's own saveAuthProfileStore (JSON files
+// in 5.x-6.1, SQLite from 6.5). Loaded on the first begin_run: a world without [auth] never touches any of it.
+const RUN_SHIFT = config.runShiftMs ?? 25 * 3600 * 1000; // > the driver's PROBE_STATE_TTL_MS (bridge.py)
+const STORE_NEEDED = [
+  "markAuthProfileFailure", "saveAuthProfileStore", "ensureAuthProfileStore", "resolveAuthProfileOrder",
+  "isProfileInCooldown", "resolveProfilesUnavailableReason", "describeFailoverError", "coerceToFailoverError",
+];
+const STORE_OPTIONAL = [
+  "markAuthProfileSuccess", "markAuthProfileGood", "loadAuthProfileStoreForRuntime",
+  "clearRuntimeAuthProfileStoreSnapshots", "resolveFailoverStatus",
+];
+const TIME_FIELDS = ["cooldownUntil", "disabledUntil", "blockedUntil", "lastFailureAt", "lastUsed", "lastProbeAt"];
+let auth = null; // {S, failurePolicy, agentDir}
+let runs = 0; // begin_run messages so far: run k's BASE is EPOCH + k * RUN_SHIFT
+let runBase = EPOCH;
+
+async function importSymbol(symbol) {
+  const where = config.symbols[symbol];
+  if (!where) return undefined;
+  return (await import(pathToFileURL(path.join(config.dist, where.file)).href))[where.export];
+}
+
+// The embedded runner's filter (which failover reasons it records on the key): a pure function, unexported
+// before 8.1, so its source text is evaluated (the chunk located by locate.py's SOURCE_SYMBOLS).
+function failurePolicyOf() {
+  const file = config.sources?.resolveAuthProfileFailureReason;
+  if (!file) throw new Error("resolveAuthProfileFailureReason not found in the dist");
+  const src = fs.readFileSync(path.join(config.dist, file), "utf8");
+  const at = src.search(/function resolveAuthProfileFailureReason\(/);
+  const end = src.indexOf("\n}\n", at);
+  if (at < 0 || end < 0) throw new Error(`resolveAuthProfileFailureReason: no body in ${file}`);
+  const fn = new Function(`${src.slice(at, end + 2)}\nreturn resolveAuthProfileFailureReason;`)();
+  // As the runner calls it for a provider failure: no policy, the provider started, not a transient rate limit.
+  return (reason) => fn({ failoverReason: reason, providerStarted: true, transientRateLimit: false }) ?? null;
+}
+
+async function loadAuth() {
+  const S = {};
+  const missing = [];
+  for (const name of [...STORE_NEEDED, ...STORE_OPTIONAL]) {
+    const value = await importSymbol(name);
+    if (typeof value === "function") S[name] = value;
+    else if (STORE_NEEDED.includes(name)) missing.push(name);
+  }
+  S.markSuccess = S.markAuthProfileSuccess ?? S.markAuthProfileGood;
+  if (!S.markSuccess) missing.push("markAuthProfileSuccess");
+  if (missing.length) throw new Error(`the dist lacks ${missing.join(", ")}`);
+  const stateDir = process.env.OPENCLAW_STATE_DIR;
+  if (!stateDir) throw new Error("OPENCLAW_STATE_DIR is not set");
+  const agentDir = path.join(stateDir, "agent");
+  fs.mkdirSync(agentDir, { recursive: true });
+  return { S, failurePolicy: failurePolicyOf(), agentDir };
+}
+
+// Store times: the wire carries the run's virtual ms, the release keeps epoch ms.
+const shiftStats = (stats, by) => {
+  const out = { ...stats };
+  for (const k of TIME_FIELDS) if (typeof out[k] === "number" && Number.isFinite(out[k])) out[k] = out[k] + by;
+  return out;
+};
+
+async function beginRun(msg) {
+  try {
+    auth ??= await loadAuth();
+  } catch (err) {
+    auth = null;
+    return { t: "begun", call: msg.call, ok: false, error: String(err?.message ?? err).split("\n")[0].slice(0, 300) };
+  }
+  runBase = EPOCH + runs * RUN_SHIFT;
+  runs += 1;
+  setNow(0, runBase);
+  seedRandom(0x5eed);
+  const store = { version: 1, profiles: {}, usageStats: {} };
+  for (const [id, provider] of msg.profiles ?? []) store.profiles[id] = { type: "api_key", provider, key: `sk-sim-${String(id).replace(/\W/g, "")}` };
+  for (const [id, stats] of Object.entries(msg.usageStats ?? {})) store.usageStats[id] = shiftStats(stats, runBase);
+  try {
+    auth.S.clearRuntimeAuthProfileStoreSnapshots?.();
+    await auth.S.saveAuthProfileStore(store, auth.agentDir);
+    auth.S.clearRuntimeAuthProfileStoreSnapshots?.();
+  } catch (err) {
+    return { t: "begun", call: msg.call, ok: false, error: `saveAuthProfileStore failed: ${String(err?.message ?? err).split("\n")[0].slice(0, 300)}` };
+  }
+  return { t: "begun", call: msg.call, ok: true, agentDir: auth.agentDir };
+}
+
+function readStats(profileId) {
+  const load = auth.S.loadAuthProfileStoreForRuntime ?? auth.S.ensureAuthProfileStore;
+  const stats = load(auth.agentDir, { readOnly: true })?.usageStats?.[profileId] ?? {};
+  return shiftStats(toJson(stats) ?? {}, -runBase);
+}
+
+// The embedded runner's auth loop (runEmbeddedPiAgent), with the release's own functions: the key order, "usable
+// for this model", the refusal, the runner's failure filter, markAuthProfileFailure / markAuthProfileSuccess.
+// The world plays the attempt with the key picked (`run` message); the mark is written and reported (`store`)
+// before run() settles, so two sessions never contend for the store's lock inside Node.
+function standIn(call, state) {
+  const live = () => calls.get(call) === state;
+  const ask = (msg) =>
+    new Promise((resolve) => {
+      state.pending = { resolve: (value) => resolve({ ok: true, value }), reject: (err) => resolve({ ok: false, err }) };
+      if (live()) send(msg);
+    });
+  return async (p, m, options) => {
+    const { S, agentDir } = auth;
+    const probe = options?.allowTransientCooldownProbe === true;
+    const store = S.ensureAuthProfileStore(agentDir);
+    const order = S.resolveAuthProfileOrder({ cfg: {}, store, provider: p }) ?? [];
+    const profileId = order.find((id) => probe || !S.isProfileInCooldown(store, id, undefined, m)) ?? null;
+    if (order.length > 0 && !profileId) {
+      const reason = S.resolveProfilesUnavailableReason({ store, profileIds: order, now: Date.now() }) ?? "unknown";
+      const refusal = new (FailoverError ?? namedClass("FailoverError"))(`No available auth profile for ${p} (all in cooldown or unavailable).`, {
+        reason, provider: p, model: m, status: S.resolveFailoverStatus?.(reason),
+      }); // prettier-ignore
+      kinds.set(refusal, "failover");
+      const out = await ask({ t: "refused", call, provider: p, model: m, reason, probe, error: toGraph(refusal) });
+      state.settled?.();
+      if (out.ok) throw refusal; // Python must answer a refusal with the error; a value would be a protocol slip
+      throw out.err;
+    }
+    const out = await ask({ t: "run", call, provider: p, model: m, profileId, probe });
+    try {
+      if (profileId) await mark(call, state, p, m, profileId, out);
+    } finally {
+      state.settled?.();
+    }
+    if (out.ok) return out.value;
+    throw out.err;
+  };
+}
+
+async function mark(call, state, p, m, profileId, out) {
+  const { S, agentDir, failurePolicy } = auth;
+  let cause = "success";
+  let reason = null;
+  try {
+    const fresh = S.ensureAuthProfileStore(agentDir);
+    if (out.ok) {
+      await S.markSuccess({ store: fresh, provider: p, profileId, agentDir });
+    } else {
+      // The release's own classification of what the world threw, through the runner's filter.
+      let described;
+      try {
+        described = S.describeFailoverError(S.coerceToFailoverError(out.err, { provider: p, model: m }) ?? out.err);
+      } catch {}
+      cause = "failure";
+      reason = described?.reason ? failurePolicy(String(described.reason)) : null;
+      if (reason) await S.markAuthProfileFailure({ store: fresh, profileId, reason, cfg: {}, agentDir, runId: `simharness-${call}`, modelId: m });
+    }
+  } catch (err) {
+    die(`writing the auth-profile store failed (${cause} of ${profileId}): ${err?.stack ?? err}`);
+  }
+  if ((cause === "success" || reason) && calls.get(call) === state) {
+    send({ t: "store", call, profileId, provider: p, model: m, cause, reason, stats: readStats(profileId) });
+  }
+}
+
+const attemptsOf = (x) => {
+  let list;
+  try {
+    list = x?.attempts;
+  } catch {}
+  if (!Array.isArray(list)) return [];
+  return list.map((a) => {
+    const entry = { provider: String(a?.provider ?? ""), model: String(a?.model ?? ""), reason: a?.reason == null ? null : String(a.reason) };
+    entry.error = String(a?.error?.message ?? a?.error ?? "").slice(0, 500);
+    if (typeof a?.code === "string") entry.code = a.code;
+    return entry;
+  });
+};
+
 // --- calls ----------------------------------------------------------------------------------------------
 const calls = new Map(); // call id -> {thrown: [...], pending}
 
@@ -415,7 +621,8 @@ function resultValue(ret) {
 function start(msg) {
   // The caller's abort signal, as a real caller passes it; aborted when Python says the caller stopped the run.
   const controller = new AbortController();
-  const state = { thrown: [], values: [], pending: null, controller };
+  const withStore = Boolean(msg.auth) && auth !== null;
+  const state = { thrown: [], values: [], pending: null, controller, withStore, base: withStore ? runBase : EPOCH, settled: null };
   calls.set(msg.call, state);
   const [[provider, model], ...rest] = msg.chain;
   const call = msg.call;
@@ -429,11 +636,14 @@ function start(msg) {
         model,
         fallbacksOverride: rest.map(([p, m]) => `${p}/${m}`),
         abortSignal: controller.signal,
-        run: (p, m) =>
-          new Promise((resolve, reject) => {
-            state.pending = { resolve, reject };
-            if (live()) send({ t: "run", call, provider: p, model: m });
-          }),
+        ...(withStore ? { agentDir: auth.agentDir } : {}),
+        run: withStore
+          ? standIn(call, state)
+          : (p, m) =>
+              new Promise((resolve, reject) => {
+                state.pending = { resolve, reject };
+                if (live()) send({ t: "run", call, provider: p, model: m });
+              }),
         onError: (a) => {
           if (live()) send({ t: "onError", call, provider: a?.provider, model: a?.model, attempt: a?.attempt, total: a?.total, error: toGraph(a?.error, state.thrown), ref: refOf(state, a?.error) });
         },
@@ -441,8 +651,10 @@ function start(msg) {
       const value = resultValue(ret);
       const plain = value instanceof String || value instanceof Number || value instanceof Boolean ? value.valueOf() : value;
       out = { t: "done", call, ok: true, value: plain ?? null, valueRef: valueRefOf(state, value) };
+      if (withStore) out.attempts = attemptsOf(ret);
     } catch (err) {
       out = { t: "done", call, ok: false, error: toGraph(err, state.thrown), ref: refOf(state, err) };
+      if (withStore) out.attempts = attemptsOf(err);
     }
     if (live()) {
       calls.delete(call);
@@ -451,16 +663,26 @@ function start(msg) {
   })();
 }
 
+// Returns a promise when the next message must wait for it: a result whose store write is still being made.
 function handle(msg) {
   if (msg.t === "start") {
-    setNow(msg.now);
+    setNow(msg.now, msg.auth && auth !== null ? runBase : EPOCH);
     start(msg);
   } else if (msg.t === "result") {
-    setNow(msg.now);
     const state = calls.get(msg.call);
     if (!state || !state.pending) die(`result for call ${msg.call}, which is not waiting on run()`);
+    setNow(msg.now, state.base);
     const { resolve, reject } = state.pending;
     state.pending = null;
+    // With the store, the stand-in writes the key's mark before run() settles: the next message waits for it.
+    const written = state.withStore
+      ? new Promise((resolve) => {
+          state.settled = () => {
+            state.settled = null;
+            resolve();
+          };
+        })
+      : null;
     if (msg.ok) {
       // A primitive has no identity in JS (a made-up "reply" is Object.is the real one), so run() resolves
       // with a boxed copy: only the very object handed out compares identical. openclaw keeps results opaque.
@@ -473,6 +695,9 @@ function handle(msg) {
       if (msg.abortCaller) state.controller.abort(err);
       reject(err);
     }
+    return written;
+  } else if (msg.t === "begin_run") {
+    return beginRun(msg).then(send);
   } else if (msg.t === "probe") {
     setNow(msg.now);
     probe(msg).then(send);
@@ -482,6 +707,26 @@ function handle(msg) {
     send({ t: "pong" });
   } else {
     die(`unknown message ${JSON.stringify(msg).slice(0, 200)}`);
+  }
+  return null;
+}
+
+// One message at a time: a message whose handling returns a promise holds the next ones until it settles.
+const inbox = [];
+let busy = false;
+function pump() {
+  while (inbox.length && !busy) {
+    const pending = handle(inbox.shift());
+    if (pending) {
+      busy = true;
+      pending.then(
+        () => {
+          busy = false;
+          pump();
+        },
+        (err) => die(`handling a message failed: ${err?.stack ?? err}`),
+      );
+    }
   }
 }
 
@@ -500,8 +745,9 @@ process.stdin.on("data", (data) => {
     } catch {
       die(`not JSON: ${line.slice(0, 200)}`);
     }
-    handle(msg);
+    inbox.push(msg);
   }
+  pump();
 });
 process.stdin.on("end", () => process.exit(0));
 // Written now, not at exit: the harness ends the bridge with a signal, and a cache written at exit never lands.

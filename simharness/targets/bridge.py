@@ -62,6 +62,17 @@ def plugins() -> str:
     return value
 
 
+#: How far apart two runs of one bridge are in Node's time (`begin_run`): a day and an hour, so the driver's
+#: probe-throttle entries of the previous run (kept `PROBE_STATE_TTL_MS`, 24 h in 5.18 ... 9.6) are dead.
+RUN_SHIFT_MS = 25 * 3600 * 1000
+
+
+def run_shift_ms(located: Located) -> int:
+    """The epoch shift between runs for this dist: `RUN_SHIFT_MS`, or longer when its throttle TTL says so."""
+    ttl = located.constants.get("PROBE_STATE_TTL_MS", 0)
+    return max(RUN_SHIFT_MS, ttl + 3600 * 1000)
+
+
 class Bridge:
     """One Node process running `bridge.mjs` against one dist."""
 
@@ -79,11 +90,17 @@ class Bridge:
             "symbols": {k: {"file": v.file, "export": v.export} for k, v in located.symbols.items()},
             "classes": classes,
             "probes": list(PROBE_SYMBOLS),
+            "sources": dict(located.sources),  # pure functions the store's runner stand-in evaluates from source
+            "runShiftMs": run_shift_ms(located),
             "parentPid": os.getpid(),
             **(extra or {}),  # the benchmark's `floor` (bridge.mjs's pure-Node loop)
         }
         # A scrubbed environment: the user's OPENCLAW_* settings, auth profiles and NODE_OPTIONS stay out; an
-        # empty HOME means no auth-profile store, so no cooldown logic runs and nothing is read from ~.
+        # empty HOME means no auth-profile store, so no cooldown logic runs and nothing is read from ~. Worlds
+        # with [auth] get one store under OPENCLAW_STATE_DIR (fixed for the process: 9.x caches its owner per
+        # state root), re-seeded per run by `begin_run` (bridge.mjs); no OPENCLAW_AGENT_DIR, no skip-cache TTL.
+        state = os.path.join(self._home, "state")
+        os.makedirs(state, exist_ok=True)
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": self._home,
@@ -92,6 +109,7 @@ class Bridge:
             "LANG": "C",
             "NO_COLOR": "1",
             "OPENCLAW_LOG_LEVEL": "silent",  # no log files; the decision logs do not decide anything
+            "OPENCLAW_STATE_DIR": state,
         }
         if plugins() == "none":
             env["OPENCLAW_DISABLE_BUNDLED_PLUGINS"] = "1"

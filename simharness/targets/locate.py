@@ -34,6 +34,22 @@ SYMBOLS = ("runWithModelFallback", "SessionWriteLockTimeoutError", "EmbeddedAtte
 #: model-ref lookup rescans the plugin directories (openclaw's own steady state has it published).
 RUNTIME_SYMBOLS = ("loadPluginMetadataSnapshot", "setCurrentPluginMetadataSnapshot")
 TAKEOVER_NAME = "EmbeddedAttemptSessionTakeoverError"
+#: The auth-profile store and the runner's auth loop, for [auth] worlds (issue 16; docs/cooldowns-design.md 2.4).
+#: 9.x destructures the store functions from `nativePluginBindings.authStore` (`const { ..., name, ... } =`).
+STORE_SYMBOLS = (
+    "markAuthProfileFailure", "markAuthProfileSuccess", "saveAuthProfileStore", "ensureAuthProfileStore",
+    "loadAuthProfileStoreForRuntime", "resolveAuthProfileOrder", "isProfileInCooldown",
+    "resolveProfilesUnavailableReason", "clearRuntimeAuthProfileStoreSnapshots", "describeFailoverError",
+    "coerceToFailoverError", "resolveFailoverStatus",
+)  # fmt: skip
+#: Optional store symbols: 8.1+ export a close for an agent's databases; the bridge calls it when present.
+STORE_OPTIONAL = ("closeOpenClawAgentDatabasesForTest",)
+#: Pure functions the bridge evaluates from their source text (not exported before 8.1): name -> defining chunk.
+SOURCE_SYMBOLS = ("resolveAuthProfileFailureReason",)
+#: The driver's probe throttle, as its chunk states it (profile data: "the runtime's stated probe"; the bridge's
+#: per-run epoch shift must outlast PROBE_STATE_TTL_MS).
+PROBE_CONSTANTS = ("MIN_PROBE_INTERVAL_MS", "PROBE_MARGIN_MS", "PROBE_STATE_TTL_MS")
+_NUMBER = r"\d+(?:\.\d+)?(?:e\d+)?"
 #: Optional, for the bridge: classes its driver tests with `instanceof` (built as the release's own when exported)
 #: and the classifier functions the bridge's `probe` message calls (docs: /work/notes/protocol15.md, bridge.mjs).
 BRIDGE_CLASSES = (
@@ -49,7 +65,7 @@ PROBE_SYMBOLS = (
 #: JavaScript's own error names: a runtime "defining" one of these says nothing about its kinds.
 GENERIC_NAMES = frozenset({"Error", "AbortError", "TypeError", "RangeError", "AggregateError", "SuppressedError", ""})
 #: Bump when what a scan records changes; cached installs with another value are scanned again.
-LOCATE_SCHEMA = 6
+LOCATE_SCHEMA = 8
 #: Provider rules and the function that implements each in the core classifier (absent: a plugin's, not judged).
 RULE_FUNCTIONS = {"provider_rule_billing": "isOpenRouterKeyBudgetLimitExceededError"}
 
@@ -98,11 +114,12 @@ def defined_errors(source: str) -> tuple[set[str], set[str]]:
     return names, set(_CODE_ASSIGN.findall(source))
 
 
-def _defines(source: str, name: str) -> bool:
+def _defines(source: str, name: str, *, destructured: bool = False) -> bool:
     return bool(
         re.search(rf"(?:^|[\s;(])(?:async\s+)?function\s+{name}\s*\(", source, re.MULTILINE)
         or re.search(rf"(?:var|let|const)\s+{name}\s*=\s*class\b", source)
         or re.search(rf"(?:^|\s)class\s+{name}\b", source, re.MULTILINE)
+        or (destructured and re.search(rf"const\s*\{{[^}}]*\b{name}\b[^}}]*\}}\s*=", source))
     )
 
 
@@ -139,6 +156,8 @@ class Located:
     coordination_names: list[str] = field(default_factory=list)
     predicate: str = ""  # informational: the coordination predicate the driver applies ("" = none)
     rules: list[str] = field(default_factory=list)  # provider rules its core classifier implements (RULE_FUNCTIONS)
+    sources: dict[str, str] = field(default_factory=dict)  # SOURCE_SYMBOLS -> the chunk defining it
+    constants: dict[str, int] = field(default_factory=dict)  # PROBE_CONSTANTS the driver's chunk defines, in ms
     schema: str = ""  # `scan_key()` of the scan that made this; another value means: scan again
 
     def to_json(self) -> dict[str, Any]:
@@ -157,6 +176,8 @@ class Located:
             list(doc.get("coordination_names", [])),
             doc.get("predicate", ""),
             list(doc.get("rules", [])),
+            dict(doc.get("sources", {})),
+            {str(k): int(v) for k, v in dict(doc.get("constants", {})).items()},
             str(doc.get("schema", "")),
         )
 
@@ -164,6 +185,13 @@ class Located:
     def current(self) -> bool:
         """Made by a scan like today's (an older cache may lack kinds added since, or the real-class symbols)."""
         return self.schema == scan_key()
+
+    def store_missing(self) -> list[str]:
+        """The auth-profile store symbols this dist lacks ([auth] worlds need all of them), in a stable order."""
+        missing = [n for n in STORE_SYMBOLS if n not in self.symbols]
+        if "markAuthProfileSuccess" in missing and "markAuthProfileGood" in self.symbols:
+            missing.remove("markAuthProfileSuccess")  # the older name of the same function
+        return missing + [n for n in SOURCE_SYMBOLS if n not in self.sources]
 
     def kinds(self) -> frozenset[str]:
         """The coordination kinds this runtime can throw: the classes, names and codes it defines."""
@@ -186,6 +214,19 @@ class Located:
         }.get(self.predicate, self.predicate)
         rules = PROVIDER_RULE_KINDS & set(self.rules)
         return Profile(name, frozenset(PROVIDER_KINDS | rules | coordination), f"openclaw {self.version}: {generation}")
+
+
+def probe_constants(source: str) -> dict[str, int]:
+    """PROBE_CONSTANTS a chunk defines as a product of numbers (`const PROBE_MARGIN_MS = 120 * 1e3`), in ms."""
+    out: dict[str, int] = {}
+    for name in PROBE_CONSTANTS:
+        m = re.search(rf"\bconst\s+{name}\s*=\s*({_NUMBER}(?:\s*\*\s*{_NUMBER})*)\s*[;,\n]", source)
+        if m:
+            value = 1.0
+            for factor in m.group(1).split("*"):
+                value *= float(factor)
+            out[name] = int(value)
+    return out
 
 
 def dist_dir(path: Path) -> Path:
@@ -238,10 +279,13 @@ def locate(path: Path, label: str) -> Located:
     rules: set[str] = set()
     candidates: dict[str, list[Symbol]] = {}
     imports: dict[str, set[str]] = {}
+    store_imports: dict[str, set[str]] = {}  # the same graph over chunks holding store symbols too
     marks = (*by_name, *by_code)
     classes += [c for c in BRIDGE_CLASSES if c not in classes]
-    importable = (*SYMBOLS, *RUNTIME_SYMBOLS, *PROBE_SYMBOLS, *classes)
-    watched = importable  # the coordination predicates are probe symbols too
+    store = (*STORE_SYMBOLS, *STORE_OPTIONAL, "markAuthProfileGood")
+    importable = (*SYMBOLS, *RUNTIME_SYMBOLS, *PROBE_SYMBOLS, *classes, *(s for s in store if s not in PROBE_SYMBOLS))
+    older = (*SYMBOLS, *RUNTIME_SYMBOLS, *PROBE_SYMBOLS, *classes)  # the coordination predicates are probe symbols too
+    watched = (*importable, *SOURCE_SYMBOLS)
     for chunk in chunks:
         try:
             source = chunk.read_text(encoding="utf-8", errors="replace")
@@ -255,11 +299,15 @@ def locate(path: Path, label: str) -> Located:
             codes.update(c for c in defined_codes if c in by_code)
         if not present:
             continue
-        imports[chunk.name] = {Path(a or b).name for a, b in _IMPORT_FROM.findall(source)}
+        store_imports[chunk.name] = {Path(a or b).name for a, b in _IMPORT_FROM.findall(source)}
+        if any(w in older for w in present):  # the older symbols' choice stays what it was before the store ones
+            imports[chunk.name] = store_imports[chunk.name]
         exports = _exports(source)
         for sym in present:
-            if sym in importable and sym in exports and _defines(source, sym):
+            if sym in importable and sym in exports and _defines(source, sym, destructured=sym in store):
                 candidates.setdefault(sym, []).append(Symbol(chunk.name, exports[sym]))
+            if sym in SOURCE_SYMBOLS and sym not in found.sources and _defines(source, sym):
+                found.sources[sym] = chunk.name
         if "isNonProviderRuntimeCoordinationError" in present and _defines(source, "isNonProviderRuntimeCoordinationError"):
             if re.search(r"resolveModelFallbackError\([^)]*\)\.kind\s*===\s*\"coordination\"", source):
                 found.predicate = "resolveModelFallbackError"
@@ -275,10 +323,16 @@ def locate(path: Path, label: str) -> Located:
         )
     # A class defined twice: take the copy the driver's own modules import (its instanceof checks use that one).
     near = _reachable(driver[0].file, imports)
+    store_near = _reachable(driver[0].file, store_imports)
     for sym, options in candidates.items():
-        found.symbols[sym] = next((o for o in options if o.file in near), options[0])  # sorted scan order: stable
+        close = store_near if sym in store else near
+        found.symbols[sym] = next((o for o in options if o.file in close), options[0])  # sorted scan order: stable
     found.names = sorted(names)
     found.codes = sorted(codes)
     found.coordination_names = sorted(coordination)
     found.rules = sorted(rules)
+    try:
+        found.constants = probe_constants((dist / driver[0].file).read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        pass
     return found

@@ -26,6 +26,7 @@ class PythonTarget:
     def __init__(self, spec: str, driver: DriverFn, profile: Profile = ALL_KINDS_PROFILE) -> None:
         self.spec, self._driver, self.profile = spec, driver, profile
         self.fingerprint_fields: tuple[str, ...] = ("dev", "ino", "size", "mtimeNs", "ctimeNs")
+        self.store_policy: Any = None  # a module's SIMHARNESS_STORE_POLICY ([auth] worlds); None: ReferencePolicy
 
     @property
     def driver(self) -> DriverFn:
@@ -73,7 +74,9 @@ def load_python(spec: str) -> PythonTarget:
         raise TargetError(f"{spec}: SIMHARNESS_PROFILE in {path} {problem}")
     if isinstance(profile.kinds, set):  # a set is accepted as written; the profile is frozen like any other
         profile = Profile(profile.name, frozenset(profile.kinds), profile.generation)
-    return PythonTarget(spec, driver, profile)
+    target = PythonTarget(spec, driver, profile)
+    target.store_policy = getattr(module, "SIMHARNESS_STORE_POLICY", None)
+    return target
 
 
 def _profile_problem(profile: object) -> str | None:

@@ -9,6 +9,7 @@ file's fingerprint (a change is a takeover), write the reply.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -16,6 +17,7 @@ from typing import Any, Protocol
 import simpy
 
 from simharness.check.oracle import category_of, coordination_kinds, root_depth, root_kind, switch_target
+from simharness.faults.auth import Truth, retry_after_field
 from simharness.faults.provider import ProviderFaults, provider_error
 from simharness.faults.runtime import RuntimeFaults
 from simharness.faults.vocabulary import VocabularyFaults
@@ -28,6 +30,8 @@ from simharness.model.kinds import VOCABULARY_FAULTS, EventKind
 from simharness.model.target import Target
 from simharness.sim.env import duration_labels
 from simharness.sim.files import LockWorld, SessionFile
+from simharness.sim.store import StoreSnapshot
+from simharness.workload.runner import AuthWorld, NodeAuth, mark, refuse
 
 
 class SessionWorld(LockWorld, Protocol):
@@ -40,6 +44,8 @@ class SessionWorld(LockWorld, Protocol):
     runtime: RuntimeFaults
     wrapping: Wrapping
     vocabulary: VocabularyFaults
+    auth: AuthWorld | None  # the auth-profile store and the providers' truth ([auth] worlds only)
+    run_state: dict[str, Any]  # `ctx.run_state`: fresh per run, shared by its sessions
 
     def uid(self, err: Any) -> int | None: ...
 
@@ -52,15 +58,19 @@ class CallState:
     runs: int = 0
     in_flight: str | None = None  # the candidate whose attempt is running (`run` is never driven twice at once)
     breached: bool = False  # the driver broke the contract in a way that ends the call (recorded as driver.misuse)
+    profile: str | None = None  # [auth] worlds: the key of the attempt in flight
+    truths: dict[str, Truth] | None = None  # [auth] worlds: the last fault truth of this call, per key
+    skips: int = 0  # candidates the driver said it skipped (`ctx.skip`)
 
 
 class _CallContext:
     """What a driver sees of the world (the `CallContext` protocol)."""
 
-    __slots__ = ("_state", "_world")
+    __slots__ = ("_state", "_store", "_world", "auth")
 
-    def __init__(self, world: SessionWorld, state: CallState) -> None:
-        self._world, self._state = world, state
+    def __init__(self, world: SessionWorld, state: CallState, auth: NodeAuth | None) -> None:
+        self._world, self._state, self.auth = world, state, auth
+        self._store = world.auth.store.snapshot(world.env.now) if world.auth is not None else None  # at call start
 
     @property
     def env(self) -> simpy.Environment:
@@ -76,6 +86,32 @@ class _CallContext:
 
     def break_lock(self) -> None:
         self._state.file.lock.break_lock(self._state.session)
+
+    @property
+    def now(self) -> int:
+        return int(self._world.env.now)
+
+    @property
+    def store(self) -> StoreSnapshot | None:
+        return self._store
+
+    @property
+    def run_state(self) -> dict[str, Any]:
+        return self._world.run_state
+
+    def skip(self, provider: str, model: str, reason: str, message: str = "") -> None:
+        world, state = self._world, self._state
+        state.skips += 1
+        candidate = f"{plain(provider)}/{plain(model)}"
+        world.trace.add(
+            world.env.now,
+            state.session,
+            EventKind.CANDIDATE_SKIP,
+            call=state.call_id,
+            candidate=candidate,
+            reason=plain(reason),
+            message=plain(message),
+        )
 
 
 def session(world: SessionWorld, name: str, file: SessionFile) -> Generator[simpy.Event, Any, None]:
@@ -95,7 +131,15 @@ def _call(world: SessionWorld, state: CallState) -> Generator[simpy.Event, Any, 
     trace, env, name, call = world.trace, world.env, state.session, state.call_id
     chain = world.scenario.chain
     trace.add(env.now, name, EventKind.CALL_START, call=call, chain=[f"{p}/{m}" for p, m in chain])
-    ctx = _CallContext(world, state)
+    node_auth: NodeAuth | None = None
+    if world.auth is not None:
+        state.truths = {}
+
+        def refused(provider: str, model: str, reason: str, probe: bool) -> JSError:
+            return _refused(world, state, provider, model, reason, probe)
+
+        node_auth = NodeAuth(world, name, call, state.truths, refused)
+    ctx = _CallContext(world, state, node_auth)
     produced: list[Any] = []  # what this call's `run` returned: the only values the call may return
 
     def breach(message: str, where: str | None) -> None:
@@ -103,7 +147,7 @@ def _call(world: SessionWorld, state: CallState) -> Generator[simpy.Event, Any, 
             state.breached = True
             trace.add(env.now, name, EventKind.DRIVER_MISUSE, call=call, message=message, where=where)
 
-    def run(provider: str, model: str) -> Generator[simpy.Event, Any, Any]:
+    def run(provider: str, model: str, *, probe: bool = False, profile: str | None = None) -> Generator[simpy.Event, Any, Any]:
         if not (isinstance(provider, str) and isinstance(model, str) and (provider, model) in chain):
             named = isinstance(provider, str) and isinstance(model, str)
             candidate = text(f"{provider}/{model}") if named else f"({shown(provider)}, {shown(model)})"
@@ -116,9 +160,13 @@ def _call(world: SessionWorld, state: CallState) -> Generator[simpy.Event, Any, 
             raise DriverContractError("run driven twice at once")
         state.in_flight = f"{provider}/{model}"
         try:
-            value = yield from _attempt(world, state, provider, model)
+            if world.auth is None:
+                value = yield from _attempt(world, state, provider, model)
+            else:
+                value = yield from _auth_attempt(world, world.auth, state, provider, model, probe is True, profile)
         finally:
             state.in_flight = None
+            state.profile = None
         produced.append(value)
         return value
 
@@ -140,7 +188,8 @@ def _call(world: SessionWorld, state: CallState) -> Generator[simpy.Event, Any, 
     elif outcome.raised is not None:
         err = outcome.raised
         uid = world.uid(err)
-        extra: dict[str, Any] = {"where": home} if not state.runs else {}  # ended without running anything: `driver-contract`
+        # ended without running (or skipping, with a reason) anything: `driver-contract`
+        extra: dict[str, Any] = {"where": home} if not state.runs and not state.skips else {}
         if uid is None:  # the driver's own error: which error of the world it wraps (`summary-honest` reads it)
             wrapped = next((u for u in map(world.uid, E.walk(err)) if u is not None), None)
             if wrapped is not None:
@@ -154,13 +203,43 @@ def _call(world: SessionWorld, state: CallState) -> Generator[simpy.Event, Any, 
             trace.add(env.now, name, EventKind.CALL_RETURN, call=call, value=plain(value), fabricated=True, where=home)
 
 
-def _attempt(world: SessionWorld, state: CallState, provider: str, model: str) -> Generator[simpy.Event, Any, str]:
-    """One embedded attempt: lock, write prompt, release for the prompt, call the provider, reacquire."""
+def _auth_attempt(
+    world: SessionWorld, auth: AuthWorld, state: CallState, provider: str, model: str, probe: bool, profile: str | None
+) -> Generator[simpy.Event, Any, str]:
+    """An attempt in an [auth] world (`workload.runner`): the runner picks a key (or the target's runtime did:
+    `owns_store`), refuses when none is usable, attempts with the key and marks it afterwards."""
+    flags: dict[str, Any] = {"probe": True} if probe else {}
+    if auth.owns_store:
+        state.profile = profile if isinstance(profile, str) else None
+        start = {"profile": state.profile, **flags} if state.profile is not None else flags
+        return (yield from _attempt(world, state, provider, model, start))
+    key = auth.pick(provider, model, world.env.now, probe)
+    if key is None:
+        raise _refused(world, state, provider, model, auth.unavailable_reason(provider, model, world.env.now), probe)
+    state.profile = key.id
+    return (yield from _attempt(world, state, provider, model, {"profile": key.id, **flags}, marks=True))
+
+
+def _refused(world: SessionWorld, state: CallState, provider: str, model: str, reason: str, probe: bool) -> JSError:
+    """An attempt the runner refused (no usable key): its run.start (no key), `runner.refused`, its run.raise."""
+    state.runs += 1
+    flags = {"probe": True} if probe else {}
+    world.trace.add(
+        world.env.now, state.session, EventKind.RUN_START, call=state.call_id, candidate=f"{provider}/{model}", n=state.runs, **flags
+    )
+    return _raised(world, state, refuse(world, state.session, state.call_id, provider, model, reason))
+
+
+def _attempt(
+    world: SessionWorld, state: CallState, provider: str, model: str, start: dict[str, Any] | None = None, *, marks: bool = False
+) -> Generator[simpy.Event, Any, str]:
+    """One embedded attempt: lock, write prompt, release for the prompt, call the provider, reacquire.
+    `start`: extra run.start fields ([auth] worlds); `marks`: the world's runner marks the key afterwards."""
     sc, env, trace = world.scenario, world.env, world.trace
     actor, file, lock = state.session, state.file, state.file.lock
     state.runs += 1
     call = state.call_id
-    trace.add(env.now, actor, EventKind.RUN_START, call=call, candidate=f"{provider}/{model}", n=state.runs)
+    trace.add(env.now, actor, EventKind.RUN_START, call=call, candidate=f"{provider}/{model}", n=state.runs, **(start or {}))
     refused = world.runtime.refusal()  # a 2026.8+ runtime may refuse the attempt before it takes the lock
     if refused is not None:
         trace.add(env.now, actor, EventKind.RUNTIME_REFUSED, call=call, fault=refused)
@@ -192,6 +271,9 @@ def _attempt(world: SessionWorld, state: CallState, provider: str, model: str) -
     takeover = changed or reacquired is None
     if takeover:
         trace.add(env.now, actor, EventKind.TAKEOVER_DETECTED, call=call, file=file.path)
+    if marks and state.profile is not None and (provider_failure is not None or not takeover):
+        truth = state.truths.get(state.profile) if state.truths is not None else None
+        mark(world, actor, call, provider, model, state.profile, provider_failure, truth)
     try:
         if provider_failure is not None:  # the provider's error wins over a takeover seen on reacquire
             raise _raised(world, state, provider_failure)
@@ -236,7 +318,9 @@ def _provider(world: SessionWorld, state: CallState, provider: str, model: str) 
     plan = world.providers.plan(provider)
     lane = plan.lane
     kinds = plan.kinds
-    fault = kinds[choices.choose(plan.fault_label, kinds, plan.weights)]
+    auth, profile = world.auth, state.profile
+    block = auth.truth.blocked(provider, profile, model, env.now) if auth is not None and profile is not None else None
+    fault = block.fault if block is not None else kinds[choices.choose(plan.fault_label, kinds, plan.weights)]
     delay = plan.latency[choices.choose(plan.latency_label, plan.latency_names)]
     world.trace.add(env.now, lane, EventKind.PROVIDER_REQUEST, call=state.call_id, model=model, fault=fault)
     if fault == "hang":
@@ -251,8 +335,12 @@ def _provider(world: SessionWorld, state: CallState, provider: str, model: str) 
         return f"reply:{provider}/{model}"
     if fault in _VOCABULARY:  # thrown as built: a wrapper would change what the shape is (no `wrap.provider`)
         err, truth = world.vocabulary.build(fault, sc.chain, provider, model, sc.request_timeout_ms)
+        if auth is not None and profile is not None:
+            truth = {**truth, **_truth(world, state, provider, profile, model, fault, 0).fields()}
         world.trace.add(env.now, lane, EventKind.PROVIDER_FAULT, call=state.call_id, model=model, fault=fault, **truth)
         raise world.register(err)
+    if auth is not None and profile is not None:
+        raise _auth_fault(world, state, provider, profile, model, fault, block.until if block is not None else None)
     retry_after = plan.retry_after[choices.choose(plan.retry_label, plan.retry_names)]
     if fault == "explicit_nested_coordination":
         err = world.runtime.explicit_nested(state.session, state.file, retry_after or None)
@@ -261,6 +349,38 @@ def _provider(world: SessionWorld, state: CallState, provider: str, model: str) 
     wrapped = world.wrapping.provider(err)
     world.trace.add(env.now, lane, EventKind.PROVIDER_FAULT, call=state.call_id, model=model, fault=fault)
     raise world.register(wrapped)
+
+
+def _truth(world: SessionWorld, state: CallState, provider: str, profile: str, model: str, fault: str, retry_after_ms: int) -> Truth:
+    assert world.auth is not None and state.truths is not None
+    truth = state.truths[profile] = world.auth.truth.record(provider, profile, model, fault, retry_after_ms, world.env.now)
+    return truth
+
+
+def _auth_fault(world: SessionWorld, state: CallState, provider: str, profile: str, model: str, fault: str, until: int | None) -> JSError:
+    """A provider fault in an [auth] world: its Retry-After (the rest of a running block, else chosen) and truth."""
+    assert world.auth is not None
+    now = world.env.now
+    if until is not None:
+        retry_after_ms = math.ceil(until - now)  # the rest of the running block
+    else:
+        retry_after_ms = world.auth.truth.retry_after(provider, world.providers.plan(provider), fault)
+    seconds = retry_after_field(retry_after_ms)
+    whole = None if seconds is None else -(-retry_after_ms // 1000)
+    if fault == "explicit_nested_coordination":
+        err = world.runtime.explicit_nested(state.session, state.file, whole)
+    else:
+        err = provider_error(fault, whole, state.file.lock.path)
+    if "retryAfter" not in err.fields:
+        retry_after_ms = 0  # an error that carries no Retry-After (an explicit 529 or 503 outer) blocks nothing
+    elif isinstance(seconds, float):
+        err.fields["retryAfter"] = seconds  # a Retry-After of 59 999 ms stays 59.999 s
+    truth = _truth(world, state, provider, profile, model, fault, retry_after_ms)
+    wrapped = world.wrapping.provider(err)
+    world.trace.add(
+        now, world.providers.plan(provider).lane, EventKind.PROVIDER_FAULT, call=state.call_id, model=model, fault=fault, **truth.fields()
+    )
+    return world.register(wrapped)
 
 
 _VOCABULARY = frozenset(VOCABULARY_FAULTS)

@@ -55,7 +55,7 @@ def _breach(c: Call, end: Event) -> str | None:
         else:
             what = f"raised {kind}: {text}" if text else f"raised {kind}"
         return f"call {c.call}: the driver {what}{where}"
-    if not c.runs:
+    if not c.runs and not c.skips:  # ([auth] worlds) every candidate skipped with a reason accounts for the chain
         outcome = (
             f"returned {data.get('value')!r}" if end.kind == EventKind.CALL_RETURN else f"threw {data.get('name')}: {data.get('message')!r}"
         )

@@ -4,12 +4,13 @@ each candidate once, even when a coordination error is nested inside.
 Decided per call that returned or threw, for each attempt before the one that had to end the call
 (`calls.stop`) whose error the oracle classed `explicit`: that attempt ran the chain's candidate at its
 position, and the next attempt (which must exist while the chain has candidates left) ran the next candidate. (A
-live model switch to a later candidate moves the positions of the attempts after it: `calls.chain_positions`.)
+live model switch to a later candidate moves the positions of the attempts after it: `calls.chain_positions`; in
+worlds with [auth], a candidate the driver skipped with a recorded reason, `candidate.skip`, is passed over.)
 """
 
 from __future__ import annotations
 
-from simharness.check.calls import Call, chain_positions
+from simharness.check.calls import Call, chain_positions, switch_jump
 from simharness.check.verdicts import Verdicts, departure_shape, fail
 from simharness.model.target import Profile
 
@@ -28,16 +29,40 @@ def judge(c: Call, profile: Profile, v: Verdicts) -> None:
         if outcome is None or outcome.data["category"] != "explicit":
             continue
         v.checked[INVARIANT] += 1
-        positions = chain_positions(c) if positions is None else positions
+        positions = (chain_positions(c) if not c.skips else _past_skips(c, chain)) if positions is None else positions
         p = positions[i]
         ran = start.data["candidate"]
         shape = departure_shape(outcome)
         if p >= len(chain) or ran != chain[p]:
             expected = chain[p] if p < len(chain) else "nothing"
             fail(v, INVARIANT, f"call {c.call}: attempt {i + 1} ran {ran}, not {expected}", start, c.call, shape)
-        elif p + 1 < len(chain) and i + 1 >= len(c.runs):
-            fail(v, INVARIANT, f"call {c.call}: {outcome.data['shape']} from {ran} did not advance to {chain[p + 1]}", end, c.call, shape)
-        elif p + 1 < len(chain) and c.runs[i + 1][0].data["candidate"] != chain[p + 1]:
+            continue
+        q = _next(chain, p + 1, c)  # the next candidate not skipped with a record
+        if q < len(chain) and i + 1 >= len(c.runs):
+            fail(v, INVARIANT, f"call {c.call}: {outcome.data['shape']} from {ran} did not advance to {chain[q]}", end, c.call, shape)
+        elif q < len(chain) and c.runs[i + 1][0].data["candidate"] != chain[q]:
             nxt = c.runs[i + 1][0]
-            message = f"call {c.call}: after {ran} the driver ran {nxt.data['candidate']}, not {chain[p + 1]}"
+            message = f"call {c.call}: after {ran} the driver ran {nxt.data['candidate']}, not {chain[q]}"
             fail(v, INVARIANT, message, nxt, c.call, shape)
+
+
+def _next(chain: list[str], position: int, c: Call) -> int:
+    """The first chain position at or after `position` whose candidate the driver did not skip in this call."""
+    skipped = {e.data.get("candidate") for e in c.skips}
+    while position < len(chain) and chain[position] in skipped:
+        position += 1
+    return position
+
+
+def _past_skips(c: Call, chain: list[str]) -> list[int]:
+    """`calls.chain_positions` for a call with skips: each attempt's position, passing over skipped candidates (by
+    chain position, not trace order: a Node target's skips reach the trace after its runs)."""
+    out: list[int] = []
+    position = 0
+    for _, outcome in c.runs:
+        position = _next(chain, position, c)
+        out.append(position)
+        target = None if outcome is None else outcome.data.get("switch")
+        jump = None if target is None else switch_jump(chain, position, target)
+        position = position + 1 if jump is None else jump
+    return out
