@@ -407,3 +407,13 @@ def test_the_5_20_port_summarizes_skips_as_the_real_5_20_does_on_p05_all_fail():
         "prov-1/a:rate_limit", "prov-2/a:rate_limit", "prov-2/b:rate_limit", "prov-3/a:rate_limit", "prov-3/b:overloaded",
         "prov-4/a:overloaded", "prov-4/b:overloaded", "prov-1/b:rate_limit", "prov-5/last:overloaded",
     ]  # fmt: skip
+
+
+def test_the_5_20_runner_refuses_with_the_reason_scored_over_every_key():
+    # found by the differential on mixed-scope: k1 cooling after a 401, k2 a disabled billing key; the real 5.20
+    # refuses with "billing" (resolveProfilesUnavailableReason weighs a disabled key 1000), not the first key's "auth"
+    policy = Openclaw520Policy()
+    k1 = policy.mark_failure({}, 0, "auth", "gpt-a", None)
+    k2 = {KEY_WIDE: UsageStats(error_count=1, failure_counts=(("billing", 1),), disabled_until=5 * 3_600_000, disabled_reason="billing")}
+    assert policy.unavailable_reason(k1, 1_000, "gpt-b") == "auth"
+    assert policy.refusal_reason([k1, k2], 1_000, "gpt-b") == "billing"

@@ -161,6 +161,11 @@ class Openclaw520Policy:
             return None
         return profiles_unavailable_reason([entries], now) or "unknown"
 
+    def refusal_reason(self, keys: list[Entries], now: int, model: str) -> str | None:
+        """The reason the runner refuses with when no key is usable: 5.20 scores every key of the provider
+        (`resolveProfilesUnavailableReason`: a disabled billing key outweighs a cooling one)."""
+        return profiles_unavailable_reason(keys, now)
+
     # --- the rest of 5.20's store reads, for the world's view and the 5.20 port's cooldown decision ---------
 
     def clear_expired(self, entries: Entries, now: int) -> Entries:

@@ -153,7 +153,11 @@ class StorePolicy(Protocol):
         """Whether the key may not be used for `model` at `now`."""
 
     def unavailable_reason(self, entries: Entries, now: int, model: str) -> str | None:
-        """Why the key is unusable for `model` at `now` (rate_limit, billing, ...), or None when usable."""
+        """Why the key is unusable for `model` at `now` (rate_limit, billing, ...), or None when usable.
+
+        A policy may also define `refusal_reason(keys: list[Entries], now, model) -> str | None`: the reason the
+        runner refuses with when no key of the provider is usable, judged over all of them (openclaw 5.20 scores
+        every key); without it the runner takes the first unusable key's reason."""
 
 
 __all__ = ["KEY_WIDE", "AuthProfile", "Entries", "StorePolicy", "StoreWrite", "UsageStats"]

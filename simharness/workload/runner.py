@@ -95,6 +95,9 @@ class AuthWorld:
         return None
 
     def unavailable_reason(self, provider: str, model: str, now: int) -> str:
+        whole = getattr(self.policy, "refusal_reason", None)  # a policy may judge all keys at once, as openclaw does
+        if whole is not None:
+            return str(whole([self.store.entries(k.id) for k in self.truth.keys(provider)], now, model) or "unknown")
         for key in self.truth.keys(provider):
             reason = self.policy.unavailable_reason(self.store.entries(key.id), now, model)
             if reason:
