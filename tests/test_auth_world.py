@@ -193,7 +193,9 @@ def test_a_probe_uses_the_first_key_and_the_truth_keeps_answering_429() -> None:
     faults = events(world, "provider.fault")
     assert [f.data["retry_after_ms"] for f in faults] == [600_000, 600_000 - (faults[1].t - faults[0].t)]
     starts = events(world, "run.start")
-    assert starts[1].data == {"call": 2, "candidate": "openai/gpt-a", "n": 1, "profile": "openai:k1", "probe": True}
+    assert starts[1].data == {
+        "call": 2, "candidate": "openai/gpt-a", "n": 1, "profile": "openai:k1", "probe": True, "cooling": {"openai:k1": "rate_limit"}
+    }  # fmt: skip
     assert [c.label for c in world.choices.record] == ["provider.openai.fault"]
 
 
@@ -248,6 +250,7 @@ def test_skip_run_state_and_a_call_that_skips_everything() -> None:
         "candidate": "openai/gpt-a",
         "reason": "rate_limit",
         "message": "Provider openai is in cooldown (rate_limit)",
+        "cooling": {"openai:k1": None, "openai:k2": None},  # what the driver's snapshot said: this test's skip is not true
     }
     assert all("where" not in e.data for e in events(world, "call.raise"))  # skipped with a reason: not "ran nothing"
 

@@ -83,10 +83,14 @@ class AuthStory:
     def start(self, call: int, chain: tuple[str, ...] = (A, A2, B)) -> AuthStory:
         return self.event(self.session, K.CALL_START, call=call, chain=list(chain))
 
-    def run(self, call: int, candidate: str, profile: str | None = K1, probe: bool = False) -> AuthStory:
+    def run(
+        self, call: int, candidate: str, profile: str | None = K1, probe: bool = False, cooling: dict[str, str | None] | None = None
+    ) -> AuthStory:
         extra: dict[str, Any] = {} if profile is None else {"profile": profile}
         if probe:
             extra["probe"] = True
+        if cooling is not None:
+            extra["cooling"] = cooling
         return self.event(self.session, K.RUN_START, call=call, candidate=candidate, **extra)
 
     def answers(
@@ -127,9 +131,10 @@ class AuthStory:
         self.event(self.session, K.RUNNER_REFUSED, call=call, candidate=candidate, reason=reason)
         return self.fails(call, "refused")
 
-    def skip(self, call: int, candidate: str, reason: str = "rate_limit") -> AuthStory:
+    def skip(self, call: int, candidate: str, reason: str = "rate_limit", cooling: dict[str, str | None] | None = None) -> AuthStory:
         message = f"Provider {candidate.split('/')[0]} is in cooldown" if reason else ""
-        return self.event(self.session, K.CANDIDATE_SKIP, call=call, candidate=candidate, reason=reason, message=message)
+        extra = {} if cooling is None else {"cooling": cooling}
+        return self.event(self.session, K.CANDIDATE_SKIP, call=call, candidate=candidate, reason=reason, message=message, **extra)
 
     def on_error(self, call: int, candidate: str) -> AuthStory:
         return self.event(self.session, K.ON_ERROR, call=call, candidate=candidate, err=self.errs)
@@ -440,7 +445,7 @@ def test_retry_after_kept_a_re_cool_that_keeps_the_first_shorter_window() -> Non
     assert [m.split(" the store ")[1] for m in said(v, "retry-after-kept")] == [
         "keeps a deadline of 30000 ms for gpt-a, but the Retry-After of 600000 ms given at 10000 ms runs to 610000 ms"
     ]
-    assert v.checked["retry-after-kept"] == 2
+    assert v.checked["retry-after-kept"] == 4  # two writes covering a running Retry-After, two rate limits recorded
 
 
 def test_retry_after_kept_holds_when_kept_and_a_success_or_an_unrecorded_failure_sets_nothing() -> None:
@@ -450,7 +455,17 @@ def test_retry_after_kept_holds_when_kept_and_a_success_or_an_unrecorded_failure
     story.start(4, (A,)).run(4, A).answers(4, A, "server_error", retry_after_ms=900_000)
     story.write(4, "failure", "gpt-a", {"gpt-a": cooling(730_001, "gpt-a")}, reason=None, retry_after_ms=900_000).fails(4).throws(4, "x")
     v = judged(story)
-    assert said(v, "retry-after-kept") == [] and v.checked["retry-after-kept"] == 1
+    assert said(v, "retry-after-kept") == [] and v.checked["retry-after-kept"] == 2  # the write at 600 s; call 1's 429 recorded
+
+
+def test_retry_after_kept_a_rate_limit_the_store_never_records_drops_its_retry_after() -> None:
+    # red-team: a policy that never records 429s kept no Retry-After at all, and nothing was left to judge
+    story = AuthStory().start(1, (A,)).run(1, A).answers(1, A, "rate_limit", retry_after_ms=600_000)
+    story.write(1, "failure", "gpt-a", {}, reason=None, retry_after_ms=600_000).fails(1).throws(1, "x")
+    assert said(judged(story), "retry-after-kept") == [
+        ("call 1: the rate_limit of openai/gpt-a on key openai:k1 at 0 ms came with a Retry-After of 600000 ms, but the store "
+        "recorded no failure for it: nothing keeps the key off until 600000 ms")
+    ]
 
 
 # --- success-resets-errors --------------------------------------------------------------------------------------
@@ -483,3 +498,30 @@ def test_success_resets_errors_holds_when_another_models_entry_survives() -> Non
     story.succeeds(1, A2, {"gpt-a": cooling(30_000, "gpt-a"), "*": {"lastUsed": 0}}).returns(1)
     v = judged(story)
     assert said(v, "success-resets-errors") == [] and v.checked["success-resets-errors"] == 2
+
+
+# --- what the world recorded of the driver's snapshot (red-team: skips and probes the store did not justify) ------
+
+
+def test_chain_accounted_a_skip_must_be_one_the_store_justified() -> None:
+    def story(cooling: dict[str, str | None], reason: str = "rate_limit") -> AuthStory:
+        s = AuthStory().start(1, (A, B)).skip(1, A, reason, cooling=cooling)
+        return s.succeeds(1, B, profile="anthropic:default").returns(1)
+
+    assert said(judged(story({K1: "rate_limit", K2: "rate_limit"})), "chain-accounted") == []
+    assert said(judged(story({K1: "rate_limit", K2: None})), "chain-accounted") == [
+        ("call 1: openai/gpt-a was skipped (rate_limit) although key openai:k2 was usable for it at the call's start "
+        "before the call returned (2 of 2 candidates owed an account)")
+    ]
+    assert said(judged(story({K1: "rate_limit", K2: "rate_limit"}, reason="billing")), "chain-accounted") == [
+        ("call 1: openai/gpt-a was skipped as billing, but the store said openai:k1: rate_limit, openai:k2: rate_limit "
+        "before the call returned (2 of 2 candidates owed an account)")
+    ]
+
+
+def test_no_attempt_before_deadline_a_probe_needs_every_key_cooling() -> None:
+    story = AuthStory().start(1, (A,)).limited(1, A, {"*": cooling(30_000, "gpt-a")}).throws(1, "x")
+    story.at(1_000).start(2, (A,)).run(2, A, probe=True, cooling={K1: "rate_limit", K2: None}).answers(2, A).ok(2).returns(2)
+    assert said(judged(story), "no-attempt-before-deadline") == [
+        "call 2: openai/gpt-a was probed at 1000 ms although key openai:k2 was usable for it at the call's start"
+    ]

@@ -98,7 +98,31 @@ class KeepCountsOnSuccess(ReferencePolicy):
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class ForgetRateLimits(ReferencePolicy):
+    """Records no rate limit or overload on the key: every Retry-After is lost, so the key is retried at once."""
+
+    def records(self, reason: str) -> str | None:
+        return None if reason in ("rate_limit", "overloaded") else ReferencePolicy.records(self, reason)
+
+
 # --- faulty views of the call ---------------------------------------------------------------------------------
+
+
+class _LastCooling:
+    """A store view that says the chain's last model is rate-limited on every key (a stale cache, a wrong key)."""
+
+    def __init__(self, view: StoreView, model: str) -> None:
+        self._view, self._model = view, model
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._view, name)
+
+    def in_cooldown(self, profile: str, model: str) -> bool:
+        return model == self._model or bool(self._view.in_cooldown(profile, model))
+
+    def unavailable_reason(self, profile: str, model: str) -> str | None:
+        return "rate_limit" if model == self._model else self._view.unavailable_reason(profile, model)
 
 
 class _Never:
@@ -119,13 +143,14 @@ class _Ctx:
 
     def __init__(self, ctx: CallContext, run_state: dict[str, Any] | None = None, *, silent: bool = False, blind: bool = False) -> None:
         self._ctx, self._run_state, self._silent, self._blind = ctx, run_state, silent, blind
+        self.view: Any = None  # a store view to show instead of the world's
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._ctx, name)
 
     @property
     def store(self) -> Any:
-        view = self._ctx.store
+        view = self._ctx.store if self.view is None else self.view
         return _Never(view) if self._blind and view is not None else view
 
     @property
@@ -178,6 +203,21 @@ def _driver(how: str) -> DriverFn:
             view = _Ctx(ctx, _leaky_run_state(ctx))  # outlives the run: the next run (and the replay) sees its probes
         elif how == "silent-skip":
             view = _Ctx(ctx, silent=True)
+        elif how == "skip-healthy-fallback":
+            shown = ctx.store
+            assert shown is not None  # checked above
+            view = _Ctx(ctx)
+            view.view = _LastCooling(shown, candidates[-1][1]) if len(candidates) > 1 else None
+        elif how == "probe-while-a-key-is-free":
+            seen = ctx.store
+            assert seen is not None  # checked above
+            keys: StoreView = seen
+
+            def eager(provider: str, model: str, **options: Any) -> Gen:
+                cooling = any(keys.in_cooldown(k, model) for k in keys.profiles(provider))  # any, not every
+                return (yield from run(provider, model, **({"probe": True} if cooling else options)))
+
+            return (yield from reference.run_with_model_fallback(ctx, candidates, eager, on_error))
         else:  # ignore-cooldown: never skips, and asks the runner for a probe whenever a key cools down
             view = _Ctx(ctx, blind=True)
             store = ctx.store
@@ -274,6 +314,27 @@ SPECS: tuple[tuple[str, str, str, str, Callable[[], DriverFn]], ...] = (
         lambda: _with_policy(KeepCountsOnSuccess()),
     ),
     (
+        "forget-rate-limits",
+        "records no rate limit or overload on the key, so every Retry-After is lost and the key is retried at once",
+        "retry-after-kept",
+        "storm-429",
+        lambda: _with_policy(ForgetRateLimits()),
+    ),
+    (
+        "skip-healthy-fallback",
+        "believes the chain's last model is rate-limited (a stale view) and skips it, recorded and summarized, though nothing blocks it",
+        "chain-accounted",
+        "storm-429",
+        lambda: _driver("skip-healthy-fallback"),
+    ),
+    (
+        "probe-while-a-key-is-free",
+        "asks for a probe when any key of the provider cools down, not every key: the probe is spent on a cooling key",
+        "no-attempt-before-deadline",
+        "storm-429",
+        lambda: _driver("probe-while-a-key-is-free"),
+    ),
+    (
         "module-global-throttle",
         "keeps its probe throttle in a module global instead of ctx.run_state: one run's probes throttle the next run",
         "deterministic",
@@ -290,6 +351,7 @@ def registered(make: Callable[[str, str, str, str, DriverFn], M]) -> dict[str, M
 
 __all__ = [
     "SPECS",
+    "ForgetRateLimits",
     "GoodAfterFailure",
     "IgnoreRetryAfter",
     "KeepCountsOnSuccess",

@@ -61,6 +61,7 @@ class CallState:
     profile: str | None = None  # [auth] worlds: the key of the attempt in flight
     truths: dict[str, Truth] | None = None  # [auth] worlds: the last fault truth of this call, per key
     skips: int = 0  # candidates the driver said it skipped (`ctx.skip`)
+    view: StoreSnapshot | None = None  # [auth] worlds: the store as the driver saw it at the call's start
 
 
 class _CallContext:
@@ -70,7 +71,7 @@ class _CallContext:
 
     def __init__(self, world: SessionWorld, state: CallState, auth: NodeAuth | None) -> None:
         self._world, self._state, self.auth = world, state, auth
-        self._store = world.auth.store.snapshot(world.env.now) if world.auth is not None else None  # at call start
+        self._store = state.view = world.auth.store.snapshot(world.env.now) if world.auth is not None else None  # at call start
 
     @property
     def env(self) -> simpy.Environment:
@@ -111,6 +112,7 @@ class _CallContext:
             candidate=candidate,
             reason=plain(reason),
             message=plain(message),
+            **_cooling(world, state, provider, model),
         )
 
 
@@ -213,11 +215,23 @@ def _auth_attempt(
         state.profile = profile if isinstance(profile, str) else None
         start = {"profile": state.profile, **flags} if state.profile is not None else flags
         return (yield from _attempt(world, state, provider, model, start))
+    if probe:
+        flags.update(_cooling(world, state, provider, model))
     key = auth.pick(provider, model, world.env.now, probe)
     if key is None:
         raise _refused(world, state, provider, model, auth.unavailable_reason(provider, model, world.env.now), probe)
     state.profile = key.id
     return (yield from _attempt(world, state, provider, model, {"profile": key.id, **flags}, marks=True))
+
+
+def _cooling(world: SessionWorld, state: CallState, provider: str, model: str) -> dict[str, Any]:
+    """What the driver's snapshot said of each key of `provider` for `model`: its reason, None when usable. Recorded on a
+    skip and a probe (the world's runner only: a release's own view is its own), so that `chain-accounted` and
+    `no-attempt-before-deadline` can tell a skip or a probe the store justified from one it did not."""
+    view, auth = state.view, world.auth
+    if view is None or auth is None or auth.owns_store or not isinstance(provider, str) or not isinstance(model, str):
+        return {}
+    return {"cooling": {p: view.unavailable_reason(p, model) for p in view.profiles(provider)}}
 
 
 def _refused(world: SessionWorld, state: CallState, provider: str, model: str, reason: str, probe: bool) -> JSError:

@@ -9,7 +9,10 @@ chain it owes an account of:
   ended it (`calls.stop`, else the last attempt); a throw with no attempt at all is not judged here.
 Each candidate up to there needs one of: a `run.start` in this call (a runner's refusal comes with its own, so
 it counts as attempted), or a `candidate.skip` with a non-empty reason; a candidate both skipped and attempted
-breaks it too. Candidates a live model switch jumped over are exempt (`switch-goes-to-target`). Catches a chain
+breaks it too. A skip must also be true: where the world recorded what the driver's store snapshot said of the
+provider's keys (`cooling`, on a Python target's skip: the world's runner keeps that store), every key must have
+been unusable for the model at the call's start, and the skip's reason one the store gave (a release's skips
+are not judged this way: its own view of its store is its own). Candidates a live model switch jumped over are exempt (`switch-goes-to-target`). Catches a chain
 that stops early (openclaw #25926: 2 of 17) and 8.1+'s silent drop of a provider after a `tls_certificate`.
 """
 
@@ -40,7 +43,8 @@ def judge(ledger: CooldownLedger, calls: Mapping[int, Call], profile: Profile, v
         if last is None:
             continue
         v.checked[INVARIANT] += 1
-        problem = _problem(c, chain, last, ledger.skips.get(c.call, []))
+        skips = ledger.skips.get(c.call, [])
+        problem = _problem(c, chain, last, skips) or _untrue(skips)
         if problem is not None:
             ended = "returned" if c.end.kind == EventKind.CALL_RETURN else "threw"
             message = f"call {c.call}: {problem} before the call {ended} ({last + 1} of {len(chain)} candidates owed an account)"
@@ -65,6 +69,22 @@ def _owed(c: Call, chain: list[str]) -> int | None:
         return _position(chain, str(c.halt.start.data.get("candidate")))
     if c.runs:
         return _position(chain, str(c.runs[-1][0].data.get("candidate")))
+    return None
+
+
+def _untrue(skips: list[Event]) -> str | None:
+    """The first skip the store did not justify, described (only skips that carry the snapshot's `cooling`)."""
+    for e in skips:
+        cooling = e.data.get("cooling")
+        if not isinstance(cooling, dict):
+            continue
+        candidate, reason = e.data.get("candidate"), e.data.get("reason")
+        usable = sorted(k for k, why in cooling.items() if not why)
+        if usable or not cooling:
+            return f"{candidate} was skipped ({reason}) although key {usable[0] if usable else '(none)'} was usable for it at the call's start"
+        if reason not in set(cooling.values()):
+            said = ", ".join(f"{k}: {why}" for k, why in sorted(cooling.items()))
+            return f"{candidate} was skipped as {reason}, but the store said {said}"
     return None
 
 

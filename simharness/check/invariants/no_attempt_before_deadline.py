@@ -7,7 +7,8 @@ runtime's own latest deadline for (key, model) or (key, key-wide) was still runn
 openclaw's allowTransientCooldownProbe), and that probe must be the runtime's stated one (openclaw's rule, read
 from its model-fallback chunk, 5.18-9.6): a probe of the chain's primary at most once per provider per
 `PROBE_INTERVAL_MS` (30 s) in the run, and a probe of any candidate at most once per provider per call (the
-"transient probe slot" a cooling fallback gets, with no time throttle). The ledger keeps a model's deadline when a success on a sibling model wipes the key's entry (openclaw
+"transient probe slot" a cooling fallback gets, with no time throttle), and only when every key of the provider
+was cooling (judged where the world recorded the driver's snapshot: a Python target's probe). The ledger keeps a model's deadline when a success on a sibling model wipes the key's entry (openclaw
 resets the whole entry on any success), so the next ordinary attempt of that model inside its window is caught.
 """
 
@@ -39,6 +40,12 @@ def judge(ledger: CooldownLedger, calls: Mapping[int, Call], profile: Profile, v
         if a.profile is None:
             continue  # refused: it reached no provider (`sibling-not-blocked` judges refusals)
         v.checked[INVARIANT] += 1
+        cooling = a.start.data.get("cooling")  # a Python target's probe: what its store snapshot said of each key
+        usable = sorted(k for k, why in cooling.items() if not why) if isinstance(cooling, dict) and a.probe else []
+        if usable:  # openclaw grants a probe only when every key is cooling; the runner spends it on the first key
+            message = f"call {a.call}: {a.candidate} was probed at {ms(t)} although key {usable[0]} was usable for it at the call's start"
+            v.violations.append(Violation(INVARIANT, message, t, a.call, a.index))
+            continue
         d = a.declared
         if d is None:
             continue

@@ -8,6 +8,8 @@ success of that model through the key. After every recorded failure write on a k
 running must be covered: the deadline the entries declare for that model (its own scope or key-wide) is at
 least R. Catches a Retry-After ignored (openclaw #24810 / #111072: +30 s stored for Retry-After 600 s), a re-cool
 that keeps the first, shorter window (LiteLLM #40130), and a later, shorter deadline overwriting a longer one.
+Also: a rate limit that came with a Retry-After must leave a recorded failure write on its key (a runtime that never
+records the rate limit keeps no Retry-After at all, and would otherwise leave nothing here to judge).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from simharness.check.verdicts import Verdicts, Violation
 from simharness.model.target import Profile
 
 INVARIANT = "retry-after-kept"
+#: The faults whose Retry-After a runtime must record: a rate limit, bare or holding a coordination error (every
+#: release records `rate_limit`; a 503's or a timeout's Retry-After goes unrecorded on every release, by design).
+RATE_LIMITS = frozenset({"rate_limit", "rate_limit_nested_lock", "explicit_nested_coordination"})
 
 
 class _Kept(NamedTuple):
@@ -30,6 +35,7 @@ class _Kept(NamedTuple):
 
 
 def judge(ledger: CooldownLedger, calls: Mapping[int, Call], profile: Profile, v: Verdicts) -> None:
+    _recorded(ledger, v)
     kept: dict[tuple[str, str], _Kept] = {}  # (profile, model) -> the longest Retry-After still standing
     for index, w in ledger.writes:
         d = w.data
@@ -61,3 +67,24 @@ def judge(ledger: CooldownLedger, calls: Mapping[int, Call], profile: Profile, v
             )
             v.violations.append(Violation(INVARIANT, message, t, d.get("call"), index))
             break
+
+
+def _recorded(ledger: CooldownLedger, v: Verdicts) -> None:
+    """Every provider failure with a Retry-After left a recorded failure write on its key (for its attempt)."""
+    for f in ledger.faults:
+        if f.retry_after_ms <= 0 or f.call is None or f.fault not in RATE_LIMITS:
+            continue
+        attempt = next(
+            (a for a in reversed(ledger.by_call.get(f.call, [])) if a.profile == f.profile and a.model == f.model and a.start.t <= f.t),
+            None,
+        )
+        if attempt is None:
+            continue
+        v.checked[INVARIANT] += 1
+        if any(w.data.get("cause") == "failure" and w.data.get("reason") for _, w in attempt.writes):
+            continue
+        message = (
+            f"call {f.call}: the {f.fault} of {f.provider}/{f.model} on key {f.profile} at {ms(f.t)} came with a Retry-After "
+            f"of {f.retry_after_ms} ms, but the store recorded no failure for it: nothing keeps the key off until {ms(f.until)}"
+        )
+        v.violations.append(Violation(INVARIANT, message, f.t, f.call, f.index))
