@@ -417,3 +417,15 @@ def test_the_5_20_runner_refuses_with_the_reason_scored_over_every_key():
     k2 = {KEY_WIDE: UsageStats(error_count=1, failure_counts=(("billing", 1),), disabled_until=5 * 3_600_000, disabled_reason="billing")}
     assert policy.unavailable_reason(k1, 1_000, "gpt-b") == "auth"
     assert policy.refusal_reason([k1, k2], 1_000, "gpt-b") == "billing"
+
+
+def test_the_5_20_runner_tries_keys_least_recently_used_first_and_cooling_keys_last():
+    # found by the differential on storm-429 (two keys): the world's runner tried keys in scenario order where 5.20's
+    # resolveAuthProfileOrder (orderProfilesByMode) rotates to the least recently used key; 98 of 100 schedules differed
+    policy = Openclaw520Policy()
+    used = {KEY_WIDE: UsageStats(last_used=5_000)}
+    fresh = {KEY_WIDE: UsageStats(last_used=1_000)}
+    assert policy.order([("k1", used), ("k2", fresh)], 6_000) == ["k2", "k1"]
+    cooling_late = policy.mark_failure({}, 0, "auth", "gpt-a", None)
+    cooling_soon = {KEY_WIDE: UsageStats(error_count=1, cooldown_until=10_000, cooldown_reason="overloaded")}
+    assert policy.order([("k1", cooling_late), ("k2", cooling_soon), ("k3", used)], 6_000) == ["k3", "k2", "k1"]

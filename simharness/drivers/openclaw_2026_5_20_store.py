@@ -161,6 +161,21 @@ class Openclaw520Policy:
             return None
         return profiles_unavailable_reason([entries], now) or "unknown"
 
+    def order(self, keys: list[tuple[str, Entries]], now: int) -> list[str]:
+        """`resolveAuthProfileOrder` without an explicit order (`orderProfilesByMode`, api keys only): the keys not
+        cooling down (for any model) least recently used first, then the cooling ones soonest free first."""
+        available: list[tuple[int, str]] = []
+        cooling: list[tuple[int, str]] = []
+        for profile, entries in keys:
+            stats = entries.get(KEY_WIDE)
+            until = None if stats is None or _bypasses_model_scope(stats, now, None) else unusable_until(stats)
+            if stats is not None and until is not None and now < until:
+                cooling.append((until, profile))
+            else:
+                available.append(((stats.last_used or 0) if stats is not None else 0, profile))
+        by_time = sorted(available, key=lambda x: x[0]) + sorted(cooling, key=lambda x: x[0])  # stable, as toSorted
+        return [profile for _, profile in by_time]
+
     def refusal_reason(self, keys: list[Entries], now: int, model: str) -> str | None:
         """The reason the runner refuses with when no key is usable: 5.20 scores every key of the provider
         (`resolveProfilesUnavailableReason`: a disabled billing key outweighs a cooling one)."""

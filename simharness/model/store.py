@@ -157,7 +157,9 @@ class StorePolicy(Protocol):
 
         A policy may also define `refusal_reason(keys: list[Entries], now, model) -> str | None`: the reason the
         runner refuses with when no key of the provider is usable, judged over all of them (openclaw 5.20 scores
-        every key); without it the runner takes the first unusable key's reason."""
+        every key); without it the runner takes the first unusable key's reason. And `order(keys: list[tuple[str,
+        Entries]], now) -> list[str]`: the order the runner tries the keys in (openclaw: least recently used first,
+        cooling keys last); without it, the scenario's order."""
 
 
 __all__ = ["KEY_WIDE", "AuthProfile", "Entries", "StorePolicy", "StoreWrite", "UsageStats"]

@@ -87,6 +87,10 @@ class AuthWorld:
         """The key the runner uses: the first not cooling down for `model`; when every key is, the first key if
         the driver granted a probe and the keys' reason allows one (openclaw's runner), else None (refuse)."""
         keys = self.truth.keys(provider)
+        order = getattr(self.policy, "order", None)  # a policy may order the keys, as openclaw's runner does
+        if order is not None:
+            by_id = {k.id: k for k in keys}
+            keys = tuple(by_id[i] for i in order([(k.id, self.store.entries(k.id)) for k in keys], now))
         for key in keys:
             if not self.policy.in_cooldown(self.store.entries(key.id), now, model):
                 return key
