@@ -72,6 +72,9 @@ class Call:
     def on_error(self, candidate: str) -> Call:
         return self._add(K.ON_ERROR, candidate=candidate, err=self.errs)
 
+    def skip(self, candidate: str) -> Call:
+        return self._add(K.CANDIDATE_SKIP, candidate=candidate, reason="rate_limit", message="in cooldown")
+
     def returns(self) -> Call:
         return self._add(K.CALL_RETURN, value="hi")
 
@@ -105,6 +108,16 @@ def test_stopping_with_candidates_left_is_a_violation(kind: str) -> None:
 def test_skipping_the_next_candidate_is_a_violation(kind: str) -> None:
     v = judged(Call().run(A).fails(kind).on_error(A).run(C).ok().returns())
     assert said(v) == [f"call 1: after {FAILURES[kind]['shape']} from {A} the driver ran {C}, not {B}"]
+
+
+@pytest.mark.parametrize("kind", ["network", "no_body", "timeout"])
+def test_a_candidate_skipped_with_a_record_is_passed_over(kind: str) -> None:
+    # [auth] worlds: B skipped (cooling down) after A's failure; C is the next candidate (a Node target's skips reach
+    # the trace after its runs, so the position counts, not the order)
+    assert said(judged(Call().run(A).fails(kind).on_error(A).skip(B).run(C).ok().returns())) == []
+    assert said(judged(Call().run(A).fails(kind).on_error(A).run(C).ok().skip(B).returns())) == []
+    v = judged(Call().run(A).fails(kind).on_error(A).skip(B).returns())
+    assert said(v) == [f"call 1: {FAILURES[kind]['shape']} from {A} ended the call; {C} never ran"]
 
 
 @pytest.mark.parametrize("kind", ["network", "no_body", "timeout"])

@@ -177,17 +177,31 @@ def switch_jump(chain: list[str], position: int, target: str) -> int | None:
 
 
 def chain_positions(c: Call) -> list[int]:
-    """The chain position each attempt should have run at: one after the previous attempt's, except after a live
-    model switch whose target lies ahead (`run.raise`'s `switch`), which jumps there. Without switches: 0, 1, 2..."""
+    """The chain position each attempt should have run at: the first candidate after the previous attempt's that the
+    driver did not skip with a record (`next_unrecorded`), except after a live model switch whose target lies ahead
+    (`run.raise`'s `switch`), which jumps there. Without switches or skips: 0, 1, 2... Skips count by chain
+    position, not trace order: a Node target's skips reach the trace after its runs."""
     chain: list[str] = c.start.data["chain"]
     out: list[int] = []
     position = 0
     for _, outcome in c.runs:
+        position = next_unrecorded(c, position)
         out.append(position)
         target = None if outcome is None else outcome.data.get("switch")
         jump = None if target is None else switch_jump(chain, position, target)
         position = position + 1 if jump is None else jump
     return out
+
+
+def next_unrecorded(c: Call, position: int) -> int:
+    """The first chain position at or after `position` whose candidate the driver did not skip in this call."""
+    if not c.skips:
+        return position  # the common case: no [auth] store, nothing skipped
+    chain: list[str] = c.start.data["chain"]
+    skipped = {e.data.get("candidate") for e in c.skips}
+    while position < len(chain) and chain[position] in skipped:
+        position += 1
+    return position
 
 
 def jumped(c: Call) -> frozenset[int]:

@@ -10,7 +10,7 @@ worlds with [auth], a candidate the driver skipped with a recorded reason, `cand
 
 from __future__ import annotations
 
-from simharness.check.calls import Call, chain_positions, switch_jump
+from simharness.check.calls import Call, chain_positions, next_unrecorded
 from simharness.check.verdicts import Verdicts, departure_shape, fail
 from simharness.model.target import Profile
 
@@ -29,7 +29,7 @@ def judge(c: Call, profile: Profile, v: Verdicts) -> None:
         if outcome is None or outcome.data["category"] != "explicit":
             continue
         v.checked[INVARIANT] += 1
-        positions = (chain_positions(c) if not c.skips else _past_skips(c, chain)) if positions is None else positions
+        positions = chain_positions(c) if positions is None else positions
         p = positions[i]
         ran = start.data["candidate"]
         shape = departure_shape(outcome)
@@ -37,32 +37,10 @@ def judge(c: Call, profile: Profile, v: Verdicts) -> None:
             expected = chain[p] if p < len(chain) else "nothing"
             fail(v, INVARIANT, f"call {c.call}: attempt {i + 1} ran {ran}, not {expected}", start, c.call, shape)
             continue
-        q = _next(chain, p + 1, c)  # the next candidate not skipped with a record
+        q = next_unrecorded(c, p + 1)  # the next candidate not skipped with a record
         if q < len(chain) and i + 1 >= len(c.runs):
             fail(v, INVARIANT, f"call {c.call}: {outcome.data['shape']} from {ran} did not advance to {chain[q]}", end, c.call, shape)
         elif q < len(chain) and c.runs[i + 1][0].data["candidate"] != chain[q]:
             nxt = c.runs[i + 1][0]
             message = f"call {c.call}: after {ran} the driver ran {nxt.data['candidate']}, not {chain[q]}"
             fail(v, INVARIANT, message, nxt, c.call, shape)
-
-
-def _next(chain: list[str], position: int, c: Call) -> int:
-    """The first chain position at or after `position` whose candidate the driver did not skip in this call."""
-    skipped = {e.data.get("candidate") for e in c.skips}
-    while position < len(chain) and chain[position] in skipped:
-        position += 1
-    return position
-
-
-def _past_skips(c: Call, chain: list[str]) -> list[int]:
-    """`calls.chain_positions` for a call with skips: each attempt's position, passing over skipped candidates (by
-    chain position, not trace order: a Node target's skips reach the trace after its runs)."""
-    out: list[int] = []
-    position = 0
-    for _, outcome in c.runs:
-        position = _next(chain, position, c)
-        out.append(position)
-        target = None if outcome is None else outcome.data.get("switch")
-        jump = None if target is None else switch_jump(chain, position, target)
-        position = position + 1 if jump is None else jump
-    return out

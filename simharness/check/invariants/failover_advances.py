@@ -32,7 +32,7 @@ failures): the oracle labels a context overflow behind an SDK's wrapper `unknown
 
 from __future__ import annotations
 
-from simharness.check.calls import Call, chain_positions
+from simharness.check.calls import Call, chain_positions, next_unrecorded
 from simharness.check.verdicts import Verdicts, departure_shape, fail
 from simharness.model.kinds import EventKind
 from simharness.model.target import Profile
@@ -72,13 +72,14 @@ def judge(c: Call, profile: Profile, v: Verdicts) -> None:
         ran = start.data["candidate"]
         shape = departure_shape(outcome)
         what = f"{outcome.data['shape']} from {ran}"
-        if p + 1 < len(chain):
+        q = next_unrecorded(c, p + 1)  # the next candidate not skipped with a record ([auth] worlds)
+        if q < len(chain):
             v.checked[INVARIANT] += 1
             if i + 1 >= len(c.runs):
-                fail(v, INVARIANT, f"call {c.call}: {what} ended the call; {chain[p + 1]} never ran", end, c.call, shape)
-            elif c.runs[i + 1][0].data["candidate"] != chain[p + 1]:
+                fail(v, INVARIANT, f"call {c.call}: {what} ended the call; {chain[q]} never ran", end, c.call, shape)
+            elif c.runs[i + 1][0].data["candidate"] != chain[q]:
                 nxt = c.runs[i + 1][0]
-                message = f"call {c.call}: after {what} the driver ran {nxt.data['candidate']}, not {chain[p + 1]}"
+                message = f"call {c.call}: after {what} the driver ran {nxt.data['candidate']}, not {chain[q]}"
                 fail(v, INVARIANT, message, nxt, c.call, shape)
         elif outcome.data.get("root") in LAST and i + 1 == len(c.runs) and p == len(chain) - 1 and outcome.data.get("depth") == 0:
             _judge_last(c, end, outcome.data, what, shape, v)
