@@ -24,6 +24,7 @@ from collections.abc import Callable, Generator, Sequence
 from typing import Any, TypeVar
 
 from simharness.drivers import CallContext, Candidate, DriverFn, JSError, OnErrorFn, RunFn, reference
+from simharness.drivers.mutants_shapes import remembering, stops_on
 
 M = TypeVar("M")
 
@@ -49,44 +50,10 @@ def is_timeout(err: JSError) -> bool:
     return err.status is None and (err.name == "TimeoutError" or "timed out" in text or "idle timeout" in text)
 
 
-def _stops_on(flagged: Callable[[JSError], bool]) -> DriverFn:
-    """The reference, except that a flagged failure is rethrown where the reference would report it and go on."""
-
-    def run_with_model_fallback(
-        ctx: CallContext, candidates: Sequence[Candidate], run: RunFn, on_error: OnErrorFn
-    ) -> Generator[Any, Any, Any]:
-        last: list[JSError] = []
-
-        def watched(provider: str, model: str) -> Generator[Any, Any, Any]:
-            last.clear()
-            try:
-                return (yield from run(provider, model))
-            except JSError as err:
-                last.append(err)
-                raise
-
-        def report(attempt: dict[str, Any]) -> None:
-            if last and flagged(last[0]):
-                raise last[0]  # stops the chain: the very error `run` raised reaches the caller
-            on_error(attempt)
-
-        return (yield from reference.run_with_model_fallback(ctx, candidates, watched, report))
-
-    return run_with_model_fallback
-
-
 def network_unclassified(ctx: CallContext, candidates: Sequence[Candidate], run: RunFn, on_error: OnErrorFn) -> Generator[Any, Any, Any]:
     """The reference with no network-code table: a network failure on the last candidate is an unknown error,
     rethrown raw and unreported (openclaw's rule for what it cannot classify), not a timeout failover."""
     last: list[JSError] = []
-
-    def watched(provider: str, model: str) -> Generator[Any, Any, Any]:
-        last.clear()
-        try:
-            return (yield from run(provider, model))
-        except JSError as err:
-            last.append(err)
-            raise
 
     def report(attempt: dict[str, Any]) -> None:
         if last and is_network(last[0]) and attempt.get("attempt") == attempt.get("total"):
@@ -94,7 +61,7 @@ def network_unclassified(ctx: CallContext, candidates: Sequence[Candidate], run:
         on_error(attempt)
 
     try:
-        return (yield from reference.run_with_model_fallback(ctx, candidates, watched, report))
+        return (yield from reference.run_with_model_fallback(ctx, candidates, remembering(run, last), report))
     except JSError as err:
         if last and is_network(last[0]) and err is not last[0]:
             raise last[0] from None  # the summary (or coerced FailoverError) it would not have built
@@ -108,7 +75,7 @@ SPECS: tuple[tuple[str, str, DriverFn], ...] = (
             "takes a Node network code (ECONNRESET, ECONNREFUSED, ETIMEDOUT, ENOTFOUND, ...) for an outage no other model can "
             "route around and rethrows it with candidates left (openclaw falls back: a timeout)"
         ),
-        _stops_on(is_network),
+        stops_on(is_network),
     ),
     (
         "stop-on-bodiless",
@@ -116,7 +83,7 @@ SPECS: tuple[tuple[str, str, DriverFn], ...] = (
             "takes an HTTP 400/422 with no body for the caller's own bad request and rethrows it with candidates left "
             "(openclaw falls back while candidates remain, and rethrows it raw only on the last)"
         ),
-        _stops_on(is_bodiless),
+        stops_on(is_bodiless),
     ),
     (
         "stop-on-timeout",
@@ -124,7 +91,7 @@ SPECS: tuple[tuple[str, str, DriverFn], ...] = (
             "takes a request or idle timeout for a request that may still be running and rethrows it with candidates left, "
             '"so another model is not billed twice" (openclaw falls back on a timeout)'
         ),
-        _stops_on(is_timeout),
+        stops_on(is_timeout),
     ),
     (
         "network-unclassified",

@@ -26,26 +26,34 @@ def _any_abort(err: JSError) -> bool:
     return err.name == "AbortError"  # the bug: every abort is the user's
 
 
-def _stops_on(flagged: Callable[[JSError], bool]) -> DriverFn:
+def remembering(run: RunFn, last: list[JSError]) -> RunFn:
+    """`run`, keeping in `last` the failure of the latest attempt (empty after a success)."""
+
+    def watched(provider: str, model: str, **options: Any) -> Generator[Any, Any, Any]:
+        last.clear()
+        try:
+            return (yield from run(provider, model, **options))
+        except JSError as err:
+            last.append(err)
+            raise
+
+    return watched
+
+
+def stops_on(flagged: Callable[[JSError], bool]) -> DriverFn:
+    """The reference, except that a flagged failure is rethrown where the reference would report it and go on."""
+
     def run_with_model_fallback(
         ctx: CallContext, candidates: Sequence[Candidate], run: RunFn, on_error: OnErrorFn
     ) -> Generator[Any, Any, Any]:
         last: list[JSError] = []
-
-        def watched(provider: str, model: str) -> Generator[Any, Any, Any]:
-            last.clear()
-            try:
-                return (yield from run(provider, model))
-            except JSError as err:
-                last.append(err)
-                raise
 
         def report(attempt: dict[str, Any]) -> None:
             if last and flagged(last[0]):
                 raise last[0]  # stops the chain: the very error `run` raised reaches the caller
             on_error(attempt)
 
-        return (yield from reference.run_with_model_fallback(ctx, candidates, watched, report))
+        return (yield from reference.run_with_model_fallback(ctx, candidates, remembering(run, last), report))
 
     return run_with_model_fallback
 
@@ -72,4 +80,4 @@ SPECS: tuple[tuple[str, str, Callable[[JSError], bool]], ...] = (
 
 def registered(make: Callable[[str, str, str, str, DriverFn], M]) -> dict[str, M]:
     """The mutants above, built with `mutants.Mutant` (passed in: this module must not import `mutants`)."""
-    return {name: make(name, text, "same-failure-same-decision", "same-failure-shapes", _stops_on(flag)) for name, text, flag in SPECS}
+    return {name: make(name, text, "same-failure-same-decision", "same-failure-shapes", stops_on(flag)) for name, text, flag in SPECS}
