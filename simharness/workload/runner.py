@@ -20,6 +20,8 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from simharness.check.oracle import EXPECTED_REASON, category_of, root_kind
+from simharness.drivers.classifier import failover_status
+from simharness.drivers.openclaw_2026_5_20 import PROBE_REASONS  # the runner honours a granted probe for these (5.20)
 from simharness.drivers.store_policy import ReferencePolicy
 from simharness.faults.auth import AuthFaults, Truth
 from simharness.model.choice import ChoiceSource
@@ -44,18 +46,6 @@ _REASONS = {
     "abort_timeout": "timeout",
     "network": "timeout",
 }
-
-#: Reasons for which openclaw's runner honours a granted probe (`shouldAllowCooldownProbeForReason`, 2026.5.20).
-PROBE_REASONS = frozenset(
-    {"rate_limit", "overloaded", "billing", "unknown", "empty_response", "no_error_details", "unclassified", "timeout"}
-)
-
-#: openclaw's `resolveFailoverStatus`: the status its refusal's FailoverError carries.
-_STATUS = {
-    "billing": 402, "server_error": 500, "rate_limit": 429, "overloaded": 503, "auth": 401, "auth_permanent": 403,
-    "timeout": 408, "format": 400, "model_not_found": 404, "session_expired": 410,
-}  # fmt: skip
-
 
 class AuthWorld:
     """The auth half of one world: the providers' truth, the shared store and the target's policy."""
@@ -126,7 +116,7 @@ def classify(err: JSError) -> str | None:
 
 def refusal_error(provider: str, model: str, reason: str) -> JSError:
     """openclaw's `FailoverError("No available auth profile for <p> (all in cooldown or unavailable).")`."""
-    status = _STATUS.get(reason)
+    status = failover_status(reason)  # openclaw's `resolveFailoverStatus`: what its refusal's FailoverError carries
     kind = reason if reason in EXPECTED_REASON else "failover"
     return JSError(
         f"No available auth profile for {provider} (all in cooldown or unavailable).",
