@@ -241,3 +241,31 @@ def test_an_auth_world_records_the_releases_writes_probes_and_skips_and_replays(
     assert all(e.data.get("profile") for e in events if e.kind == EventKind.RUN_START and e.data.get("probe"))
     again = run_seed(sc, real[version], seeds[0])  # a later run of the same bridge: same trace
     assert again.trace.sha256() == results[0].trace.sha256()
+
+
+#: storm-429 (eight sessions, two keys) seeds where the stand-in used to probe the first key of the order although
+#: another key was usable for the model, so the real 5.20 ran more of the chain than its port (5 of 200 schedules).
+STORM_SEEDS = (7335573514101818649, 4363537017083029064, 5410911767173879537, 3371116048908912050, 6997642988311470182)
+
+
+def _calls_seen(trace: Any) -> dict[int, tuple[list[str], int]]:
+    """Per call: the candidates run (in order) and the onError count: what the differential compares."""
+    out: dict[int, tuple[list[str], int]] = {}
+    for e in trace.events:
+        if e.kind in (EventKind.RUN_START, EventKind.ON_ERROR):
+            runs, errors = out.setdefault(e.data["call"], ([], 0))
+            out[e.data["call"]] = (runs + [e.data["candidate"]], errors) if e.kind == EventKind.RUN_START else (runs, errors + 1)
+    return out
+
+
+def test_the_runner_probes_only_when_every_key_cools_for_the_model_as_openclaws_does(real):
+    """The embedded runner (initializeAuthProfile, 5.18-9.6) spends a probe the driver grants on a cooling key only
+    when no key is usable for the model; a key usable for it goes first. The stand-in used to take the first key of
+    the order whenever the driver asked for a probe: on these storm-429 schedules the real 5.20 then ran candidates
+    its port does not. Now the release and the port agree call by call."""
+    from simharness.targets import resolve_target
+
+    scenario = load_scenario(ROOT / "scenarios" / "storm-429.toml")
+    port = resolve_target("py:simharness/drivers/openclaw_2026_5_20.py:run_with_model_fallback")
+    for seed in STORM_SEEDS:
+        assert _calls_seen(run_seed(scenario, real["2026.5.20"], seed).trace) == _calls_seen(run_seed(scenario, port, seed).trace), seed

@@ -83,7 +83,7 @@ export async function setup(version, { agentDir: useAgentDir = false } = {}) {
   for (const [n, w] of Object.entries(where)) S[n] = (await import(pathToFileURL(path.join(root, w.file)).href))[w.export];
   const agentDir = useAgentDir ? path.join(tmp, "agent") : undefined;
   if (agentDir) fs.mkdirSync(agentDir, { recursive: true });
-  return { version, dist: root, tmp, where, S, agentDir, markSuccess: S.markAuthProfileSuccess ?? S.markAuthProfileGood, profileFailureReason: runnerFailurePolicy(root) };
+  return { version, dist: root, tmp, where, S, agentDir, markSuccess: S.markAuthProfileSuccess ?? S.markAuthProfileGood, profileFailureReason: runnerFailurePolicy(root), probeable: runnerProbePolicy(root, S) };
 }
 
 // The embedded runner does not record every failure on the key: it maps the failover reason through its own
@@ -92,16 +92,40 @@ export async function setup(version, { agentDir: useAgentDir = false } = {}) {
 // started). The function is pure and not exported before 8.x, so its source text is taken from the runner chunk
 // and evaluated. Called as the runner calls it for a provider failure: no policy, provider started.
 function runnerFailurePolicy(dist) {
-  const NAME = "function resolveAuthProfileFailureReason(";
+  const fn = runnerFunction(dist, "resolveAuthProfileFailureReason");
+  if (!fn) return (reason) => reason; // not found: record everything (said in the output of probes that depend on it)
+  return (reason) => fn({ failoverReason: reason, providerStarted: true, transientRateLimit: false });
+}
+
+// A function of the runner, evaluated from its source text (the first chunk defining it); `deps` binds the names its
+// body calls. null when no chunk defines it.
+function runnerFunction(dist, name, deps = {}) {
+  const NAME = `function ${name}(`;
   for (const f of fs.readdirSync(dist).filter((f) => /\.m?js$/.test(f))) {
     const src = fs.readFileSync(path.join(dist, f), "utf8");
     const at = src.indexOf(NAME);
     if (at < 0) continue;
     const body = src.slice(at, src.indexOf("\n}\n", at) + 2);
-    const fn = new Function(`${body}\nreturn resolveAuthProfileFailureReason;`)();
-    return (reason) => fn({ failoverReason: reason, providerStarted: true, transientRateLimit: false });
+    const names = Object.keys(deps);
+    return new Function(...names, `${body}\nreturn ${name};`)(...names.map((n) => deps[n]));
   }
-  return (reason) => reason; // not found: record everything (said in the output of probes that depend on it)
+  return null;
+}
+
+// Which cooling keys the runner may probe (initializeAuthProfile): none unless the driver granted a probe and every
+// key cools for the model; then 5.18-7.x the first key if the keys' reason passes shouldAllowCooldownProbeForReason,
+// 8.1+ each key whose own reason passes shouldUseTransientCooldownProbeSlot (resolveEmbeddedAuthCooldownProbePolicy).
+function runnerProbePolicy(dist, S) {
+  const slot = runnerFunction(dist, "shouldUseTransientCooldownProbeSlot");
+  const allow = runnerFunction(dist, "shouldAllowCooldownProbeForReason", { shouldUseTransientCooldownProbeSlot: slot });
+  const deps = { isProfileInCooldown: S.isProfileInCooldown, resolveProfilesUnavailableReason: S.resolveProfilesUnavailableReason, shouldUseTransientCooldownProbeSlot: slot };
+  const policy = runnerFunction(dist, "resolveEmbeddedAuthCooldownProbePolicy", deps);
+  if (policy) return ({ store, order, model, probe }) => policy({ authStore: store, profileCandidates: order, modelId: model, allowTransientCooldownProbe: probe }).probeProfileIds;
+  return ({ store, order, model, probe }) => {
+    const all = order.length > 0 && order.every((id) => S.isProfileInCooldown(store, id, undefined, model));
+    const reason = all ? (S.resolveProfilesUnavailableReason({ store, profileIds: order }) ?? "unknown") : null;
+    return new Set(probe && all && allow(reason) ? order.slice(0, 1) : []);
+  };
 }
 
 // Seed the store with api-key profiles through the release's own writer (JSON files in 5.x-8.x, SQLite in 9.x).
@@ -120,8 +144,8 @@ export function readStats(P) {
 }
 
 // A stand-in for the embedded runner's per-provider profile loop (runEmbeddedPiAgent): pick the first profile the
-// release itself orders for this provider and that is not cooling down for this model (or any, when the driver
-// granted a cooldown probe), call the world, and on failure record it the way the runner does
+// release itself orders for this provider and that is not cooling down for this model (else the one the runner may
+// probe, when the driver granted a probe: `runnerProbePolicy`), call the world, and on failure record it the way the runner does
 // (markAuthProfileFailure with modelId, then throw a FailoverError). `world(provider, model, profileId)` returns
 // {ok:true, value} or {reason, status, retryAfterMs}. `log` collects what happened.
 export function makeRun(P, world, log, { cfg = {}, markSuccess = true } = {}) {
@@ -129,7 +153,8 @@ export function makeRun(P, world, log, { cfg = {}, markSuccess = true } = {}) {
     const store = P.S.ensureAuthProfileStore(P.agentDir);
     const order = P.S.resolveAuthProfileOrder({ cfg, store, provider });
     const probe = Boolean(options?.allowTransientCooldownProbe);
-    const profileId = order.find((id) => probe || !P.S.isProfileInCooldown(store, id, undefined, model));
+    const probeable = P.probeable({ store, order, model, probe });
+    const profileId = order.find((id) => !P.S.isProfileInCooldown(store, id, undefined, model) || probeable.has(id));
     if (order.length > 0 && !profileId) {
       // What the embedded runner does when every profile of the provider is cooling down for this model and no
       // probe was granted: it refuses before any provider request.

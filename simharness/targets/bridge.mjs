@@ -441,7 +441,7 @@ const STORE_OPTIONAL = [
   "clearRuntimeAuthProfileStoreSnapshots", "resolveFailoverStatus",
 ];
 const TIME_FIELDS = ["cooldownUntil", "disabledUntil", "blockedUntil", "lastFailureAt", "lastUsed", "lastProbeAt"];
-let auth = null; // {S, failurePolicy, agentDir}
+let auth = null; // {S, failurePolicy, probeable, agentDir}
 let runs = 0; // begin_run messages so far: run k's BASE is EPOCH + k * RUN_SHIFT
 let runBase = EPOCH;
 
@@ -451,18 +451,46 @@ async function importSymbol(symbol) {
   return (await import(pathToFileURL(path.join(config.dist, where.file)).href))[where.export];
 }
 
-// The embedded runner's filter (which failover reasons it records on the key): a pure function, unexported
-// before 8.1, so its source text is evaluated (the chunk located by locate.py's SOURCE_SYMBOLS).
-function failurePolicyOf() {
-  const file = config.sources?.resolveAuthProfileFailureReason;
-  if (!file) throw new Error("resolveAuthProfileFailureReason not found in the dist");
+// A function of the embedded runner, evaluated from its source text (unexported; the chunk located by locate.py's
+// SOURCE_SYMBOLS): `deps` binds the names its body calls.
+function sourceFunction(name, deps = {}) {
+  const file = config.sources?.[name];
+  if (!file) return null;
   const src = fs.readFileSync(path.join(config.dist, file), "utf8");
-  const at = src.search(/function resolveAuthProfileFailureReason\(/);
+  const at = src.search(new RegExp(`function ${name}\\(`));
   const end = src.indexOf("\n}\n", at);
-  if (at < 0 || end < 0) throw new Error(`resolveAuthProfileFailureReason: no body in ${file}`);
-  const fn = new Function(`${src.slice(at, end + 2)}\nreturn resolveAuthProfileFailureReason;`)();
+  if (at < 0 || end < 0) throw new Error(`${name}: no body in ${file}`);
+  const names = Object.keys(deps);
+  return new Function(...names, `${src.slice(at, end + 2)}\nreturn ${name};`)(...names.map((n) => deps[n]));
+}
+
+// The embedded runner's filter (which failover reasons it records on the key).
+function failurePolicyOf() {
+  const fn = sourceFunction("resolveAuthProfileFailureReason");
+  if (!fn) throw new Error("resolveAuthProfileFailureReason not found in the dist");
   // As the runner calls it for a provider failure: no policy, the provider started, not a transient rate limit.
   return (reason) => fn({ failoverReason: reason, providerStarted: true, transientRateLimit: false }) ?? null;
+}
+
+// Which keys the embedded runner may probe while they cool down (its initializeAuthProfile): none unless the
+// driver granted a probe and every key cools for the model. 5.18-7.x: then the first key, if the keys' reason
+// passes shouldAllowCooldownProbeForReason; 8.1+: each key whose own reason passes
+// shouldUseTransientCooldownProbeSlot (resolveEmbeddedAuthCooldownProbePolicy). A usable key always goes first.
+function probePolicyOf(S) {
+  const slot = sourceFunction("shouldUseTransientCooldownProbeSlot");
+  const allow = sourceFunction("shouldAllowCooldownProbeForReason", { shouldUseTransientCooldownProbeSlot: slot });
+  if (!slot || !allow) throw new Error("the runner's cooldown-probe rules were not found in the dist");
+  const deps = { isProfileInCooldown: S.isProfileInCooldown, resolveProfilesUnavailableReason: S.resolveProfilesUnavailableReason, shouldUseTransientCooldownProbeSlot: slot };
+  const policy = sourceFunction("resolveEmbeddedAuthCooldownProbePolicy", deps);
+  if (policy) {
+    return ({ store, order, model, probe }) =>
+      policy({ authStore: store, profileCandidates: order, modelId: model, allowTransientCooldownProbe: probe }).probeProfileIds;
+  }
+  return ({ store, order, model, probe }) => {
+    const all = order.length > 0 && order.every((id) => S.isProfileInCooldown(store, id, undefined, model));
+    const reason = all ? (S.resolveProfilesUnavailableReason({ store, profileIds: order }) ?? "unknown") : null;
+    return new Set(probe && all && allow(reason) ? order.slice(0, 1) : []);
+  };
 }
 
 async function loadAuth() {
@@ -480,7 +508,7 @@ async function loadAuth() {
   if (!stateDir) throw new Error("OPENCLAW_STATE_DIR is not set");
   const agentDir = path.join(stateDir, "agent");
   fs.mkdirSync(agentDir, { recursive: true });
-  return { S, failurePolicy: failurePolicyOf(), agentDir };
+  return { S, failurePolicy: failurePolicyOf(), probeable: probePolicyOf(S), agentDir };
 }
 
 // Store times: the wire carries the run's virtual ms, the release keeps epoch ms.
@@ -536,7 +564,9 @@ function standIn(call, state) {
     const probe = options?.allowTransientCooldownProbe === true;
     const store = S.ensureAuthProfileStore(agentDir);
     const order = S.resolveAuthProfileOrder({ cfg: {}, store, provider: p }) ?? [];
-    const profileId = order.find((id) => probe || !S.isProfileInCooldown(store, id, undefined, m)) ?? null;
+    // The runner's walk: the first key usable for the model, else the first it may probe, else none (refused).
+    const probeable = auth.probeable({ store, order, model: m, probe });
+    const profileId = order.find((id) => !S.isProfileInCooldown(store, id, undefined, m) || probeable.has(id)) ?? null;
     if (order.length > 0 && !profileId) {
       const reason = S.resolveProfilesUnavailableReason({ store, profileIds: order, now: Date.now() }) ?? "unknown";
       const refusal = new (FailoverError ?? namedClass("FailoverError"))(`No available auth profile for ${p} (all in cooldown or unavailable).`, {

@@ -44,8 +44,11 @@ STORE_SYMBOLS = (
 )  # fmt: skip
 #: Optional store symbols: 8.1+ export a close for an agent's databases; the bridge calls it when present.
 STORE_OPTIONAL = ("closeOpenClawAgentDatabasesForTest",)
-#: Pure functions the bridge evaluates from their source text (not exported before 8.1): name -> defining chunk.
-SOURCE_SYMBOLS = ("resolveAuthProfileFailureReason",)
+#: Functions of the embedded runner the bridge evaluates from their source text (not exported): name -> defining
+#: chunk. The runner's failure filter; its cooldown-probe rules (every release defines both predicates; 8.1+ put
+#: the per-key probe policy in its own function, which `SOURCE_OPTIONAL` names).
+SOURCE_SYMBOLS = ("resolveAuthProfileFailureReason", "shouldAllowCooldownProbeForReason", "shouldUseTransientCooldownProbeSlot")
+SOURCE_OPTIONAL = ("resolveEmbeddedAuthCooldownProbePolicy",)
 #: The driver's probe throttle, as its chunk states it (profile data: "the runtime's stated probe"; the bridge's
 #: per-run epoch shift must outlast PROBE_STATE_TTL_MS).
 PROBE_CONSTANTS = ("MIN_PROBE_INTERVAL_MS", "PROBE_MARGIN_MS", "PROBE_STATE_TTL_MS")
@@ -65,7 +68,7 @@ PROBE_SYMBOLS = (
 #: JavaScript's own error names: a runtime "defining" one of these says nothing about its kinds.
 GENERIC_NAMES = frozenset({"Error", "AbortError", "TypeError", "RangeError", "AggregateError", "SuppressedError", ""})
 #: Bump when what a scan records changes; cached installs with another value are scanned again.
-LOCATE_SCHEMA = 8
+LOCATE_SCHEMA = 9
 #: Provider rules and the function that implements each in the core classifier (absent: a plugin's, not judged).
 RULE_FUNCTIONS = {"provider_rule_billing": "isOpenRouterKeyBudgetLimitExceededError"}
 
@@ -285,7 +288,7 @@ def locate(path: Path, label: str) -> Located:
     store = (*STORE_SYMBOLS, *STORE_OPTIONAL, "markAuthProfileGood")
     importable = (*SYMBOLS, *RUNTIME_SYMBOLS, *PROBE_SYMBOLS, *classes, *(s for s in store if s not in PROBE_SYMBOLS))
     older = (*SYMBOLS, *RUNTIME_SYMBOLS, *PROBE_SYMBOLS, *classes)  # the coordination predicates are probe symbols too
-    watched = (*importable, *SOURCE_SYMBOLS)
+    watched = (*importable, *SOURCE_SYMBOLS, *SOURCE_OPTIONAL)
     for chunk in chunks:
         try:
             source = chunk.read_text(encoding="utf-8", errors="replace")
@@ -306,7 +309,7 @@ def locate(path: Path, label: str) -> Located:
         for sym in present:
             if sym in importable and sym in exports and _defines(source, sym, destructured=sym in store):
                 candidates.setdefault(sym, []).append(Symbol(chunk.name, exports[sym]))
-            if sym in SOURCE_SYMBOLS and sym not in found.sources and _defines(source, sym):
+            if sym in (*SOURCE_SYMBOLS, *SOURCE_OPTIONAL) and sym not in found.sources and _defines(source, sym):
                 found.sources[sym] = chunk.name
         if "isNonProviderRuntimeCoordinationError" in present and _defines(source, "isNonProviderRuntimeCoordinationError"):
             if re.search(r"resolveModelFallbackError\([^)]*\)\.kind\s*===\s*\"coordination\"", source):
