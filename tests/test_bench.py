@@ -195,5 +195,7 @@ def test_the_pure_node_floor_replays_the_harness_calls_exactly(scenarios_dir: Pa
     assert row["measured"], row.get("reason")
     # the driver made, in the floor, exactly the runs it made in the harness (same outcomes, same decisions)
     assert row["floor_mismatched"] == 0 and row["calls"] >= 12 and row["attempts"] > row["calls"]
-    for key in ("floor_calls_per_s", "bridge_calls_per_s", "harness_calls_per_s", "startup_seconds"):
+    for key in ("floor_calls_per_s", "bridge_calls_per_s", "harness_calls_per_s", "startup_seconds", "round_trip_us"):
         assert row[key] > 0, key
+    # where a call's time goes: each part measured, and a call makes the start's round trip plus one per attempt
+    assert all(v > 0 for v in row["us_per_call"].values()) and row["round_trips_per_call"] == 1 + row["attempts"] / row["calls"]

@@ -58,7 +58,9 @@ def _row(spec: str, scenario: Scenario, budget: Budget) -> dict[str, Any]:
         harness = time.perf_counter() - began
         harness_cpu = time.process_time() - cpu_began + node_cpu(target) - node_began
         target.recording = None
-        bridge, bridge_cpu = replay(target, recorded)
+        bridge, bridge_python, bridge_node = replay(target, recorded)
+        bridge_cpu = bridge_python + bridge_node
+        ping = round_trip(target, max(budget.node_runs * 4, 100))
         floor = pure_node(target, recorded, budget.seconds)
     except Exception as exc:  # noqa: BLE001
         return {**not_measured(f"{spec} failed during the benchmark: {type(exc).__name__}: {exc}"), "target": spec}
@@ -80,6 +82,16 @@ def _row(spec: str, scenario: Scenario, budget: Budget) -> dict[str, Any]:
         "floor_calls_per_s": floor["calls"] / floor["seconds"],
         "floor_cpu_calls_per_s": floor["calls"] / max(floor["cpuSeconds"], 1e-9),
         "floor_mismatched": floor["mismatched"],
+        # where a bridged call's time goes, in µs per call (no world): each process's CPU, the wall time, openclaw's
+        # own work (the floor's CPU per call); the round trips a call makes and one empty message's
+        "us_per_call": {
+            "floor": 1e6 * floor["cpuSeconds"] / max(floor["calls"], 1),
+            "bridge_python": 1e6 * bridge_python / calls,
+            "bridge_node": 1e6 * bridge_node / calls,
+            "bridge_wall": 1e6 * bridge / calls,
+        },
+        "round_trips_per_call": 1 + sum(len(c["results"]) for c in recorded) / calls,  # start, then one per attempt
+        "round_trip_us": ping,
     }
     for kind in ("harness", "bridge"):
         out[f"{kind}_vs_floor"] = out[f"{kind}_calls_per_s"] / out["floor_calls_per_s"]
@@ -96,9 +108,21 @@ def node_cpu(target: NodeTarget) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def replay(target: NodeTarget, recorded: list[dict[str, Any]], rounds: int = 1) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of both processes) of the recorded calls through the Python driver and the
-    bridge, with no world."""
+def round_trip(target: NodeTarget, n: int) -> float:
+    """µs of wall time for one empty message to Node and its answer (`ping`/`pong`): the process boundary's own
+    price, paid by every message a driver call exchanges."""
+    bridge = target.bridge()
+    for _ in range(max(n // 10, 10)):  # warm up
+        bridge.ping()
+    began = time.perf_counter()
+    for _ in range(n):
+        bridge.ping()
+    return 1e6 * (time.perf_counter() - began) / n
+
+
+def replay(target: NodeTarget, recorded: list[dict[str, Any]], rounds: int = 1) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds of this process, CPU seconds of Node) of the recorded calls through the Python
+    driver and the bridge, with no world."""
     env = SimpleNamespace(now=0)
     ctx = SimpleNamespace(env=env, session="bench", call_id=0, break_lock=lambda: None)
     began, cpu_began, node_began = time.perf_counter(), time.process_time(), node_cpu(target)
@@ -123,7 +147,7 @@ def replay(target: NodeTarget, recorded: list[dict[str, Any]], rounds: int = 1) 
             except Exception:  # noqa: BLE001, S110 — the driver threw: an outcome like any other
                 pass
     wall = time.perf_counter() - began
-    return wall / rounds, (time.process_time() - cpu_began + node_cpu(target) - node_began) / rounds
+    return wall / rounds, (time.process_time() - cpu_began) / rounds, (node_cpu(target) - node_began) / rounds
 
 
 def pure_node(target: NodeTarget, recorded: list[dict[str, Any]], seconds: float) -> dict[str, Any]:

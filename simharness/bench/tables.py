@@ -153,6 +153,8 @@ def tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]], l
                 ],
             )
         )
+        if any("us_per_call" in f for f in measured):
+            out.append(_bridge_split([f for f in measured if "us_per_call" in f]))
     k = doc["kills"]
     if k.get("measured"):
         by_mutant: dict[str, dict[str, dict[str, Any]]] = {}
@@ -259,3 +261,27 @@ def _duration(seconds: float) -> str:
     if seconds < 0.001:
         return "<1 ms"
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+
+def _bridge_split(rows: list[dict[str, Any]]) -> tuple[str, list[str], list[list[str]], list[str]]:
+    """Where a bridged driver call's time goes, per release: what `floor` measured of each process."""
+    header = ["release", "openclaw's own (floor CPU)", "bridge: Node CPU", "bridge: Python CPU", "bridge: wall", "round trips per call"]
+    header.append("one empty round trip")
+    body = [
+        [
+            f["target"],
+            f"{f['us_per_call']['floor']:.0f}",
+            f"{f['us_per_call']['bridge_node']:.0f}",
+            f"{f['us_per_call']['bridge_python']:.0f}",
+            f"{f['us_per_call']['bridge_wall']:.0f}",
+            f"{f['round_trips_per_call']:.2f}",
+            f"{f['round_trip_us']:.0f}",
+        ]
+        for f in rows
+    ]
+    note = (
+        "Node CPU is openclaw's work plus the bridge's own (parsing, building the error graphs, encoding the replies, "
+        "the event loop); Python CPU is the driver's side (graphs, JSON, the pipe). A round trip is the start or one "
+        "attempt's result and Node's answer; the empty one is a ping and its pong."
+    )
+    return ("Where a bridged driver call's time goes (µs per call, no world)", header, body, [note])

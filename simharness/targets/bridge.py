@@ -241,6 +241,13 @@ class Bridge:
         self._send(msg)
         return self.next_for(call)
 
+    def ping(self) -> None:
+        """One empty message to Node and its answer (nothing in flight): the benchmark's price of a round trip."""
+        self._send({"t": "ping"})
+        reply = self._read()
+        if reply.get("t") != "pong":
+            self.fail(f"protocol error: expected pong, got {self.short(reply)}")
+
     def probe(self, fn: str, *args: Any, now: float = 0) -> dict[str, Any]:
         """Call the dist's own `fn` (one of `hello["probes"]`, or "$inspect") on `args` and return Node's reply:
         {"ok": True, "value": graph} | {"ok": False, "error": graph} | {"ok": False, "missing": True}.
