@@ -60,7 +60,7 @@ def _row(spec: str, scenario: Scenario, budget: Budget) -> dict[str, Any]:
         target.recording = None
         bridge, bridge_python, bridge_node = replay(target, recorded)
         bridge_cpu = bridge_python + bridge_node
-        ping = round_trip(target, max(budget.node_runs * 4, 100))
+        ping = {gap: round_trip(target, max(budget.node_runs * 2, 50), gap) for gap in IDLE_GAPS_US}
         floor = pure_node(target, recorded, budget.seconds)
     except Exception as exc:  # noqa: BLE001
         return {**not_measured(f"{spec} failed during the benchmark: {type(exc).__name__}: {exc}"), "target": spec}
@@ -91,7 +91,8 @@ def _row(spec: str, scenario: Scenario, budget: Budget) -> dict[str, Any]:
             "bridge_wall": 1e6 * bridge / calls,
         },
         "round_trips_per_call": 1 + sum(len(c["results"]) for c in recorded) / calls,  # start, then one per attempt
-        "round_trip_us": ping,
+        "round_trip_us": ping[0],
+        "round_trip_after_idle_us": {str(gap): us for gap, us in ping.items()},
     }
     for kind in ("harness", "bridge"):
         out[f"{kind}_vs_floor"] = out[f"{kind}_calls_per_s"] / out["floor_calls_per_s"]
@@ -108,16 +109,26 @@ def node_cpu(target: NodeTarget) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def round_trip(target: NodeTarget, n: int) -> float:
+#: How long Node sits idle before each empty round trip (µs): a process woken after a longer sleep costs more.
+IDLE_GAPS_US = (0, 100, 1000)
+
+
+def round_trip(target: NodeTarget, n: int, idle_us: int = 0) -> float:
     """µs of wall time for one empty message to Node and its answer (`ping`/`pong`): the process boundary's own
-    price, paid by every message a driver call exchanges."""
+    price, paid by every message a driver call exchanges; with `idle_us`, after Node has waited that long (this
+    process spins meanwhile), as it waits while the world or openclaw works between a call's messages."""
     bridge = target.bridge()
     for _ in range(max(n // 10, 10)):  # warm up
         bridge.ping()
-    began = time.perf_counter()
+    total = 0.0
     for _ in range(n):
+        until = time.perf_counter() + idle_us / 1e6
+        while time.perf_counter() < until:
+            pass
+        began = time.perf_counter()
         bridge.ping()
-    return 1e6 * (time.perf_counter() - began) / n
+        total += time.perf_counter() - began
+    return 1e6 * total / n
 
 
 def replay(target: NodeTarget, recorded: list[dict[str, Any]], rounds: int = 1) -> tuple[float, float, float]:

@@ -266,7 +266,7 @@ def _duration(seconds: float) -> str:
 def _bridge_split(rows: list[dict[str, Any]]) -> tuple[str, list[str], list[list[str]], list[str]]:
     """Where a bridged driver call's time goes, per release: what `floor` measured of each process."""
     header = ["release", "openclaw's own (floor CPU)", "bridge: Node CPU", "bridge: Python CPU", "bridge: wall", "round trips per call"]
-    header.append("one empty round trip")
+    header.append("one empty round trip, after Node idled 0 / 100 / 1000 µs")
     body = [
         [
             f["target"],
@@ -275,13 +275,15 @@ def _bridge_split(rows: list[dict[str, Any]]) -> tuple[str, list[str], list[list
             f"{f['us_per_call']['bridge_python']:.0f}",
             f"{f['us_per_call']['bridge_wall']:.0f}",
             f"{f['round_trips_per_call']:.2f}",
-            f"{f['round_trip_us']:.0f}",
+            " / ".join(f"{us:.0f}" for us in f.get("round_trip_after_idle_us", {"0": f["round_trip_us"]}).values()),
         ]
         for f in rows
     ]
     note = (
         "Node CPU is openclaw's work plus the bridge's own (parsing, building the error graphs, encoding the replies, "
         "the event loop); Python CPU is the driver's side (graphs, JSON, the pipe). A round trip is the start or one "
-        "attempt's result and Node's answer; the empty one is a ping and its pong."
+        "attempt's result and Node's answer; the empty one is a ping and its pong. Waking a process that has slept "
+        "longer costs more (its CPU has gone idle: a wake-up, on a virtual machine a costly one's wake-up), and between a call's messages each side "
+        "waits while the other works."
     )
     return ("Where a bridged driver call's time goes (µs per call, no world)", header, body, [note])
