@@ -283,7 +283,7 @@ def _bridge_split(rows: list[dict[str, Any]]) -> tuple[str, list[str], list[list
         "Node CPU is openclaw's work plus the bridge's own (parsing, building the error graphs, encoding the replies, "
         "the event loop); Python CPU is the driver's side (graphs, JSON, the pipe). A round trip is the start or one "
         "attempt's result and Node's answer; the empty one is a ping and its pong. Waking a process that has slept "
-        "longer costs more (its CPU has gone idle: a wake-up, on a virtual machine a costly one's wake-up), and between a call's messages each side "
-        "waits while the other works."
+        "longer costs more (its CPU has gone idle; on a virtual machine that wake-up is costly), and between a call's "
+        "messages each side waits while the other works."
     )
     return ("Where a bridged driver call's time goes (µs per call, no world)", header, body, [note])
