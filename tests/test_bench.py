@@ -21,7 +21,7 @@ from simharness.bench.floor import floor_rows
 from simharness.bench.node import measure_throughput
 from simharness.bench.processes import memory
 from simharness.bench.race import race_once
-from simharness.bench.throughput import race_row
+from simharness.bench.throughput import PHASES, race_row
 from simharness.cli import main
 from simharness.engine.runner import run_seed
 from simharness.explore.base import Exploration, walk_seeds
@@ -48,6 +48,7 @@ def test_bench_quick_writes_json_markdown_and_svg(
         assert row["runs"] >= 1 and row["runs_per_s"] > 0 and row["sim_events_per_run"] > 0
         assert row["floor"]["events_per_s"] > 0 and row["overhead"] > 0 and row["virtual_to_wall"] > 0
     assert doc["race"]["measured"] and doc["race"]["share"] > 0  # reference vs the hand-written simpy race
+    assert list(doc["race"]["phases_us"]) == list(PHASES) and all(us > 0 for us in doc["race"]["phases_us"].values())
     assert doc["floor"]["rows"] and all(not r["measured"] and "not installed" in r["reason"] for r in doc["floor"]["rows"])
     for section in ("node", "kills", "xdist", "memory", "growth"):
         assert isinstance(doc[section]["measured"], bool), section

@@ -99,6 +99,15 @@ def tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]], l
                         f"({', '.join(f'{x:.2f}' for x in race['shares'])})."
                     ),
                     "The race has no recorded choices, trace, fault swarm, error graphs, classifier, driver guard or invariants.",
+                    *(
+                        [
+                            "One reference run, in µs of CPU: "
+                            + ", ".join(f"{name} {us:.0f}" for name, us in race["phases_us"].items())
+                            + f" (the race: {1e6 / race['race_runs_per_s']:.0f} in all)."
+                        ]
+                        if race.get("phases_us")
+                        else []
+                    ),
                 ],
             )
         )

@@ -14,9 +14,12 @@ from simharness.bench.baselines import bare_simpy, shape_of
 from simharness.bench.budget import GROWTH_CHAINS, GROWTH_SESSIONS, Budget, Log
 from simharness.bench.race import MODEL as RACE_MODEL
 from simharness.bench.race import pure_race
+from simharness.check.judge import check
 from simharness.engine.runner import run_seed
+from simharness.engine.world import World
 from simharness.explore.suite import run_suite
-from simharness.model.choice import derive_seed
+from simharness.guard.live_run import live
+from simharness.model.choice import RandomChoices, derive_seed
 from simharness.model.scenario import Scenario, parse_scenario
 from simharness.model.target import Target
 
@@ -143,6 +146,7 @@ def race_row(scenario: Scenario, target: Target, budget: Budget) -> dict[str, An
         pairs.append((suite_rate(scenario, target, budget.seconds / 5, max(budget.min_runs // 5, 1), 1000 * box), race))
     shares = sorted(ref / race for ref, race in pairs)
     return {
+        "phases_us": phases(scenario, target, max(budget.min_runs * 5, 50)),
         "measured": True,
         "scenario": scenario.name,
         "model": RACE_MODEL,
@@ -151,3 +155,34 @@ def race_row(scenario: Scenario, target: Target, budget: Budget) -> dict[str, An
         "shares": shares,
         "share": statistics.median(shares),  # reference runs/s ÷ race runs/s
     }
+
+
+#: The parts of one run, in the order `engine.runner.run_once` goes through them.
+PHASES = ("seed", "world set-up", "guards on", "world", "judging", "guards off")
+
+
+def phases(scenario: Scenario, target: Target, runs: int) -> dict[str, float]:
+    """µs of CPU per run spent in each of `PHASES`, the run composed as `run_once` composes it (CPU clock reads
+    between the parts: a few hundred ns each, counted in the parts they follow)."""
+    spent = dict.fromkeys(PHASES, 0)
+    clock = time.process_time_ns
+    for i in range(runs):
+        t0 = clock()
+        seed = derive_seed(0, scenario.name, i)
+        t1 = clock()
+        world = World(scenario, target, RandomChoices(seed))
+        t2 = clock()
+        window = live(world.env)
+        window.__enter__()
+        t3 = clock()
+        try:
+            trace = world.run()
+            t4 = clock()
+            check(trace, target.profile)
+            t5 = clock()
+        finally:
+            window.__exit__(None, None, None)
+        t6 = clock()
+        for name, took in zip(PHASES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5), strict=True):
+            spent[name] += took
+    return {name: ns / runs / 1000 for name, ns in spent.items()}
