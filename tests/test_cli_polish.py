@@ -440,3 +440,14 @@ def test_the_ci_merge_step_writes_a_step_summary_even_with_a_shard_missing(tmp_p
         assert "no merged report (report merge exited 2)" in text
         assert "### simharness-shard-1" in text and (tmp_path / "simharness-shard-1" / "summary.md").read_text() in text
         assert "No such file" not in done.stderr
+
+
+def test_more_workers_than_cpus_is_allowed_and_said_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """-j 99 on a 2-CPU machine ran 2.3x slower than -j 1 with nothing said (a reviewer's finding)."""
+    from simharness.cli.args import jobs
+
+    cpus = os.cpu_count() or 1
+    assert jobs(str(cpus)) == cpus and capsys.readouterr().err == ""
+    assert jobs(str(cpus + 1)) == cpus + 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert f"more workers than this machine's {cpus} CPUs" in line

@@ -84,6 +84,12 @@ def jobs(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a number of worker processes or 'auto', got {text!r}") from None
     if not 1 <= value <= 512:
         raise argparse.ArgumentTypeError(f"expected 1 to 512 worker processes (or 'auto'), got {text}")
+    import os
+    import sys
+
+    cpus = os.cpu_count() or 1
+    if value > cpus:  # allowed (a user may know better), but said: more workers than CPUs is slower, not faster
+        print(f"simharness: note: -j {value} starts more workers than this machine's {cpus} CPUs; they will share them (-j auto: {cpus})", file=sys.stderr)
     return value
 
 
