@@ -47,7 +47,7 @@ def xdist(paths: Sequence[Path], budget: Budget, target_spec: str) -> dict[str, 
             rows[workers] = wall
     return {
         "measured": True,
-        "items": f"{len(paths)} scenario file(s) x {split} splits",
+        "items": f"{len(paths)} scenario {'file' if len(paths) == 1 else 'files'} x {split} splits",
         "runs": len(paths) * budget.xdist_budget,
         "n0_seconds": rows[0],
         "n2_seconds": rows[2],

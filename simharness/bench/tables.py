@@ -76,7 +76,7 @@ def tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]], l
                 [
                     (
                         "Wall time for both (the Node process's CPU time is not this process's); identical traces: the "
-                        "same schedule gave byte-identical traces on both targets (first 50 schedules)."
+                        f"same schedule gave byte-identical traces on both targets (the first {node['identical_traces'].split('/')[-1]} schedules)."
                     )
                 ],
             )
@@ -176,14 +176,14 @@ def tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]], l
             if not r.get("measured"):
                 return f"not measured: {r['reason']}"
             if not r["killed"]:
-                return f"survived {r['seeds']} seeds"
+                return f"survived {_count(r['seeds'], 'seed')}"
             return f"{_runs(r['runs_to_kill'])}, {_duration(r['seconds_to_kill'])}" + (
-                f" ({r['killed']}/{r['seeds']} seeds)" if r["killed"] < r["seeds"] else ""
+                f" ({r['killed']}/{_count(r['seeds'], 'seed')})" if r["killed"] < r["seeds"] else ""
             )
 
         out.append(
             (
-                f"Runs and wall seconds to first kill (median over {k['seeds']} seeds, budget {k['budget']} runs per scenario)",
+                f"Runs and wall seconds to first kill (median over {_count(k['seeds'], 'seed')}, budget {k['budget']} runs per scenario)",
                 ["mutant", *k["strategies"]],
                 [[m, *[cell(by.get(s)) for s in k["strategies"]]] for m, by in by_mutant.items()],
                 ["Scenarios are tried with the mutant's own scenario first, then the others by name; runs count across them."],
@@ -255,11 +255,15 @@ def tables(doc: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]], l
         (
             "Goals",
             ["goal", "wanted", "measured", "met"],
-            [[x["goal"], x["wanted"], x["measured"], "yes" if x["met"] else "NO"] for x in doc["goals"]],
-            [],
+            [[x["goal"], x["wanted"], x["measured"], "–" if doc.get("quick") else "yes" if x["met"] else "NO"] for x in doc["goals"]],
+            ["--quick: tiny budgets, so no goal is judged."] if doc.get("quick") else [],
         )
     )
     return out
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _runs(n: float) -> str:
