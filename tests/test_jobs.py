@@ -304,8 +304,11 @@ def test_ctrl_c_and_sigterm_stop_every_worker_and_write_an_incomplete_report(sig
     _wait_for(lambda: len(list(tmp_path.glob("started-judged.*"))) == 2, proc)  # SIGTERM stops at once: let runs finish first
     proc.send_signal(signum)
     assert _finish(proc) == code
-    _, stderr = _incomplete(out, err)
+    doc, stderr = _incomplete(out, err)
     assert "worker" not in stderr or "stopping every worker" in stderr  # no worker died: they stopped
+    assert doc["incomplete"]["reason"] == "interrupted" and doc["incomplete"]["planned_runs"] == 1_000_000
+    summary = (out / "summary.md").read_text()  # never "N runs (1000000 per scenario)" as if complete
+    assert "INCOMPLETE: interrupted" in summary and f"{doc['runs']} of 1000000 runs (1000000 per scenario)" in summary
     _no_worker_left(_workers(tmp_path))
 
 
@@ -314,9 +317,19 @@ def test_a_worker_killed_outright_is_one_line_and_never_a_green(tmp_path: Path) 
     victim = _workers(tmp_path)[0]
     os.kill(victim, signal.SIGKILL)
     assert _finish(proc) == 128 + signal.SIGKILL
-    _, stderr = _incomplete(out, err)
+    doc, stderr = _incomplete(out, err)
     said = [line for line in stderr.splitlines() if "killed by SIGKILL" in line]
     assert len(said) == 1 and said[0].startswith("simharness: worker ") and "marked incomplete" in said[0]
+    assert stderr.strip().splitlines() == said  # the one line the README promises, no "interrupted" line
+    why = doc["incomplete"]  # which worker, which shard, how it died: not "interrupted"
+    assert why["reason"] == "worker-died" and "killed by SIGKILL" in why["message"] and why["planned_runs"] == 1_000_000
+    (dead,) = why["workers"]
+    assert dead["share"] in ("shard 1/2", "shard 2/2") and dead["signal"] == "SIGKILL" and dead["exit_code"] == 137
+    assert dead["share"] in why["message"]
+    reports = [(out / name).read_text() for name in ("summary.md", "report.html", "junit.xml")]
+    assert all("interrupted" not in text and "a worker died" in text and "killed by SIGKILL" in text for text in reports)
+    assert f"{doc['runs']} of 1000000 runs" in reports[0] and f"{doc['runs']} of 1000000 runs" in reports[1]
+    assert 'type="worker-died"' in reports[2]
     _no_worker_left(_workers(tmp_path))
 
 

@@ -338,6 +338,9 @@ def test_ctrl_c_during_a_long_run_keeps_the_verdicts_and_marks_the_report_incomp
     assert doc["runs"] < 1_000_000
     assert sum(i["checked"] for i in doc["invariants"]) > 0  # completed verdicts are kept
     assert "stopping after the run in flight" in err.read_text()
+    assert doc["incomplete"] == {"reason": "interrupted", "message": "stopped by Ctrl-C (SIGINT) before every run was made", "planned_runs": 1_000_000}
+    summary = (out / "summary.md").read_text()  # how many of how many, never "(1000000 per scenario)" as if complete
+    assert f"· {doc['runs']} of 1000000 runs (1000000 per scenario)" in summary and "INCOMPLETE: interrupted" in summary
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")

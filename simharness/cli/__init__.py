@@ -5,7 +5,8 @@ Each subcommand lives in its own module under `simharness.cli` with two function
 heavy imports happen inside `main`.
 
 Exit codes: 0 every invariant held; 1 a violation was found (its schedule is written); 2 bad input (one
-line on stderr, nothing already written is lost); 130 interrupted (the report is marked incomplete); 3 a
+line on stderr, nothing already written is lost) or a target that broke mid-run (the report of what was
+judged is written, marked incomplete, with the reason); 130 interrupted (the report is marked incomplete); 3 a
 driver could not be stopped (it swallowed the watchdog's interrupt): the report, with that run as a
 `terminates` violation, is marked incomplete and the process ends hard (`guard.exits.EXIT_UNSTOPPABLE`).
 """

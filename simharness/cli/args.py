@@ -12,7 +12,8 @@ from typing import Any
 EXIT_CODES = """exit codes:
   0    every invariant held (a suite that checked nothing says so; --strict-coverage makes that 1)
   1    a violation was found (its schedule is written under REPORT_DIR/schedules/)
-  2    bad input: one line on stderr, nothing already written is lost
+  2    bad input: one line on stderr, nothing already written is lost; also a target that broke mid-run
+       (its Node bridge died): the report of what was judged is written, marked incomplete
   3    a driver could not be stopped (it swallowed the watchdog's interrupt); the report is marked incomplete
   130  interrupted (Ctrl-C; 143 for SIGTERM): the report holds what was judged and is marked incomplete;
        with --jobs, a worker killed by a signal ends the run with 128 + that signal (137 for SIGKILL), the same way"""

@@ -107,17 +107,16 @@ def on_off(text: str) -> bool:
 
 
 def main(args: argparse.Namespace) -> int:
-    from simharness.cli.judging import judge
-    from simharness.engine.schedule import save_failed_run
+    from simharness.cli.judging import TargetFailed, judge, stopped_by, target_failed
     from simharness.explore.parallel import jobs_for
     from simharness.explore.stopping import GracefulStop
     from simharness.guard.settings import Guards
-    from simharness.model.exceptions import TargetRunFailure
     from simharness.model.io import ensure_writable_dir
     from simharness.model.scenario import collect_scenarios
     from simharness.report.document import timing
     from simharness.report.merge import combine
     from simharness.report.progress import Progress
+    from simharness.report.status import mark_incomplete
     from simharness.report.write import write_docs
     from simharness.targets import resolve_target
 
@@ -138,6 +137,7 @@ def main(args: argparse.Namespace) -> int:
         from simharness.cli.run_jobs import run_parallel
 
         return run_parallel(args, scenarios, out, workers, by_scenario=by_scenario, finish=finish, differential=run_differential)
+    planned = len(scenarios) * len(range(index - 1, args.budget, count))  # what an incomplete report says it lacks
     target = resolve_target(args.target)
     # One suite per scenario, combined like shards and pytest items are: the same aggregation everywhere,
     # and every scenario's own verdict counts (junit.xml reports scenario × invariant).
@@ -148,7 +148,7 @@ def main(args: argparse.Namespace) -> int:
         judged (the stuck run included, as the `terminates` violation it is), marked incomplete."""
         if part:
             doc = combine(part)
-            doc["complete"] = False
+            mark_incomplete(doc, "unstoppable", reason, planned)
             doc["timing"] = timing(doc["runs"], time.perf_counter() - started)
             write_docs(doc, out)
             said = f"the report ({out / 'report.html'}) holds what was judged and is marked incomplete"
@@ -156,21 +156,30 @@ def main(args: argparse.Namespace) -> int:
             said = "nothing was judged yet, so no report was written"
         print(f"simharness: {reason}; {said}; exiting with code {code}", file=sys.stderr)
 
+    failed: TargetFailed | None = None
+    differential_report: list[str] = []
     with GracefulStop() as stop:  # Ctrl-C: finish with what was judged, write it whole
         try:
-            with Progress(len(scenarios) * len(range(index - 1, args.budget, count)), enabled=args.progress) as progress:
+            with Progress(planned, enabled=args.progress) as progress:
                 docs = judge(args, scenarios, target, strategy, out, shard=args.shard, stop=stop, on_run=progress, give_up=give_up)
             differential_report = run_differential(args, scenarios, target, out)
-        except TargetRunFailure as exc:  # a real target's bridge died mid-run: say so, with the schedule
-            raise save_failed_run(exc, out) from None
+        except TargetFailed as exc:  # a real target's bridge died mid-run: what was judged is reported, incomplete
+            failed, docs = exc, exc.docs
         finally:
             Guards.last_resort = None
             target.close()
         doc = combine(docs)
+        if failed is not None:
+            mark_incomplete(doc, "target-failed", failed.line, planned, scenario=failed.scenario)
+        elif not doc["complete"]:
+            mark_incomplete(doc, "interrupted", stopped_by(stop.signum), planned)
         wall_seconds = time.perf_counter() - started
         doc["timing"] = timing(doc["runs"], wall_seconds)
         write_docs(doc, out)
-    return finish(args, doc, out, wall_seconds, differential_report, stop.signum)
+    code = finish(args, doc, out, wall_seconds, differential_report, stop.signum)
+    if failed is not None:
+        return target_failed(failed.line, doc, out)
+    return code
 
 
 def finish(
@@ -193,10 +202,10 @@ def print_results(doc: dict[str, Any], out: Path, wall_seconds: float, different
     checked. Text from the code under test goes through `visible`: no escape sequence reaches the terminal."""
     from simharness.report.progress import GREEN, RED, YELLOW, paint
     from simharness.report.safe_text import visible
-    from simharness.report.status import headline, status
+    from simharness.report.status import headline, incompleteness, runs_text, status
 
     same = " (the default: the same schedules on every run; --seed random explores new ones)" if doc["seed"] == 0 else ""
-    lines = [f"target {doc['target']} (profile {doc['profile']}), seed {doc['seed']}{same}, {doc['runs']} runs in {wall_seconds:.2f}s"]
+    lines = [f"target {doc['target']} (profile {doc['profile']}), seed {doc['seed']}{same}, {runs_text(doc)} in {wall_seconds:.2f}s"]
     lines += describe_strategy(doc)
     print(visible("\n".join(lines)))
     print_table(
@@ -223,15 +232,16 @@ def print_results(doc: dict[str, Any], out: Path, wall_seconds: float, different
     head = headline(doc)
     colour = {"ok": GREEN, "bad": RED}.get(head.level, YELLOW)
     print("\n" + paint(visible(f"{head.icon} {head.text}"), colour, sys.stdout))
-    if head.level == "unexercised":
+    quiet = not doc["complete"] and incompleteness(doc)[0] != "interrupted"  # cut short: its one line says why
+    if head.level == "unexercised" and not quiet:
         level = "error" if strict else "WARNING"
         print(
             f"simharness: {level}: no run checked an invariant of the fallback contract: this is not a pass"
             + ("" if strict else " (--strict-coverage makes this fail)"),
             file=sys.stderr,
         )
-    report_coverage(doc, strict=strict)
-    if not doc["complete"]:
+    report_coverage({**doc, "unreached": []} if quiet else doc, strict=strict)
+    if not doc["complete"] and incompleteness(doc)[0] == "interrupted":  # other causes are the caller's one line
         print("interrupted: the report holds the runs completed so far and is marked incomplete", file=sys.stderr)
     print(visible(f"\nreport: {out / 'report.html'} (also report.json, summary.md, junit.xml)"))
 

@@ -12,7 +12,9 @@ Bad input is refused in the parent before any worker starts: scenarios, the repo
 options, the target (a Python driver is loaded; a release is installed, once, here). Ctrl-C and SIGTERM are
 relayed to the workers, which stop as `-j 1` stops; the report written is marked incomplete and the exit code
 is 130/143. A worker that dies (killed, or ended hard by its last resort) is one line on stderr; the others'
-runs are reported, marked incomplete, never green.
+runs are reported, marked incomplete (report.json's `incomplete` names the dead worker, its shard and how it
+died), never green. A worker whose target breaks mid-run returns what it judged; the others stop, and the run
+ends as `-j 1` does: the report written, marked incomplete, one line, exit 2.
 
 The hypothesis strategy is split by scenario instead (worker j runs every N-th scenario whole): a shard of it
 is a Hypothesis search of its own, seeded per shard with its own example database, so splitting a scenario's
@@ -56,12 +58,11 @@ def preflight(spec: str) -> None:
 
 def shard_worker(args: argparse.Namespace, scenarios: Sequence[Scenario], shard: tuple[int, int], out_dir: str) -> dict[str, Any]:
     """In a worker process: judge `shard` of every scenario; the documents, or the one line of a user error."""
-    from simharness.cli.judging import judge
+    from simharness.cli.judging import TargetFailed, judge
     from simharness.cli.strategy_args import strategy_from_args
-    from simharness.engine.schedule import save_failed_run
     from simharness.explore.parallel import flush, save_partial, tick, worker_stop
     from simharness.guard.settings import Guards
-    from simharness.model.exceptions import USER_ERRORS, TargetRunFailure
+    from simharness.model.exceptions import USER_ERRORS
     from simharness.targets import resolve_target
 
     out = Path(out_dir)
@@ -81,14 +82,15 @@ def shard_worker(args: argparse.Namespace, scenarios: Sequence[Scenario], shard:
         save_partial({"docs": part, "reason": reason, "code": code})  # the parent reports it; the watchdog then exits
 
     target = None
+    failed: dict[str, str] = {}
     try:
         target = resolve_target(args.target)
         strategy = strategy_from_args(args, out)
         docs = judge(
             args, scenarios, target, strategy, out, shard=shard, stop=worker_stop(), on_run=observe, give_up=give_up, every_shape=True
         )
-    except TargetRunFailure as exc:
-        return {"error": ["TargetError", str(save_failed_run(exc, out))]}
+    except TargetFailed as exc:  # the bridge died mid-run: what was judged goes back, with the one line
+        docs, failed = exc.docs, {"line": exc.line, "scenario": exc.scenario}
     except USER_ERRORS as exc:
         return {"error": [type(exc).__name__, str(exc)]}
     finally:
@@ -96,7 +98,13 @@ def shard_worker(args: argparse.Namespace, scenarios: Sequence[Scenario], shard:
         flush()
         if target is not None:
             target.close()
-    return {"docs": docs, "traces": {name: sorted(hashes) for name, hashes in traces.items()}}
+    found = {"docs": docs, "traces": {name: sorted(hashes) for name, hashes in traces.items()}}
+    return {**found, "target_failed": failed} if failed else found
+
+
+def _share(task: tuple[Any, ...], by_scenario: bool) -> str:
+    """What a worker was given: its scenarios (hypothesis), else its shard."""
+    return ", ".join(s.name for s in task[1]) if by_scenario else "shard " + "/".join(map(str, task[2]))
 
 
 def _user_error(name: str, message: str) -> Exception:
@@ -119,10 +127,12 @@ def run_parallel(
     """`simharness run` with `jobs` workers: the same report and exit code as one process. `by_scenario`: deal
     the scenarios round-robin instead of splitting every scenario's runs (the hypothesis strategy, whose shards
     are separate searches). `finish` and `differential` are the run command's own (the results; `--differential`)."""
+    from simharness.cli.judging import stopped_by, target_failed
     from simharness.explore.parallel import Workers, shard_of
     from simharness.report.document import timing
     from simharness.report.merge import combine, merge_workers
     from simharness.report.progress import Progress
+    from simharness.report.status import mark_incomplete
     from simharness.report.write import write_docs
 
     preflight(args.target)
@@ -133,15 +143,19 @@ def run_parallel(
     else:
         tasks = [(args, list(scenarios), shard_of(args.shard, j, jobs), str(out)) for j in range(1, jobs + 1)]
     started = time.perf_counter()  # report timing only
-    progress = Progress(len(scenarios) * len(range(index - 1, args.budget, count)), enabled=args.progress)
+    planned = len(scenarios) * len(range(index - 1, args.budget, count))  # what an incomplete report says it lacks
+    progress = Progress(planned, enabled=args.progress)
     with progress, Workers(on_progress=progress.advance if progress.enabled else None) as workers:
-        outcomes = workers.run(shard_worker, tasks, abort_on=lambda value: "error" in value)
+        outcomes = workers.run(shard_worker, tasks, abort_on=lambda value: "error" in value or "target_failed" in value)
     stopped = workers.signum
     errors = [o for o in outcomes if o.value is not None and "error" in o.value]
-    if errors:  # a user error in a worker (a bridge that cannot start, a target that broke mid-run): one line, exit 2
+    if errors:  # a user error in a worker (a bridge that cannot start): one line, exit 2
         raise _user_error(*errors[0].value["error"])
+    failed = next((o for o in outcomes if o.value is not None and o.value.get("target_failed")), None)
+    died = [o for o in outcomes if o.died is not None]
+    aborted = stopped is not None or failed is not None or bool(died)  # the workers were asked to stop
     for o in outcomes:
-        if o.error is not None and not (isinstance(o.error, KeyboardInterrupt) and stopped is not None):
+        if o.error is not None and not (isinstance(o.error, KeyboardInterrupt) and aborted):
             raise o.error  # a harness bug in a worker: its traceback (the worker's own is attached as the cause)
     parts: list[list[dict[str, Any]]] = []
     traces: dict[str, list[str]] = {}
@@ -150,13 +164,15 @@ def run_parallel(
         parts.append(list((source or {}).get("docs") or []))
         for name, hashes in ((o.value or {}).get("traces") or {}).items():
             traces.setdefault(name, []).extend(hashes)
-    died = [o for o in outcomes if o.died is not None]
+    lines = []  # one per dead worker, on stderr and as the report's reason
     for o in died:
         lost = "what it judged is in the report" if o.partial else "its runs are missing from the report"
-        share = tasks[o.worker - 1]
-        what = ", ".join(s.name for s in share[1]) if by_scenario else "shard " + "/".join(map(str, share[2]))
-        print(f"simharness: worker {o.worker} of {jobs} ({what}): {o.died}; {lost}, which is marked incomplete", file=sys.stderr)
+        lines.append(f"worker {o.worker} of {jobs} ({_share(tasks[o.worker - 1], by_scenario)}): {o.died}; {lost}")
+        if failed is None:
+            print(f"simharness: {lines[-1]}, which is marked incomplete", file=sys.stderr)
     if not any(parts):
+        if failed is not None:
+            raise _user_error("TargetError", failed.value["target_failed"]["line"])
         print(f"simharness: nothing was judged, so no report was written ({out})", file=sys.stderr)
         return 128 + int(stopped) if stopped is not None else (died[0].code or 1) if died else 1
     if by_scenario:  # one document per scenario, in the order one process makes them, combined as it combines them
@@ -164,8 +180,27 @@ def run_parallel(
         doc = combine([combine([d]) for _, d in placed])  # each alone first: its every error shape cut to the top ones
     else:
         doc = merge_workers(parts, args.shard, traces)
-    if died or stopped is not None:
-        doc["complete"] = False
+    if failed is not None:
+        why = failed.value["target_failed"]
+        share = _share(tasks[failed.worker - 1], by_scenario)
+        mark_incomplete(doc, "target-failed", why["line"], planned, scenario=why["scenario"], worker=failed.worker, share=share)
+    elif died:
+        dead = [
+            {
+                "worker": o.worker,
+                "of": jobs,
+                "share": _share(tasks[o.worker - 1], by_scenario),
+                "died": o.died,
+                **({"signal": str(o.died).removeprefix("killed by ")} if str(o.died).startswith("killed by ") else {}),
+                "exit_code": o.code,
+                "runs_kept": o.partial is not None,
+            }
+            for o in died
+        ]
+        reason = "unstoppable" if all(o.partial for o in died) else "worker-died"
+        mark_incomplete(doc, reason, "; ".join(lines), planned, workers=dead)
+    elif stopped is not None or not doc["complete"]:
+        mark_incomplete(doc, "interrupted", stopped_by(stopped), planned)
     wall_seconds = time.perf_counter() - started
     doc["timing"] = timing(doc["runs"], wall_seconds)
     write_docs(doc, out)
@@ -179,6 +214,8 @@ def run_parallel(
         finally:
             target.close()
     code = finish(args, doc, out, wall_seconds, differential_report, stopped or 0)
+    if failed is not None:
+        return target_failed(f"worker {failed.worker} of {jobs}: " + failed.value["target_failed"]["line"], doc, out)
     if stopped is None and died:
         return died[0].code or 1  # a worker's own end (3: a driver that could not be stopped; 137: SIGKILL)
     return code

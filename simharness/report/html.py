@@ -22,7 +22,7 @@ from simharness.model.kinds import EventKind
 from simharness.model.trace import Event
 from simharness.report.narrate import LOCK_NOISE, describe_event, events_from_json
 from simharness.report.pages import fmt_ms, templates
-from simharness.report.status import STATUS_TEXT, STATUSES, headline, status
+from simharness.report.status import STATUS_TEXT, STATUSES, headline, incompleteness, runs_text, status
 
 LABEL_W = 190  # lane names, drawn in their own (non-scrolling) SVG
 LANE_H = 40
@@ -367,6 +367,8 @@ def report_html(doc: dict[str, Any]) -> str:
     return template.render(
         doc=doc,
         head=headline(doc),
+        incomplete=incompleteness(doc),
+        runs_text=runs_text(doc),
         status=status,
         STATUSES=STATUSES,
         STATUS_TEXT=STATUS_TEXT,

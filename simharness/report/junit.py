@@ -15,7 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from simharness.report.status import STATUS_TEXT, headline, status
+from simharness.report.status import STATUS_TEXT, headline, incompleteness, status
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -72,7 +72,9 @@ def junit_xml(doc: dict[str, Any]) -> str:
         failure.text = _x(f"{error.get('nodeid') or error.get('scenario')} raised instead of being judged:\n{error.get('message', '')}")
     if not doc["complete"]:
         case = ET.SubElement(suite, "testcase", classname="simharness", name="complete", time="0")
-        ET.SubElement(case, "error", message="the run was interrupted; verdicts cover only the runs completed", type="interrupted")
+        why, message = incompleteness(doc)
+        kind = str((doc.get("incomplete") or {}).get("reason") or "interrupted")
+        ET.SubElement(case, "error", message=_x(f"incomplete ({why}): {message}; verdicts cover only the runs judged"), type=_x(kind))
     notes = [] if head.level == "ok" else [f"verdict: {head.text}"]
     notes += [f"{u['scenario']}: expected situation {u['situation']!r} was never reached" for u in doc["unreached"]]
     if notes:

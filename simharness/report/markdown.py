@@ -10,7 +10,7 @@ from typing import Any
 
 from simharness.report.safe_text import html_text as _h
 from simharness.report.safe_text import md_text as _md
-from simharness.report.status import STATUS_TEXT, STATUSES, headline, status
+from simharness.report.status import STATUS_TEXT, STATUSES, headline, incompleteness, runs_text, status
 
 _MD_ICON = {"violated": "❌", "held": "✅", "n/a": "➖", "not-checked": "⚠️"}
 
@@ -21,7 +21,7 @@ def summary_md(doc: dict[str, Any]) -> str:
     head = headline(doc)
     verdict = f"{head.icon} {_md(head.text)}"
     if not doc["complete"]:
-        verdict += " (INCOMPLETE: interrupted)"
+        verdict += f" (INCOMPLETE: {incompleteness(doc)[0]})"
     if doc["unreached"]:  # a passing suite that never raced proves nothing: say so where it is read first
         n = len(doc["unreached"])
         verdict += f" · ⚠️ {n} expected situation{'s' if n > 1 else ''} never reached"
@@ -29,8 +29,9 @@ def summary_md(doc: dict[str, Any]) -> str:
     out = [
         f"# simharness: {verdict}",
         "",
-        f"Target <code>{_h(doc['target'])}</code> (profile {_md(doc['profile'])}{_lacks_md(doc)}) · seed {doc['seed']} · {doc['runs']} runs"
+        f"Target <code>{_h(doc['target'])}</code> (profile {_md(doc['profile'])}{_lacks_md(doc)}) · seed {doc['seed']} · {runs_text(doc)}"
         f" ({doc['budget']} per scenario) · shard {_md(doc['shard'])}" + (f" · {seconds:g} s" if seconds else ""),
+        *_incomplete_md(doc),
         *_strategy_md(doc),
         "",
         "| | invariant | status | checked | violated | n/a |",
@@ -75,6 +76,13 @@ def summary_md(doc: dict[str, Any]) -> str:
         out += ["", "**Never reached** (a passing verdict there proves less than it seems):", ""]
         out += [f"- {_md(u['scenario'])}: {_md(u['situation'])}" for u in doc["unreached"]]
     return "\n".join(out) + "\n"
+
+
+def _incomplete_md(doc: dict[str, Any]) -> list[str]:
+    """Why an incomplete report covers only some runs (a Ctrl-C, a worker that died, a target that failed)."""
+    if doc["complete"]:
+        return []
+    return ["", f"**Incomplete** ({_md(incompleteness(doc)[0])}): {_md(incompleteness(doc)[1])}. Verdicts cover only the runs judged."]
 
 
 def _lacks_md(doc: dict[str, Any]) -> str:

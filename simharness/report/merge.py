@@ -225,6 +225,14 @@ def merge_shards(reports: Sequence[tuple[str, Doc]]) -> Doc:
     merged = combine(docs)
     merged["shard"] = "1/1"
     _complete_whole(merged)
+    whys = [(where, doc["incomplete"]) for _, where, doc in shards if isinstance(doc.get("incomplete"), dict)]
+    if whys:  # why a shard is incomplete stays said in the whole run's report
+        planned = [doc["incomplete"].get("planned_runs") if doc.get("incomplete") else doc["runs"] for doc in docs]
+        merged["incomplete"] = {
+            "reason": whys[0][1].get("reason", "interrupted"),
+            "message": "; ".join(f"{where}: {why.get('message')}" for where, why in whys),
+            **({"planned_runs": sum(planned)} if all(isinstance(p, int) for p in planned) else {}),
+        }
     # the shards ran side by side: the merged run took as long as the slowest one
     merged["timing"] = timing(merged["runs"], max(doc.get("timing", {}).get("wall_seconds") or 0.0 for doc in docs))
     return merged

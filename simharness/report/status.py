@@ -108,3 +108,35 @@ def _not_applicable(doc: dict[str, Any]) -> str:
     lacks = doc.get("profile_lacks")
     kinds = f" ({_ids(lacks)})" if lacks else ""
     return f"{n} situation{'s' if n != 1 else ''} n/a: fault kinds outside the target's profile {doc.get('profile')}{kinds}"
+
+
+#: Why a report is incomplete (report.json's `incomplete.reason`) and the words the reports use for it. A
+#: document without `incomplete` (older, or from the pytest plugin) was interrupted.
+INCOMPLETE_REASONS = {
+    "interrupted": "interrupted",
+    "target-failed": "the target failed",
+    "worker-died": "a worker died",
+    "unstoppable": "a driver could not be stopped",
+}
+
+
+def mark_incomplete(doc: dict[str, Any], reason: str, message: str, planned_runs: int | None = None, **details: Any) -> None:
+    """Mark `doc` incomplete, saying why: `reason` (a key of `INCOMPLETE_REASONS`), `message` (one line),
+    `planned_runs` (the runs the command set out to make, so no report claims runs it does not have)."""
+    doc["complete"] = False
+    planned = {"planned_runs": planned_runs} if planned_runs is not None else {}
+    doc["incomplete"] = {"reason": reason, "message": message, **planned, **details}
+
+
+def incompleteness(doc: dict[str, Any]) -> tuple[str, str]:
+    """(reason, one line) of an incomplete document: why it covers only some of its runs."""
+    info = doc.get("incomplete") or {}
+    reason = str(info.get("reason") or "interrupted")
+    message = str(info.get("message") or "the run was interrupted")
+    return INCOMPLETE_REASONS.get(reason, reason), message
+
+
+def runs_text(doc: dict[str, Any]) -> str:
+    """ "N runs", or "N of M runs" for an incomplete document that knows how many were planned."""
+    planned = (doc.get("incomplete") or {}).get("planned_runs") if not doc.get("complete", True) else None
+    return f"{doc['runs']} of {planned} runs" if planned is not None else f"{doc['runs']} runs"
