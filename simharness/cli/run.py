@@ -138,10 +138,12 @@ def main(args: argparse.Namespace) -> int:
 
         return run_parallel(args, scenarios, out, workers, by_scenario=by_scenario, finish=finish, differential=run_differential)
     planned = len(scenarios) * len(range(index - 1, args.budget, count))  # what an incomplete report says it lacks
+    # Wall time for the report's timing section only, never inside a run; from before the target starts (a Node
+    # bridge's start-up included), as `-j N` counts its workers' start-up, so the two can be compared.
+    started = time.perf_counter()
     target = resolve_target(args.target)
     # One suite per scenario, combined like shards and pytest items are: the same aggregation everywhere,
     # and every scenario's own verdict counts (junit.xml reports scenario × invariant).
-    started = time.perf_counter()  # wall time for the report's timing section only, never inside a run
 
     def give_up(code: int, reason: str, part: list[dict[str, Any]]) -> None:
         """On the watchdog thread, while a driver that cannot be stopped holds the main one: write what was
