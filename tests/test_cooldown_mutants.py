@@ -52,7 +52,8 @@ def test_the_thirteen_are_registered_each_with_an_invariant_and_an_auth_scenario
 def test_policy_mutants_reach_the_world_through_the_mutant_target():
     for name in NAMES:
         policy = store_policy_of(MUTANTS[name].driver)
-        assert resolve_target(f"mutant:{name}").store_policy is policy  # type: ignore[attr-defined]
+        made = resolve_target(f"mutant:{name}").store_policy  # type: ignore[attr-defined]
+        assert type(made).__name__ == type(policy).__name__ and repr(made) == repr(policy)  # anew, with its driver's module
     assert store_policy_of(MUTANTS["no-throttle"].driver) is None  # a driver mutant: the world's default policy
     assert resolve_target("reference").store_policy is None  # type: ignore[attr-defined]
 

@@ -1,7 +1,8 @@
 """`simharness mutants`: the kill matrix — every shipped mutant driver × every exploration strategy.
 
 Prints the matrix and writes it (kill-matrix.json, kill-matrix.md, and the shrunk counterexample of every
-kill under schedules/) to `--out`, atomically. Exit code 1 if some mutant survived every strategy run.
+kill under schedules/) to `--out`, atomically. Exit code 1 if some mutant survived every strategy run. Interrupted (Ctrl-C, SIGTERM), it
+writes the entries finished so far, marked incomplete with the missing ones listed, and exits 128 + the signal.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def main(args: argparse.Namespace) -> int:
     from simharness.drivers.mutants import MUTANTS
     from simharness.explore import STRATEGIES
     from simharness.explore.killmatrix import DEFAULT_BUDGET, MatrixIncomplete, cell_line, matrix_markdown, run_matrix, write_matrix
+    from simharness.explore.stopping import GracefulStop
     from simharness.model.exceptions import OutputError, ScenarioError, TargetError
     from simharness.model.scenario import collect_scenarios
 
@@ -61,24 +63,33 @@ def main(args: argparse.Namespace) -> int:
     def progress(cell: Any) -> None:
         print(cell_line(cell), file=sys.stderr, flush=True)
 
-    try:
-        matrix = run_matrix(
-            scenarios,
-            mutants=args.mutant,
-            strategies=strategies,
-            seed=args.seed,
-            budget=budget,
-            out_dir=out,
-            on_cell=progress,
-            jobs=args.jobs,
-        )
-    except MatrixIncomplete as exc:
-        print(f"simharness: {exc}", file=sys.stderr)
-        return exc.code
-    doc = matrix.to_json()
-    write_matrix(doc, out)
+    with GracefulStop() as stop:  # Ctrl-C: the entries finished so far make the matrix, written whole, marked incomplete
+        try:
+            matrix = run_matrix(
+                scenarios,
+                mutants=args.mutant,
+                strategies=strategies,
+                seed=args.seed,
+                budget=budget,
+                out_dir=out,
+                on_cell=progress,
+                jobs=args.jobs,
+                stop=stop,
+            )
+        except MatrixIncomplete as exc:
+            print(f"simharness: {exc}", file=sys.stderr)
+            return exc.code
+        doc = matrix.to_json()
+        write_matrix(doc, out)
     print(matrix_markdown(doc))
     print(f"kill matrix: {out / 'kill-matrix.md'} (also kill-matrix.json, schedules/)")
+    if matrix.missing:  # one line, the same whatever -j
+        print(
+            f"simharness: interrupted: the kill matrix holds the entries finished so far ({len(matrix.cells)} of "
+            f"{len(matrix.cells) + len(matrix.missing)}) and is marked incomplete; kill-matrix.json lists the missing ones",
+            file=sys.stderr,
+        )
+        return 128 + int(matrix.signum or 2)
     if doc["survivors"]:
         print(f"simharness: {len(doc['survivors'])} mutant(s) survived every strategy: {', '.join(doc['survivors'])}", file=sys.stderr)
         return 1

@@ -24,6 +24,7 @@ from simharness.engine.runner import RunResult, replay, stalled
 from simharness.engine.schedule import save_schedule
 from simharness.engine.shrink import shrink, size
 from simharness.explore import STRATEGIES, resolve_strategy
+from simharness.explore.stopping import GracefulStop
 from simharness.model.io import write_atomic
 from simharness.model.scenario import Scenario
 from simharness.targets import resolve_target
@@ -78,9 +79,10 @@ def kill(
     budget: int = DEFAULT_BUDGET,
     out_dir: Path | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    stop: GracefulStop | None = None,
 ) -> Cell:
     """Explore until the first violation of the mutant's own invariant; shrink it; save its schedule under
-    `out_dir/schedules/`."""
+    `out_dir/schedules/`. Once `stop` is requested, the next run that kills nothing raises KeyboardInterrupt."""
     from simharness.drivers.mutants import MUTANTS
 
     spec = MUTANTS[mutant]
@@ -102,6 +104,8 @@ def kill(
         if violated and (not expected or expected in violated):
             found.append(result)
             return True
+        if stop is not None and stop.requested:
+            raise KeyboardInterrupt  # a Ctrl-C: the entry in flight is left unfinished (the matrix lists it as missing)
         return False
 
     started = clock()
@@ -141,16 +145,22 @@ class Matrix:
     scenarios: tuple[str, ...]
     cells: list[Cell] = field(default_factory=list)
     descriptions: dict[str, str] = field(default_factory=dict)
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (mutant, strategy) entries not finished: a stop
+    signum: int | None = None  # the signal that stopped it (None: not stopped)
 
     def mutants(self) -> list[str]:
-        return list(dict.fromkeys(c.mutant for c in self.cells))
+        """Mutants with an entry, finished or missing, in the order they were asked for (`descriptions`)."""
+        present = {c.mutant for c in self.cells} | {m for m, _ in self.missing}
+        named = [*self.descriptions, *(c.mutant for c in self.cells), *(m for m, _ in self.missing)]
+        return [m for m in dict.fromkeys(named) if m in present]
 
     def cell(self, mutant: str, strategy: str) -> Cell | None:
         return next((c for c in self.cells if c.mutant == mutant and c.strategy == strategy), None)
 
     def survivors(self) -> list[str]:
-        """Mutants no strategy killed."""
-        return [m for m in self.mutants() if not any(c.killed for c in self.cells if c.mutant == m)]
+        """Mutants no strategy killed (an entry still missing may yet kill one: not a survivor)."""
+        unfinished = {m for m, _ in self.missing}
+        return [m for m in self.mutants() if m not in unfinished and not any(c.killed for c in self.cells if c.mutant == m)]
 
     def to_json(self) -> dict[str, Any]:
         from simharness.model.version import VERSION as __version__
@@ -177,7 +187,9 @@ class Matrix:
             "cells": [c.to_json() for c in self.cells],
             "totals": per_strategy,
             "survivors": self.survivors(),
-            "ok": not self.survivors(),
+            "complete": not self.missing,
+            "missing": [{"mutant": m, "strategy": s} for m, s in self.missing],
+            "ok": not self.survivors() and not self.missing,
         }
 
 
@@ -191,12 +203,16 @@ def run_matrix(
     out_dir: Path | None = None,
     on_cell: Callable[[Cell], None] | None = None,
     jobs: int = 1,
+    stop: GracefulStop | None = None,
 ) -> Matrix:
     """Every (mutant, strategy) cell. With `jobs` > 1 the cells are dealt round-robin to that many worker
-    processes (`explore.parallel`); a cell is a pure function of its arguments (wall seconds aside), so the
-    matrix is the one a single process makes. Workers say each cell as it ends (`cell_line`, on stderr)
-    instead of calling `on_cell`. A worker that dies or a stop request raises `MatrixIncomplete`: a matrix
-    with cells missing could call a mutant that was never tried killed by no one, so none is made."""
+    processes (`explore.parallel`); a cell is a pure function of its arguments (wall seconds aside: every cell
+    resolves its own target, its driver module loaded anew), so the matrix is the one a single process makes.
+    Workers say each cell as it ends (`cell_line`, on stderr) instead of calling `on_cell`.
+
+    A stop (`stop`, installed by the caller, at -j 1; the workers' own at -j N) ends the cell in flight after its
+    run in flight, at once on a second Ctrl-C: the matrix holds the cells finished so far, lists the others in
+    `missing` and names the signal in `signum`. A worker that dies raises `MatrixIncomplete`."""
     from simharness.drivers.mutants import MUTANTS
 
     names = list(mutants) if mutants else list(MUTANTS)
@@ -205,18 +221,18 @@ def run_matrix(
     for name in names:
         matrix.descriptions[name] = str(getattr(MUTANTS[name], "description", ""))
     if jobs > 1 and len(pairs) > 1:
-        matrix.cells = _in_workers(pairs, scenarios, seed, budget, out_dir, min(jobs, len(pairs)))
-        return matrix
-    for name, strategy in pairs:
-        cell = kill(name, strategy, scenarios, seed=seed, budget=budget, out_dir=out_dir)
-        matrix.cells.append(cell)
-        if on_cell is not None:
-            on_cell(cell)
+        done, matrix.signum = _in_workers(pairs, scenarios, seed, budget, out_dir, min(jobs, len(pairs)))
+    else:
+        stop = stop if stop is not None else GracefulStop(quiet=True)  # not installed: never requested
+        done = dict(enumerate(_kill_until_stopped(pairs, scenarios, seed, budget, out_dir, stop, on_cell)))
+        matrix.signum = stop.signum if stop.requested else None
+    matrix.cells = [done[i] for i in sorted(done)]
+    matrix.missing = [pair for i, pair in enumerate(pairs) if i not in done]
     return matrix
 
 
 class MatrixIncomplete(Exception):
-    """`--jobs`: some cells were not made (a worker died, or the run was stopped). `code`: the exit code."""
+    """`--jobs`: a worker died, so some cells were not made. `code`: the exit code."""
 
     def __init__(self, message: str, code: int) -> None:
         super().__init__(message)
@@ -228,27 +244,49 @@ def cell_line(cell: Cell) -> str:
     return f"  {cell.mutant:<30} {cell.strategy:<11} {state}"
 
 
+def _kill_until_stopped(
+    pairs: Sequence[tuple[str, str]],
+    scenarios: Sequence[Scenario],
+    seed: int,
+    budget: int,
+    out_dir: Path | None,
+    stop: GracefulStop,
+    on_cell: Callable[[Cell], None] | None,
+) -> list[Cell]:
+    """The cells of `pairs`, in order, until `stop` is requested: the cells finished by then."""
+    cells = []
+    for name, strategy in pairs:
+        try:
+            with stop.interruptible():  # raises KeyboardInterrupt once a stop was requested; a second Ctrl-C at once
+                cell = kill(name, strategy, scenarios, seed=seed, budget=budget, out_dir=out_dir, stop=stop)
+        except KeyboardInterrupt:
+            if not stop.requested:  # not a stop this process handles (no handler installed): the caller's
+                raise
+            break
+        cells.append(cell)
+        if on_cell is not None:
+            on_cell(cell)
+    return cells
+
+
 def _kill_share(
     pairs: Sequence[tuple[str, str]], scenarios: Sequence[Scenario], seed: int, budget: int, out_dir: Path | None
 ) -> list[Cell]:
-    """In a worker process: its share of the cells, in order; stops between cells on a Ctrl-C, at once on a second."""
+    """In a worker process: its share of the cells, in order, until a stop: the cells finished by then."""
     import sys
 
     from simharness.explore.parallel import worker_stop
 
-    stop = worker_stop()
-    cells = []
-    for name, strategy in pairs:
-        with stop.interruptible():  # raises KeyboardInterrupt once a stop was requested
-            cell = kill(name, strategy, scenarios, seed=seed, budget=budget, out_dir=out_dir)
-        cells.append(cell)
+    def said(cell: Cell) -> None:
         print(cell_line(cell), file=sys.stderr, flush=True)
-    return cells
+
+    return _kill_until_stopped(pairs, scenarios, seed, budget, out_dir, worker_stop(), said)
 
 
 def _in_workers(
     pairs: Sequence[tuple[str, str]], scenarios: Sequence[Scenario], seed: int, budget: int, out_dir: Path | None, jobs: int
-) -> list[Cell]:
+) -> tuple[dict[int, Cell], int | None]:
+    """The cells the workers finished, by index in `pairs`, and the signal that stopped them (None: none)."""
     from simharness.explore.parallel import Workers
 
     shares = [list(range(j, len(pairs), jobs)) for j in range(jobs)]
@@ -258,17 +296,15 @@ def _in_workers(
     for o in outcomes:
         if o.error is not None and not isinstance(o.error, KeyboardInterrupt):
             raise o.error
-    if workers.signum is not None:
-        raise MatrixIncomplete("interrupted: no kill matrix was written", 128 + int(workers.signum))
     died = next((o for o in outcomes if o.died is not None), None)
-    if died is not None:
+    if died is not None and workers.signum is None:
         raise MatrixIncomplete(
             f"worker {died.worker} of {jobs}: {died.died}; its cells are missing, so no kill matrix was written", died.code or 1
         )
     cells: dict[int, Cell] = {}
     for share, o in zip(shares, outcomes):
-        cells.update(zip(share, o.value))
-    return [cells[i] for i in range(len(pairs))]
+        cells.update(zip(share, o.value or ()))
+    return cells, None if workers.signum is None else int(workers.signum)
 
 
 def _md(text: object) -> str:
@@ -278,9 +314,11 @@ def _md(text: object) -> str:
 def matrix_markdown(doc: dict[str, Any]) -> str:
     strategies = doc["strategies"]
     cells = {(c["mutant"], c["strategy"]): c for c in doc["cells"]}
-    out = [
-        "# simharness mutant kill matrix",
-        "",
+    missing = [(m["mutant"], m["strategy"]) for m in doc.get("missing") or ()]
+    out = ["# simharness mutant kill matrix", ""]
+    if missing:
+        out += [f"**INCOMPLETE** (interrupted): entries not finished: {len(missing)}, shown as *not run*.", ""]
+    out += [
         f"Seed {doc['seed']} · budget {doc['budget']} runs per scenario and strategy · scenarios: {', '.join(doc['scenarios'])}",
         "",
         "Each cell: runs to the first kill · wall seconds · counterexample size original → shrunk (non-trivial choices); "
@@ -296,7 +334,7 @@ def matrix_markdown(doc: dict[str, Any]) -> str:
         for s in strategies:
             c = cells.get((m["name"], s))
             if c is None:
-                row.append("")
+                row.append("*not run*" if (m["name"], s) in missing else "")
             elif c["killed"]:
                 row.append(f"{c['runs_to_kill']} · {c['seconds_to_kill']:.2f}s · {c['size']['original']}→{c['size']['shrunk']}")
             else:
@@ -317,6 +355,8 @@ def matrix_markdown(doc: dict[str, Any]) -> str:
         out.append("")
     if doc["survivors"]:
         out += [f"**Survivors** (no strategy killed them): {', '.join(doc['survivors'])}", ""]
+    elif missing:
+        out += ["No survivor among the mutants whose every entry finished.", ""]
     else:
         out += ["Every mutant was killed.", ""]
     out += ["| mutant | what it breaks |", "|---|---|"] + [f"| `{_md(m['name'])}` | {_md(m['description'])} |" for m in doc["mutants"]]

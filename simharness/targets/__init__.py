@@ -2,7 +2,8 @@
 
 - `reference`                      the contract as a correct driver (`simharness/drivers/reference.py`, the default)
 - `py:PATH/TO/FILE.py:ATTR`        any Python file exposing a driver (written against `simharness.drivers`)
-- `mutant:NAME`                    one of the shipped faulty drivers (`simharness mutants` lists them)
+- `mutant:NAME`                    one of the shipped faulty drivers (`simharness mutants` lists them), from a fresh
+                                   copy of its module each time
 - `openclaw@VERSION`               a published openclaw release, installed from npm, run by Node
 - `node-dist:PATH`                 an unpacked openclaw package or dist directory (a user's own build)
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from simharness.model.exceptions import TargetError
 from simharness.model.target import CallContext, DriverFn, Profile, Target
-from simharness.targets.python import PythonTarget, load_python
+from simharness.targets.python import PythonTarget, fresh_driver, load_python
 
 __all__ = ["CallContext", "DriverFn", "Profile", "PythonTarget", "Target", "TargetError", "resolve_target"]
 
@@ -31,8 +32,9 @@ def resolve_target(spec: str) -> Target:
         if name not in MUTANTS:
             raise TargetError(f"{spec}: unknown mutant (known: {', '.join(MUTANTS)})")
         mutant = MUTANTS[name]
-        target = PythonTarget(spec, mutant.driver)
-        target.store_policy = getattr(mutant.driver, "SIMHARNESS_STORE_POLICY", None)  # a cooldown mutant's faulty store arithmetic
+        driver = fresh_driver(spec, name, mutant.driver)  # its module run anew: no state left by an earlier target
+        target = PythonTarget(spec, driver)
+        target.store_policy = getattr(driver, "SIMHARNESS_STORE_POLICY", None)  # a cooldown mutant's faulty store arithmetic
         if mutant.fingerprint_fields is not None:  # the mutant narrows the runtime's takeover check
             target.fingerprint_fields = mutant.fingerprint_fields
         return target

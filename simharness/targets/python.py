@@ -1,5 +1,6 @@
 """Python drivers as targets: `py:PATH/TO/FILE.py:ATTR` loaded from a user's file, and the wrapper the
-embedded reference and the shipped mutants run in.
+embedded reference and the shipped mutants run in; a mutant's driver is made anew from a fresh copy of its module
+for each target (`fresh_driver`), so no module-level state carries from one target to the next.
 
 Loading a user's file is where their mistakes surface, so each becomes one line naming the spec, the file
 and the line (`TargetError`), never a traceback: a failed import (even `SystemExit`), a missing or
@@ -11,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
+from types import FunctionType, ModuleType
 from typing import Any
 
 from simharness.guard.exits import install_exit_guards
@@ -50,21 +52,11 @@ def load_python(spec: str) -> PythonTarget:
         raise TargetError(f"{spec}: cannot import {path}")
     module = importlib.util.module_from_spec(loader_spec)
     sys.modules[module_name] = module
-    install_exit_guards()  # before the import: a driver's `from os import _exit` binds the guard, not the exit
     try:
-        loader_spec.loader.exec_module(module)
-    except BaseException as exc:  # even SystemExit: the user's file failed to import, say so in one line
+        _execute(spec, path, module)
+    except BaseException:
         del sys.modules[module_name]
-        if isinstance(exc, KeyboardInterrupt) and user_interrupted():
-            raise
-        raise TargetError(f"{spec}: importing {path} failed{_at(exc, path)}: {type(exc).__name__}: {_one_line(exc)}") from None
-    bound = [name.split(".", 1)[1] for name in modules_with_early_bound_sources({module_name: module})]
-    if bound:  # a name bound at import escapes the tripwires and the virtual clock: a green would be a guess
-        del sys.modules[module_name]
-        raise TargetError(
-            f"{spec}: {path} binds {', '.join(bound)} at import, which neither the tripwires nor the virtual clock can see: "
-            "call through the module instead (`import time` ... `time.monotonic()`; `import datetime` ... `datetime.datetime.now()`)"
-        )
+        raise
     driver: Any = getattr(module, attr, None)
     if not callable(driver):
         raise TargetError(f"{spec}: {path} has no callable {attr!r}")
@@ -77,6 +69,62 @@ def load_python(spec: str) -> PythonTarget:
     target = PythonTarget(spec, driver, profile)
     target.store_policy = getattr(module, "SIMHARNESS_STORE_POLICY", None)
     return target
+
+
+def _execute(spec: str, path: Path, module: ModuleType) -> None:
+    """Run a driver module's code (`module`, made from `path`) with the checks every driver gets at import: a failed
+    import is one `TargetError` line, and so is a clock or randomness source bound at import."""
+    install_exit_guards()  # before the import: a driver's `from os import _exit` binds the guard, not the exit
+    try:
+        assert module.__spec__ is not None and module.__spec__.loader is not None
+        module.__spec__.loader.exec_module(module)
+    except BaseException as exc:  # even SystemExit: the user's file failed to import, say so in one line
+        if isinstance(exc, KeyboardInterrupt) and user_interrupted():
+            raise
+        raise TargetError(f"{spec}: importing {path} failed{_at(exc, path)}: {type(exc).__name__}: {_one_line(exc)}") from None
+    bound = [name.rsplit(".", 1)[1] for name in modules_with_early_bound_sources({module.__name__: module})]
+    if bound:  # a name bound at import escapes the tripwires and the virtual clock: a green would be a guess
+        raise TargetError(
+            f"{spec}: {path} binds {', '.join(bound)} at import, which neither the tripwires nor the virtual clock can see: "
+            "call through the module instead (`import time` ... `time.monotonic()`; `import datetime` ... `datetime.datetime.now()`)"
+        )
+
+
+def fresh_module(spec: str, name: str) -> ModuleType:
+    """A copy of the loaded module `name` (a driver's home: never a name from data) run anew from its file: its
+    module-level state starts fresh, whatever earlier targets did to the shared copy. It keeps its name (its
+    functions' `__module__` still finds the shared copy's imports) but is not put in `sys.modules`; the import
+    checks of `py:` files apply."""
+    shared = sys.modules.get(name)
+    path = Path(getattr(shared, "__file__", None) or "")
+    loader_spec = importlib.util.spec_from_file_location(name, path) if path.is_file() else None
+    if loader_spec is None or loader_spec.loader is None:
+        raise TargetError(f"{spec}: cannot load a fresh copy of {name}")
+    module = importlib.util.module_from_spec(loader_spec)
+    _execute(spec, path, module)
+    return module
+
+
+def fresh_driver(spec: str, name: str, driver: DriverFn) -> DriverFn:
+    """Mutant `name`'s driver (the shared one: `driver`) made anew from a fresh copy of the module its code is in
+    (`fresh_module`), so a driver keeping state in a module global starts each target as in a new process. Built as
+    that module registers it (`MUTANTS[name]` in mutants.py, `registered(make)[name]` in a topic module), else the
+    same code and closure with the fresh module's globals."""
+    home = str(getattr(driver, "__module__", "") or "")
+    module = fresh_module(spec, home)
+    table = getattr(module, "MUTANTS", None)
+    found: Any = table[name].driver if isinstance(table, dict) and name in table else None
+    if found is None and callable(getattr(module, "registered", None)):
+        found = module.registered(lambda *fields: fields[4]).get(name)
+    if getattr(found, "__code__", None) is not None and found.__code__.co_qualname == driver.__code__.co_qualname:
+        return found  # type: ignore[no-any-return]
+    code = getattr(driver, "__code__", None)
+    if not isinstance(driver, FunctionType) or code is None:
+        raise TargetError(f"{spec}: cannot make its driver anew from a fresh copy of {home}")
+    again = FunctionType(code, vars(module), driver.__name__, driver.__defaults__, driver.__closure__)
+    again.__kwdefaults__, again.__qualname__, again.__module__ = driver.__kwdefaults__, driver.__qualname__, driver.__module__
+    again.__dict__.update(driver.__dict__)
+    return again
 
 
 def _profile_problem(profile: object) -> str | None:
