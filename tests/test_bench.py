@@ -200,3 +200,18 @@ def test_the_pure_node_floor_replays_the_harness_calls_exactly(scenarios_dir: Pa
         assert row[key] > 0, key
     # where a call's time goes: each part measured, and a call makes the start's round trip plus one per attempt
     assert all(v > 0 for v in row["us_per_call"].values()) and row["round_trips_per_call"] == 1 + row["attempts"] / row["calls"]
+
+
+def test_the_benchs_time_to_kill_kills_by_the_kill_matrixs_rule(scenarios_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bench used its own kill loop, without the replay: it called module-global-throttle (a driver that
+    decides outside the choice source) a survivor under every strategy while `simharness mutants` kills it by
+    `deterministic` in one run. It now times `explore.killmatrix.kill` itself (unshrunk)."""
+    import simharness.drivers.mutants as M
+    import simharness.explore as X
+    from simharness.bench.time_to_kill import kills
+
+    monkeypatch.setattr(M, "MUTANTS", {"module-global-throttle": M.MUTANTS["module-global-throttle"]})
+    monkeypatch.setattr(X, "STRATEGIES", ("random",))
+    scenarios = [load_scenario(p) for p in sorted(scenarios_dir.glob("*.toml"))]
+    (row,) = kills(scenarios, dataclasses.replace(QUICK, kill_seeds=1, kill_budget=20), lambda _: None)["rows"]
+    assert row["killed"] == 1 and row["runs_to_kill"] == 1, row

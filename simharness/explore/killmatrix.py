@@ -80,9 +80,11 @@ def kill(
     out_dir: Path | None = None,
     clock: Callable[[], float] = time.perf_counter,
     stop: GracefulStop | None = None,
+    shrink_kill: bool = True,
 ) -> Cell:
-    """Explore until the first violation of the mutant's own invariant; shrink it; save its schedule under
-    `out_dir/schedules/`. Once `stop` is requested, the next run that kills nothing raises KeyboardInterrupt."""
+    """Explore until the first violation of the mutant's own invariant; shrink it (unless `shrink_kill` is off:
+    the benchmark times the first kill only); save its schedule under `out_dir/schedules/`. Once `stop` is
+    requested, the next run that kills nothing raises KeyboardInterrupt."""
     from simharness.drivers.mutants import MUTANTS
 
     spec = MUTANTS[mutant]
@@ -119,7 +121,7 @@ def kill(
             violated = sorted({v.invariant for v in original.verdicts.violations})
             inv = expected if expected in violated else original.verdicts.violations[0].invariant
             start = info.shrunk.get(inv, original)
-            shrunk = start if stalled(original) else shrink(start, target, inv)
+            shrunk = start if stalled(original) or not shrink_kill else shrink(start, target, inv)
             if not any(v.invariant == inv for v in shrunk.verdicts.violations):  # e.g. nondeterminism seen by replay only
                 shrunk = start if any(v.invariant == inv for v in start.verdicts.violations) else original
             cell.killed, cell.scenario, cell.violated = True, scenario.name, violated
