@@ -95,7 +95,7 @@ def shard_worker(args: argparse.Namespace, scenarios: Sequence[Scenario], shard:
         return {"error": [type(exc).__name__, str(exc)]}
     finally:
         Guards.last_resort = None
-        flush()
+        flush(last=True)
         if target is not None:
             target.close()
     found = {"docs": docs, "traces": {name: sorted(hashes) for name, hashes in traces.items()}}

@@ -129,13 +129,21 @@ def tick(result: RunResult) -> None:
         _Worker.flushed = now
 
 
-def flush() -> None:
-    """Send the runs counted since the last message."""
-    if _Worker.queue is None or not _Worker.runs:
+def flush(*, last: bool = False) -> None:
+    """Send the runs counted since the last message. `last`: the worker's task ends, so wait until the message
+    is in the pipe (a queue's `put` hands it to a feeder thread: the parent, seeing the task done, could drain
+    the queue before the last count arrived, and the bar would end short of the runs judged)."""
+    queue = _Worker.queue
+    if queue is None:
         return
-    _Worker.queue.put((_Worker.runs, _Worker.violating, sorted(_Worker.invariants), _Worker.scenario))
-    _Worker.runs = _Worker.violating = 0
-    _Worker.invariants = set()
+    if _Worker.runs:
+        queue.put((_Worker.runs, _Worker.violating, sorted(_Worker.invariants), _Worker.scenario))
+        _Worker.runs = _Worker.violating = 0
+        _Worker.invariants = set()
+    if last:
+        _Worker.queue = None
+        queue.close()
+        queue.join_thread()
 
 
 def save_partial(value: dict[str, Any]) -> None:
