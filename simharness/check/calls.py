@@ -43,6 +43,10 @@ class Call:
     has_outcome: bool = False  # settled with `halt` by `CallLog.finish`
     halt: Stop | None = None  # `stop(call)`, worked out once when the pass is done (`CallLog.finish`): six checkers ask
 
+    def runs_before_halt(self) -> list[tuple[Event, Event | None]]:
+        """The attempts a fallback decided: every run before the one that must end the call (all, without one)."""
+        return self.runs if self.halt is None else self.runs[: self.halt.position]
+
 
 class Stop(NamedTuple):
     """The attempt whose outcome must end the call: a success, a coordination error or a terminal error."""

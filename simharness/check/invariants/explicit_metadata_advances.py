@@ -23,9 +23,8 @@ def judge(c: Call, profile: Profile, v: Verdicts) -> None:
     assert c.end is not None
     end = c.end
     chain: list[str] = c.start.data["chain"]
-    halt = c.halt
     positions = None  # each attempt's chain position, worked out only if needed: i, unless a live switch jumped
-    for i, (start, outcome) in enumerate(c.runs[: None if halt is None else halt.position]):
+    for i, (start, outcome) in enumerate(c.runs_before_halt()):
         if outcome is None or outcome.data["category"] != "explicit":
             continue
         v.checked[INVARIANT] += 1

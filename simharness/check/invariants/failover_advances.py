@@ -60,8 +60,7 @@ def judge(c: Call, profile: Profile, v: Verdicts) -> None:
     assert c.end is not None
     end = c.end
     chain: list[str] = c.start.data["chain"]
-    halt = c.halt
-    before = c.runs[: None if halt is None else halt.position]
+    before = c.runs_before_halt()
     if not any(outcome is not None and outcome.kind == EventKind.RUN_RAISE and _judged(outcome) for _, outcome in before):
         return  # the common case, on the judge's hot path
     positions = chain_positions(c)
