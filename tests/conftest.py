@@ -38,6 +38,20 @@ def missing_release(what: str) -> str:
     return f"{what} is not installed in {cache_root()}; to run this test: {INSTALL_REAL}"
 
 
+def require_release(version: str) -> Any:
+    """The installed openclaw `version` (`targets.install.installed`); when it is not installed the test skips,
+    saying the command that installs it, and under CI (`CI=true`) it fails instead."""
+    from simharness.targets.install import installed
+
+    done = installed(version)
+    if done is None:
+        message = missing_release(f"openclaw@{version}")
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return done
+
+
 @pytest.fixture
 def scenarios_dir() -> Path:
     return SCENARIOS

@@ -6,14 +6,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
 import simpy
-from conftest import missing_release
+from conftest import require_release
 
 from simharness.bench.baselines import Shape, bare_process, floor_model
 from simharness.bench.budget import GROWTH_CHAINS, GROWTH_SESSIONS, QUICK
@@ -29,7 +28,6 @@ from simharness.model.choice import derive_seed, splitmix64
 from simharness.model.scenario import load_scenario
 from simharness.model.trace import Event, Trace
 from simharness.targets import resolve_target
-from simharness.targets.install import installed
 
 
 def test_bench_quick_writes_json_markdown_and_svg(
@@ -180,16 +178,8 @@ def test_random_does_not_hash_every_trace_but_pct_still_counts_distinct_ones(sce
     assert 1 < counted.distinct <= 20 and skipped.distinct is None and counted.runs == skipped.runs == 20
 
 
-def _release(version: str) -> None:
-    if installed(version) is None:
-        message = missing_release(f"openclaw@{version}")
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-
-
 def test_the_pure_node_floor_replays_the_harness_calls_exactly(scenarios_dir: Path) -> None:
-    _release("2026.5.20")
+    require_release("2026.5.20")
     scenario = load_scenario(scenarios_dir / "mixed-faults.toml")  # errors of every shape reach the driver
     doc = floor_rows([scenario], dataclasses.replace(QUICK, node_runs=12, seconds=0.05))
     row = next(r for r in doc["rows"] if r["target"] == "openclaw@2026.5.20")

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import missing_release
+from conftest import require_release
 from drive import drive
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,7 +27,6 @@ from simharness.model import errors as E
 from simharness.model.errors import JSError, walk
 from simharness.model.graph import from_graph, to_graph
 from simharness.strategies import error_graphs, vocabulary_errors
-from simharness.targets import install as I
 from simharness.targets.bridge import UNDEFINED, probe_value
 from simharness.targets.node import NodeTarget
 
@@ -158,11 +156,7 @@ def test_errors_the_world_built_before_still_serialize_exactly_as_before():
 @pytest.fixture(scope="module", params=RELEASES)
 def release(request) -> Iterator[NodeTarget]:
     version = request.param
-    if I.installed(version) is None:
-        message = missing_release(f"openclaw@{version}")
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_release(version)
     target = NodeTarget(f"openclaw@{version}", progress=False)
     yield target
     target.close()

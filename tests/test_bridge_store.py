@@ -13,12 +13,11 @@ under CI (`CI=true`) it fails.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import missing_release
+from conftest import require_release
 
 from simharness.engine.runner import run_seed, seeds_for
 from simharness.model import errors as E
@@ -26,7 +25,6 @@ from simharness.model.exceptions import TargetError
 from simharness.model.graph import to_graph
 from simharness.model.kinds import EventKind
 from simharness.model.scenario import load_scenario
-from simharness.targets import install as I
 from simharness.targets.bridge import run_shift_ms
 from simharness.targets.locate import SOURCE_SYMBOLS, STORE_SYMBOLS, Located, _defines, probe_constants
 from simharness.targets.node import NodeTarget
@@ -37,19 +35,11 @@ CHAIN = [["prov-a", "m1"], ["prov-b", "m9"]]
 PROFILES = [["prov-a:k1", "prov-a"], ["prov-b:k1", "prov-b"]]
 
 
-def _require(version: str) -> None:
-    if I.installed(version) is None:
-        message = missing_release(f"openclaw@{version}")
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def real() -> dict[str, NodeTarget]:
     targets: dict[str, NodeTarget] = {}
     for version in VERSIONS:
-        _require(version)
+        require_release(version)
         targets[version] = NodeTarget(f"openclaw@{version}", progress=False)
     yield targets
     for t in targets.values():

@@ -11,12 +11,11 @@ never).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import missing_release
+from conftest import require_release
 
 from simharness.cli import main as cli_main
 from simharness.explore.fidelity import load, make_port, run_fidelity, shipped_port
@@ -24,7 +23,6 @@ from simharness.explore.fidelity.cases import CASES_DIR, FUNCTIONS, to_python
 from simharness.explore.fidelity.compare import meets_expectation
 from simharness.explore.fidelity.outcomes import classify, drive
 from simharness.model.errors import JSError
-from simharness.targets import install as I
 
 SPEC = "openclaw@2026.5.20"
 #: The 5.20 port agreed with the real 2026.5.20 on 173 of 267 in-scope cases before issue 15's work
@@ -65,14 +63,6 @@ def run_with_model_fallback(ctx, candidates, run, on_error):
     provider, model = candidates[0]
     return (yield from run(provider, model))
 '''
-
-
-def _require_5_20() -> None:
-    if I.installed("2026.5.20") is None:
-        message = missing_release(SPEC)
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 def _port_file(tmp_path: Path, name: str, text: str) -> str:
@@ -170,7 +160,7 @@ def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) ->
 
 @pytest.fixture(scope="module")
 def real(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    _require_5_20()
+    require_release("2026.5.20")
     tmp = tmp_path_factory.mktemp("ports")
     wrong = [_port_file(tmp, "wrong_classifier", WRONG_CLASSIFIER), _port_file(tmp, "never_falls_back", NEVER_FALLS_BACK)]
     return run_fidelity(SPEC, ["simharness.drivers.openclaw_2026_5_20", *wrong])
@@ -187,7 +177,7 @@ def test_direct_and_bridge_agree_on_every_case(real: Any) -> None:
 
 def test_a_bridge_that_drops_string_reasons_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     """The issue's own bridge gap, put back on purpose: graphs lose an AbortError's string `reason`."""
-    _require_5_20()
+    require_release("2026.5.20")
     from simharness.model.graph import to_graph
     from simharness.targets import node
 
@@ -210,7 +200,7 @@ def test_a_bridge_that_drops_string_reasons_is_caught(monkeypatch: pytest.Monkey
 def test_a_probe_that_builds_plain_objects_instead_of_errors_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     """The direct column is checked too: a probe fed plain objects where the tests throw errors disagrees
     with the bridge and with the port (5.20 rethrows a command-lane timeout only if it is an Error)."""
-    _require_5_20()
+    require_release("2026.5.20")
     from simharness.explore.fidelity import cases as cases_module
 
     def as_plain(value: Any) -> Any:
@@ -252,7 +242,7 @@ def test_the_direct_run_passes_most_of_the_tests_it_belongs_to(real: Any) -> Non
 
 
 def test_cli_prints_the_table_and_writes_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _require_5_20()
+    require_release("2026.5.20")
     code = cli_main(
         ["fidelity", SPEC, "--port", "mutant:user-abort-falls-back", "--no-reference", "--no-bridge", "--report-dir", str(tmp_path)]
     )

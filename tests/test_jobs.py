@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import missing_release
+from conftest import require_release
 
 from simharness.cli import main as cli
 from simharness.explore.parallel import Workers, shard_of
@@ -97,13 +97,8 @@ def test_jobs_split_a_shard_as_shards_split_the_run(tmp_path: Path, capsys: pyte
 
 
 def test_a_real_release_gives_the_same_report_with_two_workers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from simharness.targets.install import installed
 
-    if installed("2026.5.20") is None:
-        message = missing_release("openclaw@2026.5.20")
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_release("2026.5.20")
     args = [str(SCENARIOS / "takeover-race.toml"), "--budget", "40", "--target", "openclaw@2026.5.20"]
     doc = _same_with_jobs(tmp_path, args, capsys)
     assert doc["runs"] == 40 and doc["target"] == "openclaw@2026.5.20"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import simpy
-from conftest import missing_release
+from conftest import missing_release, require_release
 from drive import CHAIN, drive
 
 from simharness.drivers import openclaw_2026_5_18, openclaw_2026_5_20
@@ -39,19 +39,11 @@ ROOT = Path(__file__).resolve().parent.parent
 VERSIONS = ("2026.5.18", "2026.5.20")
 
 
-def _require(version: str) -> None:
-    if I.installed(version) is None:
-        message = missing_release(f"openclaw@{version}")
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def real() -> dict[str, NodeTarget]:
     targets: dict[str, NodeTarget] = {}
     for version in VERSIONS:
-        _require(version)
+        require_release(version)
         targets[version] = NodeTarget(f"openclaw@{version}", progress=False)
     yield targets
     for t in targets.values():

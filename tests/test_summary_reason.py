@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import missing_release
+from conftest import require_release
 
 from simharness.check.invariants.summary_honest import INVARIANT
 from simharness.check.judge import check
@@ -287,12 +286,7 @@ def test_each_reason_mutant_is_caught_by_summary_honest_alone(name: str, scenari
 
 @pytest.mark.parametrize("version", ["2026.5.20", "2026.9.6"])
 def test_the_stored_probe_answers_are_what_the_release_says_today(version: str) -> None:
-    from simharness.targets import install as I
 
-    if I.installed(version) is None:
-        message = missing_release(f"openclaw@{version}")
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_release(version)
     stored = json.loads((ROOT / "probes" / "reason" / "results.json").read_text())[version]
     assert _run_all().probe(version) == stored

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import missing_release
+from conftest import require_release
 
 ROOT = Path(__file__).resolve().parent.parent
 TAKEOVER = str(ROOT / "scenarios" / "takeover-race.toml")
@@ -108,13 +108,8 @@ def _bridges_under(pid: int) -> list[int]:
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_real_release_whose_node_is_sigkilled_keeps_the_report(jobs: str, tmp_path: Path) -> None:
-    from simharness.targets.install import installed
 
-    if installed("2026.5.20") is None:
-        message = missing_release("openclaw@2026.5.20")
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_release("2026.5.20")
     out, err = tmp_path / "out", tmp_path / "stderr"
     cmd = [sys.executable, "-m", "simharness", "run", TAKEOVER, "--target", "openclaw@2026.5.20", "--budget", "1000000"]
     with err.open("wb") as stderr:

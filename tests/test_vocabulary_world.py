@@ -9,14 +9,13 @@ the findings the invariant reports on real releases (skipped when 5.20 is not in
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import missing_release
+from conftest import require_release
 from hypothesis import given, settings
 
 from simharness.check.invariants.same_failure_same_decision import INVARIANT
@@ -34,7 +33,6 @@ from simharness.model.scenario import collect_scenarios, parse_scenario
 from simharness.model.target import ALL_KINDS_PROFILE
 from simharness.model.trace import Trace
 from simharness.strategies import vocabulary_errors
-from simharness.targets import install as I
 from simharness.targets import resolve_target
 from simharness.targets.python import PythonTarget
 
@@ -256,12 +254,7 @@ def test_aborts_are_told_apart_a_user_stop_from_a_provider_abort_and_the_runs_ow
 
 
 def _probe(version: str) -> list[dict[str, Any]]:
-    found = I.installed(version)
-    if found is None:
-        message = missing_release(f"openclaw@{version}")
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_release(version)
     from simharness.targets.nodejs import find_node
 
     node = find_node(">=22", f"openclaw@{version}").path
